@@ -1,0 +1,60 @@
+// The shared state behind Handle and TimerHandle: pooled, reference counted.
+#pragma once
+
+#include <asyncio/detail/callable.hpp>
+
+#include <atomic>
+#include <cstdint>
+
+namespace asyncio {
+class EventLoop;
+}
+
+namespace asyncio::detail {
+
+struct HandleImpl {
+  // Atomic because a handle from call_soon_threadsafe is shared with its producer.
+  std::atomic<std::uint32_t> refs{1};
+  bool cancelled = false;
+  bool scheduled = false;  // a timer that sits in its loop's heap
+  bool running = false;
+  bool is_timer = false;
+  double when = 0;
+  std::uint64_t seq = 0;  // FIFO among equal deadlines
+  EventLoop* loop = nullptr;
+  const CallableOps* ops = nullptr;  // null once the callable is dropped
+  alignas(std::max_align_t) unsigned char storage[inline_callable_size];
+
+  void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept;
+  void drop_callable() noexcept {
+    if (ops != nullptr) {
+      const CallableOps* o = ops;
+      ops = nullptr;
+      o->destroy(storage);
+    }
+  }
+};
+
+// A recycled block from this thread's pool, so that call_soon does not allocate.
+HandleImpl* acquire_handle();
+void recycle_handle(HandleImpl* h) noexcept;
+
+inline void HandleImpl::release() noexcept {
+  if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) recycle_handle(this);
+}
+
+template <class F, class... Args>
+HandleImpl* make_handle(EventLoop* loop, F&& fn, Args&&... args) {
+  HandleImpl* h = acquire_handle();
+  h->loop = loop;
+  try {
+    h->ops = emplace_callable(h->storage, std::forward<F>(fn), std::forward<Args>(args)...);
+  } catch (...) {
+    h->release();
+    throw;
+  }
+  return h;
+}
+
+}  // namespace asyncio::detail

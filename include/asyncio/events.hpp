@@ -1,0 +1,131 @@
+// asyncio.events: the event loop, layered over boost::asio::io_context.
+#pragma once
+
+#include <asyncio/detail/delay.hpp>
+#include <asyncio/exceptions.hpp>
+#include <asyncio/handles.hpp>
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace asyncio {
+
+class EventLoop;
+
+namespace detail {
+struct FutureStateBase;
+void on_timer_cancelled(EventLoop& loop) noexcept;
+}
+
+// What asyncio passes to an exception handler as its `context` dict.
+struct ExceptionContext {
+  std::string message;
+  std::exception_ptr exception;
+  Handle handle;                                    // the callback that failed, if any
+  std::shared_ptr<detail::FutureStateBase> future;  // the future concerned, if any
+  const ExceptionContext* context = nullptr;        // the original, when a handler failed
+};
+
+using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
+
+class EventLoop {
+ public:
+  EventLoop();                                        // owns its io_context
+  explicit EventLoop(boost::asio::io_context& host);  // shares a host's io_context
+  ~EventLoop();                                       // closes the loop if still open
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // ---- running and stopping
+  void run_forever();
+  template <class Awaitable>
+  auto run_until_complete(Awaitable&& aw) {
+    return run_until_complete_impl(*this, std::forward<Awaitable>(aw));  // found by ADL
+  }
+  void stop() noexcept;
+  bool is_running() const noexcept;
+  bool is_closed() const noexcept;
+  void close();
+
+  // ---- scheduling callbacks
+  template <class F, class... Args>
+  Handle call_soon(F&& callback, Args&&... args) {
+    return Handle(schedule_soon(make(std::forward<F>(callback), std::forward<Args>(args)...)));
+  }
+  // The one method that is safe to call from any thread.
+  template <class F, class... Args>
+  Handle call_soon_threadsafe(F&& callback, Args&&... args) {
+    return Handle(
+        schedule_threadsafe(make(std::forward<F>(callback), std::forward<Args>(args)...)));
+  }
+  template <detail::Delay D, class F, class... Args>
+  TimerHandle call_later(const D& delay, F&& callback, Args&&... args) {
+    double when = time() + detail::to_seconds(delay);
+    return TimerHandle(
+        schedule_at(when, make(std::forward<F>(callback), std::forward<Args>(args)...)));
+  }
+  template <class F, class... Args>
+  TimerHandle call_at(double when, F&& callback, Args&&... args) {
+    return TimerHandle(
+        schedule_at(when, make(std::forward<F>(callback), std::forward<Args>(args)...)));
+  }
+  // Monotonic seconds: the clock of call_at and of TimerHandle::when().
+  double time() const noexcept {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+  }
+
+  // ---- watching file descriptors (the fd is never owned, closed or made non-blocking)
+  template <class F, class... Args>
+  void add_reader(int fd, F&& callback, Args&&... args) {
+    watch_fd(fd, false, make(std::forward<F>(callback), std::forward<Args>(args)...));
+  }
+  template <class F, class... Args>
+  void add_writer(int fd, F&& callback, Args&&... args) {
+    watch_fd(fd, true, make(std::forward<F>(callback), std::forward<Args>(args)...));
+  }
+  bool remove_reader(int fd) { return unwatch_fd(fd, false); }
+  bool remove_writer(int fd) { return unwatch_fd(fd, true); }
+
+  // ---- errors
+  void set_exception_handler(ExceptionHandler handler);
+  ExceptionHandler get_exception_handler() const;
+  void default_exception_handler(const ExceptionContext& context);
+  void call_exception_handler(const ExceptionContext& context) noexcept;
+
+  // ---- debug mode
+  bool get_debug() const noexcept;
+  void set_debug(bool enabled) noexcept;
+  double slow_callback_duration = 0.1;  // seconds
+
+  boost::asio::io_context& io_context() noexcept;
+
+  struct Impl;  // the loop's machinery, in lib/
+
+ private:
+  template <class F, class... Args>
+  detail::HandleImpl* make(F&& callback, Args&&... args) {
+    return detail::make_handle(this, std::forward<F>(callback), std::forward<Args>(args)...);
+  }
+  // Each takes over the handle's reference and returns a new one for the caller.
+  detail::HandleImpl* schedule_soon(detail::HandleImpl* h);
+  detail::HandleImpl* schedule_threadsafe(detail::HandleImpl* h);
+  detail::HandleImpl* schedule_at(double when, detail::HandleImpl* h);
+  void watch_fd(int fd, bool for_write, detail::HandleImpl* h);
+  bool unwatch_fd(int fd, bool for_write);
+
+  friend void detail::on_timer_cancelled(EventLoop&) noexcept;
+  std::unique_ptr<Impl> impl_;
+};
+
+// The loop running on this thread; asyncio::RuntimeError("no running event loop") if none.
+EventLoop& get_running_loop();
+
+}  // namespace asyncio

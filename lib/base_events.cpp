@@ -1,0 +1,462 @@
+// CPython's BaseEventLoop._run_once, mapped onto an io_context.
+#include "loop_impl.hpp"
+
+#include <asyncio/futures.hpp>
+#include <asyncio/log.hpp>
+
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace asyncio {
+
+namespace {
+
+thread_local EventLoop* running_loop = nullptr;
+
+constexpr double clock_resolution = 1e-9;          // time.get_clock_info('monotonic')
+constexpr double maximum_select_timeout = 86400.0;  // base_events.MAXIMUM_SELECT_TIMEOUT
+constexpr std::size_t min_scheduled_timer_handles = 100;
+
+bool debug_from_environment() {
+  const char* value = std::getenv("ASYNCIO_CPP_DEBUG");
+  return value != nullptr && *value != '\0';
+}
+
+// Heap order: the earliest deadline on top, FIFO among equal deadlines.
+bool later(const HandleImpl* a, const HandleImpl* b) noexcept {
+  return a->when > b->when || (a->when == b->when && a->seq > b->seq);
+}
+
+// Marks the loop as running on this thread for the scope: run_forever or a guest step.
+class RunningScope {
+ public:
+  RunningScope(EventLoop& loop, EventLoop::Impl& impl, bool& flag)
+      : impl_(impl), flag_(flag), previous_(running_loop) {
+    running_loop = &loop;
+    impl_.thread_id.store(std::this_thread::get_id());
+    flag_ = true;
+  }
+  ~RunningScope() {
+    flag_ = false;
+    impl_.stopping = false;
+    impl_.thread_id.store(std::thread::id{});
+    running_loop = previous_;
+  }
+  RunningScope(const RunningScope&) = delete;
+  RunningScope& operator=(const RunningScope&) = delete;
+
+ private:
+  EventLoop::Impl& impl_;
+  bool& flag_;
+  EventLoop* previous_;
+};
+
+}  // namespace
+
+EventLoop& get_running_loop() {
+  if (running_loop == nullptr) throw RuntimeError("no running event loop");
+  return *running_loop;
+}
+
+std::string repr_of(HandleImpl* h) {
+  h->add_ref();
+  return Handle(h).repr();
+}
+
+namespace detail {
+void on_timer_cancelled(EventLoop& loop) noexcept { ++loop.impl_->timer_cancelled_count; }
+}  // namespace detail
+
+// ---------------------------------------------------------------- construction
+
+EventLoop::Impl::Impl(EventLoop& owner, asio::io_context* host)
+    : self(owner),
+      owned_io(host != nullptr ? nullptr : std::make_unique<asio::io_context>(1)),
+      io(host != nullptr ? *host : *owned_io),
+      strand(asio::make_strand(io)),
+      debug(debug_from_environment()) {
+  boost::system::error_code ec;
+  self_pipe_watch.assign_for_waits(self_pipe.read_fd(), ec);
+  if (ec) throw std::system_error(ec.value(), std::system_category(), "self-pipe");
+  arm_self_pipe();
+}
+
+EventLoop::Impl::~Impl() = default;
+
+EventLoop::EventLoop() : impl_(std::make_unique<Impl>(*this, nullptr)) {}
+EventLoop::EventLoop(asio::io_context& host) : impl_(std::make_unique<Impl>(*this, &host)) {}
+
+EventLoop::~EventLoop() {
+  if (!impl_->closed) {
+    impl_->thread_id.store(std::thread::id{});  // a destroyed loop cannot be running
+    close();
+  }
+}
+
+// ---------------------------------------------------------------- checks
+
+void EventLoop::Impl::check_closed() const {
+  if (closed) throw RuntimeError("Event loop is closed");
+}
+
+void EventLoop::Impl::check_thread() const {
+  std::thread::id owner = thread_id.load(std::memory_order_relaxed);
+  if (owner != std::thread::id{} && owner != std::this_thread::get_id()) {
+    throw RuntimeError(
+        "Non-thread-safe operation invoked on an event loop other than the current one");
+  }
+}
+
+void EventLoop::Impl::check_running() const {
+  if (self.is_running()) throw RuntimeError("This event loop is already running");
+  if (running_loop != nullptr) {
+    throw RuntimeError("Cannot run the event loop while another loop is running");
+  }
+}
+
+// ---------------------------------------------------------------- public API
+
+void EventLoop::run_forever() {
+  Impl& L = *impl_;
+  L.check_closed();
+  L.check_running();
+  {
+    RunningScope scope(*this, L, L.driving);
+    for (;;) {
+      L.run_once();
+      if (L.stopping) break;
+    }
+  }
+  L.schedule_guest();  // a host's io_context carries on where run_forever stopped
+}
+
+void EventLoop::stop() noexcept { impl_->stopping = true; }
+
+bool EventLoop::is_running() const noexcept {
+  return impl_->thread_id.load(std::memory_order_relaxed) != std::thread::id{};
+}
+
+bool EventLoop::is_closed() const noexcept { return impl_->closed; }
+
+void EventLoop::close() {
+  Impl& L = *impl_;
+  if (is_running()) throw RuntimeError("Cannot close a running event loop");
+  if (L.closed) return;
+  if (L.debug) log(LogLevel::debug, "Close <EventLoop>");
+  L.closed = true;
+  L.alive->store(false);
+  L.self_pipe_watch.forget();  // before the fd is closed: its number may be reused
+  L.inbox.close();
+  L.unwatch_all();
+  L.guest_timer.cancel();
+  L.clear_queues();
+}
+
+HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
+  Impl& L = *impl_;
+  try {
+    L.check_closed();
+    if (L.debug) L.check_thread();
+    L.ready.push_back(h);
+  } catch (...) {
+    h->release();
+    throw;
+  }
+  h->add_ref();
+  L.notify_guest();
+  return h;
+}
+
+HandleImpl* EventLoop::schedule_threadsafe(HandleImpl* h) {
+  // On the loop's own thread asyncio appends straight to the ready queue.
+  if (running_loop == this) return schedule_soon(h);
+  h->add_ref();  // the caller's, taken before the loop can run and drop its own
+  bool accepted = false;
+  try {
+    accepted = impl_->inbox.push(h);
+  } catch (...) {
+  }
+  if (!accepted) {
+    h->release();
+    h->release();
+    throw RuntimeError("Event loop is closed");
+  }
+  return h;
+}
+
+HandleImpl* EventLoop::schedule_at(double when, HandleImpl* h) {
+  Impl& L = *impl_;
+  try {
+    if (std::isnan(when)) throw std::invalid_argument("NaN is not a valid delay or deadline");
+    L.check_closed();
+    if (L.debug) L.check_thread();
+    L.timers.push_back(h);
+  } catch (...) {
+    h->release();
+    throw;
+  }
+  h->is_timer = true;
+  h->when = when;
+  h->seq = L.timer_seq++;
+  h->scheduled = true;
+  std::push_heap(L.timers.begin(), L.timers.end(), later);
+  h->add_ref();
+  L.notify_guest();
+  return h;
+}
+
+void EventLoop::set_exception_handler(ExceptionHandler handler) {
+  impl_->exception_handler = std::move(handler);
+}
+
+ExceptionHandler EventLoop::get_exception_handler() const { return impl_->exception_handler; }
+
+namespace {
+std::string context_repr(const ExceptionContext& ctx) {
+  std::string out = "{'message': '" + ctx.message + "'";
+  if (ctx.exception) out += ", 'exception': " + describe_exception(ctx.exception);
+  if (ctx.future) out += ", 'future': " + ctx.future->repr();
+  if (ctx.handle) out += ", 'handle': " + ctx.handle.repr();
+  return out + "}";
+}
+}  // namespace
+
+void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
+  std::string text = ctx.message.empty() ? "Unhandled exception in event loop" : ctx.message;
+  // The other keys, sorted by name as asyncio prints them.
+  if (ctx.context != nullptr) text += "\ncontext: " + context_repr(*ctx.context);
+  if (ctx.future) text += "\nfuture: " + ctx.future->repr();
+  if (ctx.handle) text += "\nhandle: " + ctx.handle.repr();
+  if (ctx.exception) text += "\n" + describe_exception(ctx.exception);
+  log(LogLevel::error, text);
+}
+
+void EventLoop::call_exception_handler(const ExceptionContext& ctx) noexcept {
+  ExceptionHandler handler;
+  try {
+    handler = impl_->exception_handler;  // a copy: the handler may replace itself
+    if (!handler) {
+      default_exception_handler(ctx);
+      return;
+    }
+  } catch (...) {
+    log(LogLevel::error, "Exception in default exception handler");
+    return;
+  }
+  try {
+    handler(*this, ctx);
+  } catch (...) {
+    try {
+      ExceptionContext nested;
+      nested.message = "Unhandled error in exception handler";
+      nested.exception = std::current_exception();
+      nested.context = &ctx;
+      default_exception_handler(nested);
+    } catch (...) {
+      log(LogLevel::error,
+          "Exception in default exception handler while handling an unexpected error in "
+          "custom exception handler");
+    }
+  }
+}
+
+bool EventLoop::get_debug() const noexcept { return impl_->debug; }
+void EventLoop::set_debug(bool enabled) noexcept { impl_->debug = enabled; }
+asio::io_context& EventLoop::io_context() noexcept { return impl_->io; }
+
+// ---------------------------------------------------------------- one iteration
+
+void EventLoop::Impl::run_once() {
+  purge_cancelled_timers();
+  poll_io(select_timeout());
+  flush_staged_io();
+  collect_expired_timers();
+  run_ready_batch();
+  rearm_flushed_io();
+}
+
+double EventLoop::Impl::select_timeout() const {
+  if (!ready.empty() || stopping) return 0;
+  if (timers.empty()) return -1;  // block until I/O or a thread-safe call
+  double timeout = timers.front()->when - self.time();
+  return std::clamp(timeout, 0.0, maximum_select_timeout);
+}
+
+void EventLoop::Impl::poll_io(double timeout) {
+  if (io.stopped()) io.restart();
+  if (timeout != 0) {
+    if (timeout < 0) {
+      io.run_one();
+    } else {
+      io.run_one_for(std::chrono::ceil<std::chrono::microseconds>(
+          std::chrono::duration<double>(timeout)));
+    }
+  }
+  io.poll();  // every completion that is ready, as select() returns them all
+}
+
+void EventLoop::Impl::purge_cancelled_timers() {
+  std::size_t count = timers.size();
+  if (count > min_scheduled_timer_handles && timer_cancelled_count * 2 > count) {
+    auto kept = std::partition(timers.begin(), timers.end(),
+                               [](const HandleImpl* h) { return !h->cancelled; });
+    for (auto it = kept; it != timers.end(); ++it) {
+      (*it)->scheduled = false;
+      (*it)->release();
+    }
+    timers.erase(kept, timers.end());
+    std::make_heap(timers.begin(), timers.end(), later);
+    timer_cancelled_count = 0;
+    return;
+  }
+  while (!timers.empty() && timers.front()->cancelled) {
+    --timer_cancelled_count;
+    std::pop_heap(timers.begin(), timers.end(), later);
+    HandleImpl* h = timers.back();
+    timers.pop_back();
+    h->scheduled = false;
+    h->release();
+  }
+}
+
+void EventLoop::Impl::collect_expired_timers() {
+  if (timers.empty()) return;
+  double end_time = self.time() + clock_resolution;
+  while (!timers.empty() && timers.front()->when < end_time) {
+    std::pop_heap(timers.begin(), timers.end(), later);
+    HandleImpl* h = timers.back();
+    timers.pop_back();
+    h->scheduled = false;
+    ready.push_back(h);  // the heap's reference moves to the ready queue
+  }
+}
+
+void EventLoop::Impl::run_ready_batch() {
+  // Only what is ready now; callbacks scheduled meanwhile wait for the next poll.
+  for (std::size_t ntodo = ready.size(); ntodo > 0; --ntodo) {
+    HandleImpl* h = ready.pop_front();
+    if (!h->cancelled) run_handle(h);
+    h->release();
+  }
+}
+
+void EventLoop::Impl::run_handle(HandleImpl* h) {
+  bool timed = debug;
+  double t0 = timed ? self.time() : 0.0;
+  h->running = true;
+  try {
+    h->ops->invoke(h->storage);
+  } catch (...) {
+    report_callback_error(h, std::current_exception());
+  }
+  h->running = false;
+  if (timed) {
+    double dt = self.time() - t0;
+    if (dt >= self.slow_callback_duration) warn_slow_callback(h, dt);
+  }
+  if (h->cancelled) h->drop_callable();  // it cancelled itself while running
+}
+
+void EventLoop::Impl::report_callback_error(HandleImpl* h, std::exception_ptr exc) {
+  ExceptionContext ctx;
+  ctx.message = "Exception in callback " + h->ops->describe(h->storage);
+  ctx.exception = std::move(exc);
+  h->add_ref();
+  ctx.handle = Handle(h);
+  self.call_exception_handler(ctx);
+}
+
+void EventLoop::Impl::warn_slow_callback(HandleImpl* h, double seconds) {
+  char took[64];
+  std::snprintf(took, sizeof took, " took %.3f seconds", seconds);
+  log(LogLevel::warning, "Executing " + repr_of(h) + took);
+}
+
+void EventLoop::Impl::clear_queues() noexcept {
+  while (!ready.empty()) ready.pop_front()->release();
+  for (HandleImpl* h : timers) {
+    h->scheduled = false;
+    h->release();
+  }
+  timers.clear();
+  timer_cancelled_count = 0;
+}
+
+// ---------------------------------------------------------------- the self-pipe
+
+void EventLoop::Impl::arm_self_pipe() {
+  self_pipe_watch.async_wait(
+      asio::posix::stream_descriptor::wait_read,
+      asio::bind_executor(strand, [this, alive = alive](boost::system::error_code ec) {
+        if (!ec && alive->load()) on_self_pipe_readable();
+      }));
+}
+
+void EventLoop::Impl::on_self_pipe_readable() {
+  self_pipe.drain([this](int sig) {
+    if (on_signal_byte) on_signal_byte(sig);
+  });
+  inbox.take_all([this](HandleImpl* h) { ready.push_back(h); });
+  arm_self_pipe();
+  schedule_guest();
+}
+
+// ---------------------------------------------------------------- guest mode
+
+void EventLoop::Impl::notify_guest() {
+  if (!driving && !in_step && !step_posted) post_guest_step();
+}
+
+void EventLoop::Impl::schedule_guest() {
+  if (closed || driving || in_step) return;
+  if (!ready.empty() || !staged_io.empty()) {
+    if (!step_posted) post_guest_step();
+    return;
+  }
+  purge_cancelled_timers();
+  if (!timers.empty()) arm_guest_timer(timers.front()->when);
+}
+
+void EventLoop::Impl::post_guest_step() {
+  if (closed) return;
+  step_posted = true;
+  asio::post(strand, [this, alive = alive] {
+    if (alive->load()) guest_step();
+  });
+}
+
+void EventLoop::Impl::guest_step() {
+  step_posted = false;
+  if (closed || driving) return;
+  {
+    RunningScope scope(self, *this, in_step);
+    flush_staged_io();
+    purge_cancelled_timers();
+    collect_expired_timers();
+    run_ready_batch();
+    rearm_flushed_io();
+  }
+  schedule_guest();
+}
+
+void EventLoop::Impl::arm_guest_timer(double when) {
+  if (when == guest_timer_when) return;
+  guest_timer_when = when;
+  using namespace std::chrono;
+  guest_timer.expires_at(steady_clock::time_point(
+      duration_cast<steady_clock::duration>(duration<double>(std::min(when, 1e9)))));
+  guest_timer.async_wait(
+      asio::bind_executor(strand, [this, alive = alive](boost::system::error_code ec) {
+        if (ec || !alive->load()) return;  // re-armed or closed
+        guest_timer_when = std::numeric_limits<double>::infinity();
+        guest_step();
+      }));
+}
+
+}  // namespace asyncio

@@ -1,0 +1,121 @@
+// EventLoop::Impl: CPython's BaseEventLoop state, driven through an io_context.
+#pragma once
+
+#include <asyncio/events.hpp>
+
+#include "linux/self_pipe.hpp"
+#include "ring_buffer.hpp"
+#include "threadsafe_inbox.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace asyncio {
+
+namespace asio = boost::asio;
+using detail::HandleImpl;
+
+// A descriptor used only to wait for readiness: never owns the fd, never changes its flags.
+class WaitDescriptor : public asio::posix::stream_descriptor {
+ public:
+  explicit WaitDescriptor(asio::io_context& io) : asio::posix::stream_descriptor(io) {}
+  ~WaitDescriptor() { forget(); }
+  void assign_for_waits(int fd, boost::system::error_code& ec);
+  void forget() noexcept;  // deregisters and gives the fd back untouched
+};
+
+// The reader and writer of one fd (CPython keeps them as a selector key's data).
+struct FdWatch {
+  explicit FdWatch(asio::io_context& io) : desc(io) {}
+  WaitDescriptor desc;
+  HandleImpl* handles[2] = {nullptr, nullptr};  // [0] reader, [1] writer
+  bool armed[2] = {false, false};
+  bool ready[2] = {false, false};  // seen ready in this poll, not yet appended
+  bool staged = false;
+};
+
+struct EventLoop::Impl {
+  Impl(EventLoop& self, asio::io_context* host);
+  ~Impl();
+
+  EventLoop& self;
+  std::unique_ptr<asio::io_context> owned_io;  // first member: destroyed last
+  asio::io_context& io;
+  asio::strand<asio::io_context::executor_type> strand;
+  // Handlers still queued in a host's io_context check this before touching the loop.
+  std::shared_ptr<std::atomic<bool>> alive = std::make_shared<std::atomic<bool>>(true);
+
+  detail::RingBuffer<HandleImpl*> ready;
+  std::vector<HandleImpl*> timers;  // a min-heap on (when, seq)
+  std::size_t timer_cancelled_count = 0;
+  std::uint64_t timer_seq = 0;
+
+  bool stopping = false;
+  bool closed = false;
+  bool driving = false;      // run_forever is polling the io_context itself
+  bool in_step = false;      // a guest step is running callbacks
+  bool step_posted = false;  // a guest step waits in the io_context
+  bool debug = false;
+  std::atomic<std::thread::id> thread_id{};
+  ExceptionHandler exception_handler;
+
+  detail::SelfPipe self_pipe;
+  detail::ThreadsafeInbox inbox{self_pipe};
+  WaitDescriptor self_pipe_watch{io};
+  std::function<void(int)> on_signal_byte;  // the unix backend's signal dispatch
+
+  std::unordered_map<int, std::shared_ptr<FdWatch>> fd_watches;
+  std::vector<std::shared_ptr<FdWatch>> staged_io;   // fds that became ready this poll
+  std::vector<std::shared_ptr<FdWatch>> flushed_io;  // appended; wait again after the batch
+
+  asio::steady_timer guest_timer{io};
+  double guest_timer_when = std::numeric_limits<double>::infinity();
+
+  // base_events.cpp
+  void check_closed() const;
+  void check_thread() const;
+  void check_running() const;
+  void run_once();
+  void poll_io(double timeout);
+  double select_timeout() const;
+  void purge_cancelled_timers();
+  void collect_expired_timers();
+  void run_ready_batch();
+  void run_handle(HandleImpl* h);
+  void report_callback_error(HandleImpl* h, std::exception_ptr exc);
+  void warn_slow_callback(HandleImpl* h, double seconds);
+  void arm_self_pipe();
+  void on_self_pipe_readable();
+  void clear_queues() noexcept;
+
+  // guest mode: the host's io_context drives the loop (base_events.cpp)
+  void notify_guest();
+  void schedule_guest();
+  void post_guest_step();
+  void guest_step();
+  void arm_guest_timer(double when);
+
+  // selector_events.cpp
+  void watch(int fd, int dir, HandleImpl* h);
+  bool unwatch(int fd, int dir);
+  void arm(const std::shared_ptr<FdWatch>& w, int dir);
+  void on_fd_ready(const std::shared_ptr<FdWatch>& w, int dir);
+  void flush_staged_io();
+  void rearm_flushed_io();
+  void unwatch_all() noexcept;
+};
+
+std::string repr_of(HandleImpl* h);  // Handle::repr() for a raw impl
+
+}  // namespace asyncio

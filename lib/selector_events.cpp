@@ -1,0 +1,170 @@
+// add_reader / add_writer, as CPython's selector_events does them, on Asio descriptors.
+#include "loop_impl.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+
+#include <cerrno>
+#include <string>
+#include <sys/stat.h>
+#include <system_error>
+
+namespace asyncio {
+
+namespace {
+constexpr int reader = 0;
+constexpr int writer = 1;
+
+void cancel_handle(HandleImpl* h) {
+  h->add_ref();
+  Handle(h).cancel();
+}
+}  // namespace
+
+// Asio keeps a descriptor's mode flags private. An explicit instantiation may name a
+// private member, which is the standard way to reach it without patching Asio.
+using DescriptorImpl = asio::detail::reactive_descriptor_service::implementation_type;
+using StateMember = asio::detail::descriptor_ops::state_type DescriptorImpl::*;
+StateMember descriptor_state_member();
+template <StateMember Member>
+struct DescriptorStateAccess {
+  friend StateMember descriptor_state_member() { return Member; }
+};
+template struct DescriptorStateAccess<&DescriptorImpl::state_>;
+
+void WaitDescriptor::assign_for_waits(int fd, boost::system::error_code& ec) {
+  assign(fd, ec);
+  // Waits do no I/O, so the user's fd need not become O_NONBLOCK: tell Asio it already is.
+  if (!ec) {
+    impl_.get_implementation().*descriptor_state_member() |=
+        asio::detail::descriptor_ops::internal_non_blocking;
+  }
+}
+
+void WaitDescriptor::forget() noexcept {
+  if (is_open()) (void)release();
+}
+
+void EventLoop::watch_fd(int fd, bool for_write, HandleImpl* h) {
+  Impl& L = *impl_;
+  try {
+    L.check_closed();
+    if (L.debug) L.check_thread();
+    L.watch(fd, for_write ? writer : reader, h);
+  } catch (...) {
+    h->release();
+    throw;
+  }
+}
+
+bool EventLoop::unwatch_fd(int fd, bool for_write) {
+  Impl& L = *impl_;
+  if (L.closed) return false;  // as asyncio's _remove_reader does
+  if (L.debug) L.check_thread();
+  return L.unwatch(fd, for_write ? writer : reader);
+}
+
+void EventLoop::Impl::watch(int fd, int dir, HandleImpl* h) {
+  if (fd < 0) throw std::invalid_argument("Invalid file descriptor: " + std::to_string(fd));
+  std::shared_ptr<FdWatch>& slot = fd_watches[fd];
+  if (!slot) {
+    struct stat st;
+    int err = ::fstat(fd, &st) != 0 ? errno : 0;
+    if (err == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) err = EPERM;  // as epoll says
+    boost::system::error_code ec;
+    auto w = std::make_shared<FdWatch>(io);
+    if (err == 0) w->desc.assign_for_waits(fd, ec);
+    if (err != 0 || ec) {
+      fd_watches.erase(fd);
+      throw std::system_error(err != 0 ? err : ec.value(), std::system_category(),
+                              dir == reader ? "add_reader" : "add_writer");
+    }
+    slot = std::move(w);
+  }
+  HandleImpl* old = std::exchange(slot->handles[dir], h);
+  if (old != nullptr) {
+    cancel_handle(old);
+    old->release();
+  }
+  arm(slot, dir);
+}
+
+bool EventLoop::Impl::unwatch(int fd, int dir) {
+  auto it = fd_watches.find(fd);
+  if (it == fd_watches.end() || it->second->handles[dir] == nullptr) return false;
+  std::shared_ptr<FdWatch> w = it->second;
+  HandleImpl* h = std::exchange(w->handles[dir], nullptr);
+  cancel_handle(h);
+  h->release();
+  if (w->handles[1 - dir] == nullptr) {
+    w->desc.forget();  // completes its pending waits as aborted
+    fd_watches.erase(it);
+  }
+  return true;
+}
+
+void EventLoop::Impl::arm(const std::shared_ptr<FdWatch>& w, int dir) {
+  if (w->armed[dir]) return;
+  w->armed[dir] = true;
+  auto wait = dir == reader ? asio::posix::stream_descriptor::wait_read
+                            : asio::posix::stream_descriptor::wait_write;
+  w->desc.async_wait(
+      wait, asio::bind_executor(strand, [this, alive = alive, w, dir](boost::system::error_code ec) {
+        w->armed[dir] = false;
+        if (ec == asio::error::operation_aborted || !alive->load()) return;
+        on_fd_ready(w, dir);
+      }));
+}
+
+void EventLoop::Impl::on_fd_ready(const std::shared_ptr<FdWatch>& w, int dir) {
+  if (w->handles[dir] == nullptr) return;  // removed meanwhile
+  w->ready[dir] = true;
+  if (!w->staged) {
+    w->staged = true;
+    staged_io.push_back(w);
+  }
+  schedule_guest();  // re-armed by rearm_flushed_io once its callback has run
+}
+
+void EventLoop::Impl::flush_staged_io() {
+  // Per fd the reader goes before the writer, as in asyncio's _process_events.
+  for (auto& w : staged_io) {
+    for (int dir : {reader, writer}) {
+      HandleImpl* h = w->handles[dir];
+      if (w->ready[dir] && h != nullptr && !h->cancelled) {
+        h->add_ref();
+        ready.push_back(h);
+      }
+      w->ready[dir] = false;
+    }
+    w->staged = false;
+  }
+  flushed_io.swap(staged_io);
+  staged_io.clear();
+}
+
+void EventLoop::Impl::rearm_flushed_io() {
+  // Waiting again only after the callbacks ran gives select()'s level-triggered
+  // behaviour: the kernel re-checks readiness when the next poll harvests the event.
+  for (auto& w : flushed_io) {
+    for (int dir : {reader, writer}) {
+      if (w->handles[dir] != nullptr) arm(w, dir);
+    }
+  }
+  flushed_io.clear();
+}
+
+void EventLoop::Impl::unwatch_all() noexcept {
+  for (auto& [fd, w] : fd_watches) {
+    for (HandleImpl*& h : w->handles) {
+      if (h != nullptr) {
+        std::exchange(h, nullptr)->release();
+      }
+    }
+    w->desc.forget();
+  }
+  fd_watches.clear();
+  staged_io.clear();
+  flushed_io.clear();
+}
+
+}  // namespace asyncio
