@@ -1,0 +1,33 @@
+// Printing helpers for conformance traces: unbuffered-safe, Python-like output.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace trace {
+
+// Like print(*parts) in Python: parts joined by spaces, newline, flushed.
+template <class... Parts>
+void print(const Parts&... parts) {
+  std::string line;
+  bool first = true;
+  auto add = [&](const auto& part) {
+    if (!first) line += ' ';
+    first = false;
+    using T = std::decay_t<decltype(part)>;
+    if constexpr (std::is_same_v<T, bool>) {
+      line += part ? "True" : "False";
+    } else if constexpr (std::is_arithmetic_v<T>) {
+      line += std::to_string(part);
+    } else {
+      line += std::string_view(part);
+    }
+  };
+  (add(parts), ...);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace trace

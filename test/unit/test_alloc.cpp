@@ -1,0 +1,90 @@
+// "No allocation per call_soon for small callables": counts operator new calls.
+#include <asyncio/asyncio.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+}
+
+void* operator new(std::size_t size) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace {
+
+void bump(int* counter, void*, void*) { ++*counter; }
+
+// Runs `schedule` twice: the first round grows the pools, the second is measured.
+template <class Schedule>
+long allocations_in_steady_state(asyncio::EventLoop& loop, Schedule schedule) {
+  for (int round = 0; round < 2; ++round) {
+    long before = allocations.load();
+    schedule();
+    loop.call_soon([&loop] { loop.stop(); });
+    loop.run_forever();
+    if (round == 1) return allocations.load() - before;
+  }
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("call_soon of a three-pointer lambda allocates nothing once warmed up") {
+  asyncio::EventLoop loop;
+  int counter = 0;
+  void* a = &loop;
+  void* b = &counter;
+  auto cb = [&counter, a, b] { counter += (a != b); };
+  static_assert(sizeof(cb) == 3 * sizeof(void*));
+  long n = allocations_in_steady_state(loop, [&] {
+    for (int i = 0; i < 10000; ++i) loop.call_soon(cb);
+  });
+  CHECK(n == 0);
+  CHECK(counter == 20000);
+}
+
+TEST_CASE("call_soon with bound arguments (function pointer + 3 pointers) allocates nothing") {
+  asyncio::EventLoop loop;
+  int counter = 0;
+  long n = allocations_in_steady_state(loop, [&] {
+    for (int i = 0; i < 10000; ++i) loop.call_soon(bump, &counter, nullptr, nullptr);
+  });
+  CHECK(n == 0);
+  CHECK(counter == 20000);
+}
+
+TEST_CASE("call_later and cancel allocate nothing once warmed up") {
+  asyncio::EventLoop loop;
+  int fired = 0;
+  long n = allocations_in_steady_state(loop, [&] {
+    for (int i = 0; i < 1000; ++i) {
+      auto h = loop.call_later(-1, [&fired] { ++fired; });
+      if (i % 2 == 0) h.cancel();
+    }
+  });
+  CHECK(n == 0);
+  CHECK(fired == 1000);
+}
+
+TEST_CASE("the counter does see allocations: a large callable goes to the heap") {
+  asyncio::EventLoop loop;
+  struct Big {
+    char bytes[128];
+    int* counter;
+    void operator()() const { ++*counter; }
+  };
+  int counter = 0;
+  long n = allocations_in_steady_state(loop, [&] {
+    for (int i = 0; i < 100; ++i) loop.call_soon(Big{{}, &counter});
+  });
+  CHECK(n >= 100);
+  CHECK(counter == 200);
+}
