@@ -163,6 +163,9 @@ HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
   try {
     L.check_closed();
     if (L.debug) L.check_thread();
+    // asyncio appends thread-safe calls to _ready at once: calls that happened before
+    // this one must run before it.
+    if (L.inbox.maybe_pending()) L.take_threadsafe_calls();
     L.ready.push_back(h);
   } catch (...) {
     h->release();
@@ -402,9 +405,13 @@ void EventLoop::Impl::on_self_pipe_readable() {
   self_pipe.drain([this](int sig) {
     if (on_signal_byte) on_signal_byte(sig);
   });
-  inbox.take_all([this](HandleImpl* h) { ready.push_back(h); });
+  take_threadsafe_calls();
   arm_self_pipe();
   schedule_guest();
+}
+
+void EventLoop::Impl::take_threadsafe_calls() {
+  inbox.take_all([this](HandleImpl* h) { ready.push_back(h); });
 }
 
 // ---------------------------------------------------------------- guest mode

@@ -97,6 +97,7 @@ struct EventLoop::Impl {
   void warn_slow_callback(HandleImpl* h, double seconds);
   void arm_self_pipe();
   void on_self_pipe_readable();
+  void take_threadsafe_calls();
   void clear_queues() noexcept;
 
   // guest mode: the host's io_context drives the loop (base_events.cpp)

@@ -6,8 +6,8 @@ bool ThreadsafeInbox::push(HandleImpl* h) {
   std::lock_guard lock(mutex_);
   if (closed_) return false;
   queue_.push_back(h);
-  if (!wakeup_pending_) {
-    wakeup_pending_ = true;
+  if (!wakeup_pending_.load(std::memory_order_relaxed)) {
+    wakeup_pending_.store(true, std::memory_order_release);
     pipe_.write_byte(0);
   }
   return true;

@@ -6,6 +6,7 @@
 
 #include "linux/self_pipe.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -19,12 +20,15 @@ class ThreadsafeInbox {
   // Takes one reference. False once closed (the caller raises).
   bool push(HandleImpl* h);
 
+  // True when a push may be waiting: one load, cheap enough for call_soon to check.
+  bool maybe_pending() const noexcept { return wakeup_pending_.load(std::memory_order_acquire); }
+
   // Clears the pending flag first, so a push racing with this still writes a byte.
   template <class Sink>
   void take_all(Sink&& sink) {
     {
       std::lock_guard lock(mutex_);
-      wakeup_pending_ = false;
+      wakeup_pending_.store(false, std::memory_order_relaxed);
       spare_.swap(queue_);
     }
     for (HandleImpl* h : spare_) sink(h);
@@ -40,7 +44,7 @@ class ThreadsafeInbox {
   std::mutex mutex_;
   std::vector<HandleImpl*> queue_;
   std::vector<HandleImpl*> spare_;
-  bool wakeup_pending_ = false;
+  std::atomic<bool> wakeup_pending_{false};  // written under mutex_ only
   bool closed_ = false;
 };
 

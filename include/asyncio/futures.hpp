@@ -73,8 +73,8 @@ class Future {
   Future() = default;  // empty: a placeholder to assign to
   explicit Future(EventLoop& loop) : state_(std::make_shared<State>(loop)) {}
 
-  bool done() const { return state().status != detail::FutureStatus::pending; }
-  bool cancelled() const { return state().status == detail::FutureStatus::cancelled; }
+  bool done() const { return state_ && state_->status != detail::FutureStatus::pending; }
+  bool cancelled() const { return state_ && state_->status == detail::FutureStatus::cancelled; }
 
   // The value; rethrows the exception; CancelledError once cancelled.
   T result() const {
@@ -143,7 +143,7 @@ class Future {
   explicit Future(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
   State& state() const {
-    if (!state_) throw InvalidStateError("empty Future");
+    if (!state_) throw RuntimeError("Future object is not initialized.");
     return *state_;
   }
   State& pending_state() {
@@ -152,7 +152,8 @@ class Future {
     return s;
   }
   const State& checked_done(const char* not_ready) const {
-    const State& s = state();
+    if (!state_) throw InvalidStateError(not_ready);
+    const State& s = *state_;
     if (s.status == detail::FutureStatus::cancelled) s.throw_cancelled();
     if (s.status != detail::FutureStatus::finished) throw InvalidStateError(not_ready);
     return s;

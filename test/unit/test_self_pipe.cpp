@@ -73,14 +73,15 @@ TEST_CASE("self-pipe: a full pipe neither blocks nor fails the writer") {
 TEST_CASE("inbox: concurrent pushes while a wakeup is pending write exactly one byte") {
   SelfPipe pipe;
   ThreadsafeInbox inbox(pipe);
-  std::atomic<int> destroyed{0};
-  std::vector<std::thread> producers;
+  std::atomic<int> destroyed{0}, refused{0};
+  std::vector<std::thread> producers;  // Catch2 asserts only on the main thread
   for (int t = 0; t < 4; ++t) {
     producers.emplace_back([&] {
-      for (int i = 0; i < 250; ++i) REQUIRE(inbox.push(counted_handle(destroyed)));
+      for (int i = 0; i < 250; ++i) refused += inbox.push(counted_handle(destroyed)) ? 0 : 1;
     });
   }
   for (auto& p : producers) p.join();
+  CHECK(refused == 0);
   CHECK(pending_bytes(pipe) == 1);
 
   int taken = 0;
@@ -116,7 +117,7 @@ TEST_CASE("inbox: close refuses pushes and closes both fds exactly once") {
 TEST_CASE("close() racing with threadsafe producers: delivery or RuntimeError, never lost") {
   for (int round = 0; round < 20; ++round) {
     auto loop = std::make_unique<asyncio::EventLoop>();
-    std::atomic<int> accepted{0}, refused{0}, ran{0}, destroyed{0};
+    std::atomic<int> accepted{0}, refused{0}, wrong_message{0}, ran{0}, destroyed{0};
     std::atomic<bool> go{false};
     std::vector<std::thread> producers;
     for (int t = 0; t < 3; ++t) {
@@ -128,8 +129,8 @@ TEST_CASE("close() racing with threadsafe producers: delivery or RuntimeError, n
             loop->call_soon_threadsafe([&ran, counted] { ++ran; });
             ++accepted;
           } catch (const asyncio::RuntimeError& e) {
-            CHECK(std::string(e.what()) == "Event loop is closed");
             ++refused;
+            if (std::string(e.what()) != "Event loop is closed") ++wrong_message;
           }
         }
       });
@@ -140,6 +141,7 @@ TEST_CASE("close() racing with threadsafe producers: delivery or RuntimeError, n
     loop->close();
     for (auto& p : producers) p.join();
     CHECK(accepted + refused == 600);
+    CHECK(wrong_message == 0);
     CHECK(destroyed == 600);  // every callable freed once: run and dropped, or refused
     CHECK(ran <= accepted);
   }
