@@ -4,7 +4,6 @@
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
 
-
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
 
@@ -19,7 +18,7 @@ namespace {
 
 thread_local EventLoop* running_loop = nullptr;
 
-constexpr double clock_resolution = 1e-9;          // time.get_clock_info('monotonic')
+constexpr double clock_resolution = 1e-9;           // time.get_clock_info('monotonic')
 constexpr double maximum_select_timeout = 86400.0;  // base_events.MAXIMUM_SELECT_TIMEOUT
 constexpr std::size_t min_scheduled_timer_handles = 100;
 
@@ -70,7 +69,12 @@ std::string repr_of(HandleImpl* h) {
 }
 
 namespace detail {
-void on_timer_cancelled(EventLoop& loop) noexcept { ++loop.impl_->timer_cancelled_count; }
+void on_timer_cancelled(EventLoop& loop) noexcept {
+  ++loop.impl_->timer_cancelled_count;
+}
+std::shared_ptr<LoopAnchor> loop_anchor(EventLoop& loop) {
+  return loop.impl_->anchor;
+}
 }  // namespace detail
 
 // ---------------------------------------------------------------- construction
@@ -97,6 +101,7 @@ EventLoop::~EventLoop() {
     impl_->thread_id.store(std::thread::id{});  // a destroyed loop cannot be running
     close();
   }
+  impl_->anchor->loop = nullptr;  // futures that outlive the loop stop reporting to it
 }
 
 // ---------------------------------------------------------------- checks
@@ -136,13 +141,17 @@ void EventLoop::run_forever() {
   L.schedule_guest();  // a host's io_context carries on where run_forever stopped
 }
 
-void EventLoop::stop() noexcept { impl_->stopping = true; }
+void EventLoop::stop() noexcept {
+  impl_->stopping = true;
+}
 
 bool EventLoop::is_running() const noexcept {
   return impl_->thread_id.load(std::memory_order_relaxed) != std::thread::id{};
 }
 
-bool EventLoop::is_closed() const noexcept { return impl_->closed; }
+bool EventLoop::is_closed() const noexcept {
+  return impl_->closed;
+}
 
 void EventLoop::close() {
   Impl& L = *impl_;
@@ -218,12 +227,14 @@ void EventLoop::set_exception_handler(ExceptionHandler handler) {
   impl_->exception_handler = std::move(handler);
 }
 
-ExceptionHandler EventLoop::get_exception_handler() const { return impl_->exception_handler; }
+ExceptionHandler EventLoop::get_exception_handler() const {
+  return impl_->exception_handler;
+}
 
 namespace {
 std::string context_repr(const ExceptionContext& ctx) {
   std::string out = "{'message': '" + ctx.message + "'";
-  if (ctx.exception) out += ", 'exception': " + describe_exception(ctx.exception);
+  if (ctx.exception) out += ", 'exception': " + exception_repr(ctx.exception);
   if (ctx.future) out += ", 'future': " + ctx.future->repr();
   if (ctx.handle) out += ", 'handle': " + ctx.handle.repr();
   return out + "}";
@@ -249,7 +260,8 @@ void EventLoop::call_exception_handler(const ExceptionContext& ctx) noexcept {
       return;
     }
   } catch (...) {
-    log(LogLevel::error, "Exception in default exception handler");
+    log(LogLevel::error,
+        "Exception in default exception handler\n" + describe_exception(std::current_exception()));
     return;
   }
   try {
@@ -264,14 +276,21 @@ void EventLoop::call_exception_handler(const ExceptionContext& ctx) noexcept {
     } catch (...) {
       log(LogLevel::error,
           "Exception in default exception handler while handling an unexpected error in "
-          "custom exception handler");
+          "custom exception handler\n" +
+              describe_exception(std::current_exception()));
     }
   }
 }
 
-bool EventLoop::get_debug() const noexcept { return impl_->debug; }
-void EventLoop::set_debug(bool enabled) noexcept { impl_->debug = enabled; }
-asio::io_context& EventLoop::io_context() noexcept { return impl_->io; }
+bool EventLoop::get_debug() const noexcept {
+  return impl_->debug;
+}
+void EventLoop::set_debug(bool enabled) noexcept {
+  impl_->debug = enabled;
+}
+asio::io_context& EventLoop::io_context() noexcept {
+  return impl_->io;
+}
 
 // ---------------------------------------------------------------- one iteration
 
@@ -297,8 +316,8 @@ void EventLoop::Impl::poll_io(double timeout) {
     if (timeout < 0) {
       io.run_one();
     } else {
-      io.run_one_for(std::chrono::ceil<std::chrono::microseconds>(
-          std::chrono::duration<double>(timeout)));
+      io.run_one_for(
+          std::chrono::ceil<std::chrono::microseconds>(std::chrono::duration<double>(timeout)));
     }
   }
   io.poll();  // every completion that is ready, as select() returns them all

@@ -28,20 +28,35 @@ ExceptionGroup::ExceptionGroup(const std::string& message, std::vector<std::exce
             (excs.size() == 1 ? ")" : "s)")),
       exceptions(std::move(excs)) {}
 
-std::string describe_exception(const std::exception_ptr& exc) {
-  if (!exc) return "None";
+namespace {
+struct NameAndMessage {
+  std::string name;
+  std::string message;
+};
+
+NameAndMessage name_and_message(const std::exception_ptr& exc) {
   try {
     std::rethrow_exception(exc);
   } catch (const CancelledError& e) {
-    std::string msg = e.message();
-    return msg.empty() ? "asyncio::CancelledError" : "asyncio::CancelledError: " + msg;
+    return {"asyncio::CancelledError", e.message()};
   } catch (const std::exception& e) {
-    std::string msg = e.what();
-    std::string name = detail::demangle(typeid(e));
-    return msg.empty() ? name : name + ": " + msg;
+    return {detail::demangle(typeid(e)), e.what()};
   } catch (...) {
-    return "unknown exception";
+    return {"unknown exception", ""};
   }
+}
+}  // namespace
+
+std::string describe_exception(const std::exception_ptr& exc) {
+  if (!exc) return "None";
+  auto [name, message] = name_and_message(exc);
+  return message.empty() ? name : name + ": " + message;
+}
+
+std::string exception_repr(const std::exception_ptr& exc) {
+  if (!exc) return "None";
+  auto [name, message] = name_and_message(exc);
+  return message.empty() ? name + "()" : name + "('" + message + "')";
 }
 
 namespace detail {
@@ -66,8 +81,12 @@ void append_number(std::string& out, double value) {
   // Python prints 2.0, not 2.
   if (out.find_first_of(".eninf", start) == std::string::npos) out += ".0";
 }
-void append_number(std::string& out, long long value) { append_chars(out, value); }
-void append_number(std::string& out, unsigned long long value) { append_chars(out, value); }
+void append_number(std::string& out, long long value) {
+  append_chars(out, value);
+}
+void append_number(std::string& out, unsigned long long value) {
+  append_chars(out, value);
+}
 
 }  // namespace detail
 }  // namespace asyncio

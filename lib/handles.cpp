@@ -1,6 +1,5 @@
 #include <asyncio/events.hpp>
 
-
 #include <cstddef>
 #include <new>
 

@@ -19,24 +19,39 @@ void set_log_sink(LogSink sink) {
   current_sink() = std::move(sink);
 }
 
-void log(LogLevel level, std::string_view message) {
+namespace {
+void write_stderr(std::string_view message) noexcept {
+  std::fwrite(message.data(), 1, message.size(), stderr);
+  std::fputc('\n', stderr);
+}
+}  // namespace
+
+void log(LogLevel level, std::string_view message) noexcept {
   std::lock_guard lock(sink_mutex);
-  if (current_sink()) {
+  if (!current_sink()) {
+    if (level >= LogLevel::warning) write_stderr(message);
+    return;
+  }
+  try {
     current_sink()(level, message);
-  } else if (level >= LogLevel::warning) {
-    std::string line(message);
-    line += '\n';
-    std::fwrite(line.data(), 1, line.size(), stderr);
+  } catch (...) {
+    // Logging runs on error paths that must not throw: a failing sink loses nothing.
+    write_stderr(message);
   }
 }
 
 const char* to_string(LogLevel level) noexcept {
   switch (level) {
-    case LogLevel::debug: return "DEBUG";
-    case LogLevel::info: return "INFO";
-    case LogLevel::warning: return "WARNING";
-    case LogLevel::error: return "ERROR";
-    case LogLevel::critical: return "CRITICAL";
+    case LogLevel::debug:
+      return "DEBUG";
+    case LogLevel::info:
+      return "INFO";
+    case LogLevel::warning:
+      return "WARNING";
+    case LogLevel::error:
+      return "ERROR";
+    case LogLevel::critical:
+      return "CRITICAL";
   }
   return "?";
 }

@@ -55,6 +55,7 @@ struct EventLoop::Impl {
   asio::strand<asio::io_context::executor_type> strand;
   // Handlers still queued in a host's io_context check this before touching the loop.
   std::shared_ptr<std::atomic<bool>> alive = std::make_shared<std::atomic<bool>>(true);
+  std::shared_ptr<detail::LoopAnchor> anchor = std::make_shared<detail::LoopAnchor>(&self);
 
   detail::RingBuffer<HandleImpl*> ready;
   std::vector<HandleImpl*> timers;  // a min-heap on (when, seq)

@@ -29,7 +29,8 @@ class RingBuffer {
   void grow() {
     std::size_t cap = capacity_ == 0 ? 64 : capacity_ * 2;
     auto slots = std::make_unique<T[]>(cap);
-    for (std::size_t i = 0; i < size_; ++i) slots[i] = std::move(slots_[(head_ + i) & (capacity_ - 1)]);
+    for (std::size_t i = 0; i < size_; ++i)
+      slots[i] = std::move(slots_[(head_ + i) & (capacity_ - 1)]);
     slots_ = std::move(slots);
     capacity_ = cap;
     head_ = 0;

@@ -3,9 +3,9 @@
 
 #include <boost/asio/bind_executor.hpp>
 
+#include <sys/stat.h>
 #include <cerrno>
 #include <string>
-#include <sys/stat.h>
 #include <system_error>
 
 namespace asyncio {
@@ -107,12 +107,12 @@ void EventLoop::Impl::arm(const std::shared_ptr<FdWatch>& w, int dir) {
   w->armed[dir] = true;
   auto wait = dir == reader ? asio::posix::stream_descriptor::wait_read
                             : asio::posix::stream_descriptor::wait_write;
-  w->desc.async_wait(
-      wait, asio::bind_executor(strand, [this, alive = alive, w, dir](boost::system::error_code ec) {
-        w->armed[dir] = false;
-        if (ec == asio::error::operation_aborted || !alive->load()) return;
-        on_fd_ready(w, dir);
-      }));
+  w->desc.async_wait(wait, asio::bind_executor(
+                               strand, [this, alive = alive, w, dir](boost::system::error_code ec) {
+                                 w->armed[dir] = false;
+                                 if (ec == asio::error::operation_aborted || !alive->load()) return;
+                                 on_fd_ready(w, dir);
+                               }));
 }
 
 void EventLoop::Impl::on_fd_ready(const std::shared_ptr<FdWatch>& w, int dir) {

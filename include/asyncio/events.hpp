@@ -19,10 +19,18 @@ namespace asyncio {
 
 class EventLoop;
 
+template <class T>
+class Future;
+
 namespace detail {
 struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
-}
+// Outlives its loop, so that a future can tell whether the loop is gone.
+struct LoopAnchor {
+  EventLoop* loop;
+};
+std::shared_ptr<LoopAnchor> loop_anchor(EventLoop& loop);
+}  // namespace detail
 
 // What asyncio passes to an exception handler as its `context` dict.
 struct ExceptionContext {
@@ -94,6 +102,10 @@ class EventLoop {
   bool remove_reader(int fd) { return unwatch_fd(fd, false); }
   bool remove_writer(int fd) { return unwatch_fd(fd, true); }
 
+  // loop.create_future(); defined in futures.hpp
+  template <class T = void>
+  Future<T> create_future();
+
   // ---- errors
   void set_exception_handler(ExceptionHandler handler);
   ExceptionHandler get_exception_handler() const;
@@ -122,6 +134,7 @@ class EventLoop {
   bool unwatch_fd(int fd, bool for_write);
 
   friend void detail::on_timer_cancelled(EventLoop&) noexcept;
+  friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -91,5 +91,7 @@ class ExceptionGroup : public Error {
 
 // "TypeName: message", the last line of a Python traceback; used by log output.
 std::string describe_exception(const std::exception_ptr& exc);
+// "TypeName('message')", Python's repr() of an exception.
+std::string exception_repr(const std::exception_ptr& exc);
 
 }  // namespace asyncio

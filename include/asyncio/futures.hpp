@@ -22,12 +22,14 @@ namespace detail {
 enum class FutureStatus : std::uint8_t { pending, cancelled, finished };
 
 struct FutureStateBase {
-  explicit FutureStateBase(EventLoop& owner) : loop(&owner) {}
-  virtual ~FutureStateBase() = default;
+  explicit FutureStateBase(EventLoop& owner);
+  virtual ~FutureStateBase();  // reports an exception nobody retrieved
 
   EventLoop* loop;
+  std::shared_ptr<LoopAnchor> anchor;  // tells whether the loop still exists
   FutureStatus status = FutureStatus::pending;
   std::exception_ptr exception;
+  mutable bool log_traceback = false;  // set_exception() sets it; result()/exception() clear it
   std::string cancel_message;
   std::size_t next_callback_id = 1;
 
@@ -85,15 +87,12 @@ class Future {
   std::exception_ptr exception() const { return checked_done("Exception is not set.").exception; }
 
   template <class V = T>
-    requires(!std::is_void_v<T> && std::is_convertible_v<V &&, T>)
-  void set_result(V&& value) {
+  requires(!std::is_void_v<T> && std::is_convertible_v<V&&, T>) void set_result(V&& value) {
     State& s = pending_state();
     s.value.emplace(std::forward<V>(value));
     finish(s);
   }
-  void set_result()
-    requires std::is_void_v<T>
-  {
+  void set_result() requires std::is_void_v<T> {
     State& s = pending_state();
     s.value.emplace();
     finish(s);
@@ -101,6 +100,7 @@ class Future {
   void set_exception(std::exception_ptr exc) {
     State& s = pending_state();
     s.exception = std::move(exc);
+    s.log_traceback = true;
     finish(s);
   }
 
@@ -156,6 +156,7 @@ class Future {
     const State& s = *state_;
     if (s.status == detail::FutureStatus::cancelled) s.throw_cancelled();
     if (s.status != detail::FutureStatus::finished) throw InvalidStateError(not_ready);
+    s.log_traceback = false;
     return s;
   }
   void finish(State& s) {
@@ -170,6 +171,11 @@ class Future {
 
   std::shared_ptr<State> state_;
 };
+
+template <class T>
+Future<T> EventLoop::create_future() {
+  return Future<T>(*this);
+}
 
 // loop.run_until_complete(future): runs the loop until the future is done.
 template <class T>

@@ -14,7 +14,8 @@ using LogSink = std::function<void(LogLevel, std::string_view)>;
 // Installs a sink; an empty one restores the default, which writes records of
 // warning and above to stderr, like Python's last-resort handler.
 void set_log_sink(LogSink sink);
-void log(LogLevel level, std::string_view message);
+// Never throws: if the sink throws, the record goes to stderr instead.
+void log(LogLevel level, std::string_view message) noexcept;
 
 const char* to_string(LogLevel level) noexcept;
 

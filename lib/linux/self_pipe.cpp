@@ -1,9 +1,9 @@
 #include "linux/self_pipe.hpp"
 
-#include <cerrno>
 #include <fcntl.h>
-#include <system_error>
 #include <unistd.h>
+#include <cerrno>
+#include <system_error>
 
 namespace asyncio::detail {
 
@@ -16,7 +16,9 @@ SelfPipe::SelfPipe() {
   write_fd_ = fds[1];
 }
 
-SelfPipe::~SelfPipe() { close(); }
+SelfPipe::~SelfPipe() {
+  close();
+}
 
 void SelfPipe::write_byte(std::uint8_t byte) const noexcept {
   int saved = errno;  // signal handlers must not disturb the interrupted code

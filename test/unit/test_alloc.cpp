@@ -19,16 +19,30 @@ void* counted_malloc(std::size_t size) {
 }  // namespace
 
 // The whole family is replaced, so that sanitizers see matching allocate/free pairs.
-void* operator new(std::size_t size) { return counted_malloc(size); }
-void* operator new[](std::size_t size) { return counted_malloc(size); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void* operator new(std::size_t size) {
+  return counted_malloc(size);
+}
+void* operator new[](std::size_t size) {
+  return counted_malloc(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace {
 
-void bump(int* counter, void*, void*) { ++*counter; }
+void bump(int* counter, void*, void*) {
+  ++*counter;
+}
 
 // Runs `schedule` twice: the first round grows the pools, the second is measured.
 template <class Schedule>

@@ -7,10 +7,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
 
 namespace asio = boost::asio;
@@ -76,14 +76,16 @@ TEST_CASE("embedding: one host thread drives the loop as a guest") {
     REQUIRE(::read(fds[0], &c, 1) == 1);
     record("reader");
     loop.remove_reader(fds[0]);
-    std::thread([&] { loop.call_soon_threadsafe([&] {
-      record("threadsafe");
-      io.stop();
-    }); }).detach();
+    std::thread([&] {
+      loop.call_soon_threadsafe([&] {
+        record("threadsafe");
+        io.stop();
+      });
+    }).detach();
   });
   run_host(io, 1);
-  CHECK(trace == std::vector<std::string>{"soon 1", "soon 2", "timer 1ms", "timer 2ms",
-                                          "timer 3ms", "reader", "threadsafe"});
+  CHECK(trace == std::vector<std::string>{"soon 1", "soon 2", "timer 1ms", "timer 2ms", "timer 3ms",
+                                          "reader", "threadsafe"});
   CHECK(running_loop_ok);
   CHECK_FALSE(loop.is_running());
   ::close(fds[0]);

@@ -6,11 +6,11 @@
 #include "linux/self_pipe.hpp"
 #include "threadsafe_inbox.hpp"
 
-#include <atomic>
 #include <fcntl.h>
 #include <sys/ioctl.h>
-#include <thread>
 #include <unistd.h>
+#include <atomic>
+#include <thread>
 #include <vector>
 
 using asyncio::detail::HandleImpl;

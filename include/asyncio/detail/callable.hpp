@@ -28,6 +28,11 @@ void append_number(std::string& out, double value);
 void append_number(std::string& out, long long value);
 void append_number(std::string& out, unsigned long long value);
 
+template <class T>
+inline constexpr bool is_reference_wrapper = false;
+template <class U>
+inline constexpr bool is_reference_wrapper<std::reference_wrapper<U>> = true;
+
 // repr()-like formatting of one bound argument, for "Exception in callback f(1, 'x')".
 template <class T>
 void append_repr(std::string& out, const T& value) {
@@ -43,6 +48,10 @@ void append_repr(std::string& out, const T& value) {
     out += '\'';
     out += std::string_view(value);
     out += '\'';
+  } else if constexpr (requires { value.repr(); }) {
+    out += value.repr();  // Future, Handle: their own repr, as Python shows them
+  } else if constexpr (is_reference_wrapper<T>) {
+    append_repr(out, value.get());
   } else {
     out += '<' + demangle(typeid(T)) + '>';
   }
@@ -72,8 +81,8 @@ struct BoundCall {
 };
 
 template <class B>
-inline constexpr bool fits_inline =
-    sizeof(B) <= inline_callable_size && alignof(B) <= alignof(std::max_align_t);
+inline constexpr bool fits_inline = sizeof(B) <= inline_callable_size &&
+                                    alignof(B) <= alignof(std::max_align_t);
 
 template <class B>
 struct InlineOps {

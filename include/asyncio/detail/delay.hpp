@@ -12,8 +12,8 @@ template <class R, class P>
 struct is_duration<std::chrono::duration<R, P>> : std::true_type {};
 
 template <class T>
-concept Delay = std::is_arithmetic_v<std::remove_cvref_t<T>> ||
-                is_duration<std::remove_cvref_t<T>>::value;
+concept Delay =
+    std::is_arithmetic_v<std::remove_cvref_t<T>> || is_duration<std::remove_cvref_t<T>>::value;
 
 template <Delay D>
 double to_seconds(const D& delay) {

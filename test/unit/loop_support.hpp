@@ -1,0 +1,119 @@
+// Helpers shared by the unit tests that port CPython's test_asyncio (test_utils' role).
+#pragma once
+
+#include <asyncio/asyncio.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace test_support {
+
+// test_utils.run_once: schedule stop() and run until the batch holding it is done.
+inline void run_once(asyncio::EventLoop& loop) {
+  loop.call_soon([&loop] { loop.stop(); });
+  loop.run_forever();
+}
+
+// Runs until a callback stops the loop. False if the safety-net timer had to stop it.
+inline bool run_forever_guarded(asyncio::EventLoop& loop, double limit = 10.0) {
+  bool timed_out = false;
+  asyncio::TimerHandle guard = loop.call_later(limit, [&] {
+    timed_out = true;
+    loop.stop();
+  });
+  loop.run_forever();
+  guard.cancel();
+  return !timed_out;
+}
+
+// Collects asyncio::log records; the default sink is back once it goes out of scope.
+class LogCapture {
+ public:
+  struct Record {
+    asyncio::LogLevel level;
+    std::string text;
+  };
+
+  LogCapture() {
+    asyncio::set_log_sink([this](asyncio::LogLevel level, std::string_view text) {
+      records.push_back({level, std::string(text)});
+    });
+  }
+  ~LogCapture() { asyncio::set_log_sink({}); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  std::vector<Record> records;
+};
+
+// A safety net for tests that must not use a loop timer (it would change the poll timeout):
+// if not disarmed in time, it wakes the loop from another thread and stops it.
+class Watchdog {
+ public:
+  explicit Watchdog(asyncio::EventLoop& loop, std::chrono::seconds limit = std::chrono::seconds(10))
+      : thread_([this, &loop, limit] {
+          std::unique_lock lock(mutex_);
+          if (cv_.wait_for(lock, limit, [this] { return disarmed_; })) return;
+          fired_ = true;
+          loop.call_soon_threadsafe([&loop] { loop.stop(); });
+        }) {}
+  ~Watchdog() { disarm(); }
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  // True when the watchdog did not have to intervene.
+  bool disarm() {
+    {
+      std::lock_guard lock(mutex_);
+      disarmed_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return !fired_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool disarmed_ = false;
+  std::atomic<bool> fired_{false};
+  std::thread thread_;  // last: starts once the members above exist
+};
+
+// socket.socketpair(): both ends blocking, closed on destruction unless released.
+struct SocketPair {
+  SocketPair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, fds) != 0)
+      throw std::system_error(errno, std::system_category());
+    a = fds[0];
+    b = fds[1];
+  }
+  ~SocketPair() {
+    if (a >= 0) ::close(a);
+    if (b >= 0) ::close(b);
+  }
+  SocketPair(const SocketPair&) = delete;
+  SocketPair& operator=(const SocketPair&) = delete;
+  int a = -1;
+  int b = -1;
+};
+
+// Named callables, so that reprs and messages show a stable name (like `noop` in CPython).
+struct Noop {
+  template <class... A>
+  void operator()(const A&...) const {}
+};
+
+}  // namespace test_support
