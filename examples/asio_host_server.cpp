@@ -21,9 +21,10 @@ class EchoSession : public std::enable_shared_from_this<EchoSession> {
 
  private:
   void read() {
-    socket_.async_read_some(asio::buffer(data_), [self = shared_from_this()](auto ec, std::size_t n) {
-      if (!ec) self->write(n);
-    });
+    socket_.async_read_some(asio::buffer(data_),
+                            [self = shared_from_this()](auto ec, std::size_t n) {
+                              if (!ec) self->write(n);
+                            });
   }
   void write(std::size_t n) {
     asio::async_write(socket_, asio::buffer(data_, n),

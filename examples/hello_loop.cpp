@@ -4,7 +4,9 @@
 #include <iostream>
 #include <string>
 
-void print(const std::string& line) { std::cout << line << std::endl; }
+void print(const std::string& line) {
+  std::cout << line << std::endl;
+}
 
 void hello(asyncio::EventLoop& loop, std::string name, int times) {
   print("hello " + name + " at iteration " + std::to_string(times));
