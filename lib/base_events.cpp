@@ -106,8 +106,8 @@ EventLoop::~EventLoop() {
 
 // ---------------------------------------------------------------- checks
 
-void EventLoop::Impl::check_closed() const {
-  if (closed) throw RuntimeError("Event loop is closed");
+void EventLoop::Impl::throw_closed() {
+  throw RuntimeError("Event loop is closed");
 }
 
 void EventLoop::Impl::check_thread() const {
@@ -188,7 +188,8 @@ HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
 HandleImpl* EventLoop::schedule_threadsafe(HandleImpl* h) {
   // On the loop's own thread asyncio appends straight to the ready queue.
   if (running_loop == this) return schedule_soon(h);
-  h->add_ref();  // the caller's, taken before the loop can run and drop its own
+  h->shared = true;  // set before the handle is published to the loop's thread
+  h->add_ref();      // the caller's, taken before the loop can run and drop its own
   bool accepted = false;
   try {
     accepted = impl_->inbox.push(h);
@@ -425,8 +426,12 @@ void EventLoop::Impl::on_self_pipe_readable() {
     if (on_signal_byte) on_signal_byte(sig);
   });
   take_threadsafe_calls();
-  arm_self_pipe();
-  schedule_guest();
+  if (driving) {
+    self_pipe_disarmed = true;  // run_once waits again after the batch, off the latency path
+  } else {
+    arm_self_pipe();
+    schedule_guest();
+  }
 }
 
 void EventLoop::Impl::take_threadsafe_calls() {
@@ -434,10 +439,6 @@ void EventLoop::Impl::take_threadsafe_calls() {
 }
 
 // ---------------------------------------------------------------- guest mode
-
-void EventLoop::Impl::notify_guest() {
-  if (!driving && !in_step && !step_posted) post_guest_step();
-}
 
 void EventLoop::Impl::schedule_guest() {
   if (closed || driving || in_step) return;

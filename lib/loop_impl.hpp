@@ -74,6 +74,7 @@ struct EventLoop::Impl {
   detail::SelfPipe self_pipe;
   detail::ThreadsafeInbox inbox{self_pipe};
   WaitDescriptor self_pipe_watch{io};
+  bool self_pipe_disarmed = false;          // drained; waits again once the batch has run
   std::function<void(int)> on_signal_byte;  // the unix backend's signal dispatch
 
   std::unordered_map<int, std::shared_ptr<FdWatch>> fd_watches;
@@ -84,7 +85,10 @@ struct EventLoop::Impl {
   double guest_timer_when = std::numeric_limits<double>::infinity();
 
   // base_events.cpp
-  void check_closed() const;
+  void check_closed() const {
+    if (closed) throw_closed();
+  }
+  [[noreturn]] static void throw_closed();
   void check_thread() const;
   void check_running() const;
   void run_once();
@@ -102,7 +106,10 @@ struct EventLoop::Impl {
   void clear_queues() noexcept;
 
   // guest mode: the host's io_context drives the loop (base_events.cpp)
-  void notify_guest();
+  // A host's io_context must step the loop when nothing else will.
+  void notify_guest() {
+    if (!driving && !in_step && !step_posted) post_guest_step();
+  }
   void schedule_guest();
   void post_guest_step();
   void guest_step();

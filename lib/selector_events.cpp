@@ -151,6 +151,10 @@ void EventLoop::Impl::rearm_flushed_io() {
     }
   }
   flushed_io.clear();
+  if (self_pipe_disarmed && !closed) {
+    self_pipe_disarmed = false;
+    arm_self_pipe();
+  }
 }
 
 void EventLoop::Impl::unwatch_all() noexcept {

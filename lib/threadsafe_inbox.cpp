@@ -1,15 +1,22 @@
 #include "threadsafe_inbox.hpp"
 
+#include <thread>
+
 namespace asyncio::detail {
 
 bool ThreadsafeInbox::push(HandleImpl* h) {
-  std::lock_guard lock(mutex_);
-  if (closed_) return false;
-  queue_.push_back(h);
-  if (!wakeup_pending_.load(std::memory_order_relaxed)) {
+  {
+    std::lock_guard lock(mutex_);
+    if (closed_) return false;
+    queue_.push_back(h);
+    if (wakeup_pending_.load(std::memory_order_relaxed)) return true;
     wakeup_pending_.store(true, std::memory_order_release);
-    pipe_.write_byte(0);
+    writes_in_flight_.fetch_add(1, std::memory_order_relaxed);
   }
+  // Written outside the lock: the woken loop thread would otherwise find the lock
+  // still held and go back to sleep on it.
+  pipe_.write_byte(0);
+  writes_in_flight_.fetch_sub(1, std::memory_order_release);
   return true;
 }
 
@@ -20,8 +27,10 @@ void ThreadsafeInbox::close() noexcept {
     if (closed_) return;
     closed_ = true;
     dropped.swap(queue_);
-    pipe_.close();
   }
+  // A producer that got in before closed_ was set may still be writing its byte.
+  while (writes_in_flight_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  pipe_.close();
   for (HandleImpl* h : dropped) h->release();
 }
 

@@ -35,8 +35,8 @@ class ThreadsafeInbox {
     spare_.clear();
   }
 
-  // Refuses further pushes, drops what is queued and closes the pipe, under the lock
-  // so that no producer writes to a closed (or reused) fd.
+  // Refuses further pushes, drops what is queued, waits for wakeup writes still in
+  // flight, then closes the pipe: no producer ever writes to a closed (or reused) fd.
   void close() noexcept;
 
  private:
@@ -45,6 +45,7 @@ class ThreadsafeInbox {
   std::vector<HandleImpl*> queue_;
   std::vector<HandleImpl*> spare_;
   std::atomic<bool> wakeup_pending_{false};  // written under mutex_ only
+  std::atomic<int> writes_in_flight_{0};     // wakeup bytes being written outside the lock
   bool closed_ = false;
 };
 

@@ -13,8 +13,11 @@ class EventLoop;
 namespace asyncio::detail {
 
 struct HandleImpl {
-  // Atomic because a handle from call_soon_threadsafe is shared with its producer.
+  // Counted with plain loads and stores while only the loop's thread holds the handle
+  // (a locked RMW per copy would cost more than the rest of call_soon); with atomic RMWs
+  // once call_soon_threadsafe shares it with a producer thread.
   std::atomic<std::uint32_t> refs{1};
+  bool shared = false;
   bool cancelled = false;
   bool scheduled = false;  // a timer that sits in its loop's heap
   bool running = false;
@@ -25,7 +28,13 @@ struct HandleImpl {
   const CallableOps* ops = nullptr;  // null once the callable is dropped
   alignas(std::max_align_t) unsigned char storage[inline_callable_size];
 
-  void add_ref() noexcept { refs.fetch_add(1, std::memory_order_relaxed); }
+  void add_ref() noexcept {
+    if (shared) {
+      refs.fetch_add(1, std::memory_order_relaxed);
+    } else {
+      refs.store(refs.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+  }
   void release() noexcept;
   void drop_callable() noexcept {
     if (ops != nullptr) {
@@ -41,7 +50,13 @@ HandleImpl* acquire_handle();
 void recycle_handle(HandleImpl* h) noexcept;
 
 inline void HandleImpl::release() noexcept {
-  if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) recycle_handle(this);
+  if (shared) {
+    if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) recycle_handle(this);
+    return;
+  }
+  std::uint32_t left = refs.load(std::memory_order_relaxed) - 1;
+  refs.store(left, std::memory_order_relaxed);
+  if (left == 0) recycle_handle(this);
 }
 
 template <class F, class... Args>
