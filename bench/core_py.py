@@ -1,0 +1,252 @@
+"""Core-loop benchmarks B1-B4 on CPython asyncio or uvloop, the peers of bench_core.
+
+    python3 core_py.py <B1|B2|B3|B4> <asyncio|uvloop> [--n N] [--reps R] [--warmup-n N] ...
+
+Same workloads and the same JSON lines as bench_core (see docs/benchmarks.md); after an
+unprinted warm-up run, each repetition prints one line.
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+import threading
+import time
+
+MASK = (1 << 64) - 1
+DEFAULT_N = {"B1": 1_000_000, "B2": 200_000, "B3": 3_000, "B4": 1_000_000}
+
+
+def new_loop(kind):
+    if kind == "uvloop":
+        import uvloop
+
+        return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
+
+
+def finish(t_wall, t_cpu, n, ok):
+    wall = time.perf_counter() - t_wall
+    cpu = time.process_time() - t_cpu
+    return {"n": n, "wall_s": wall, "cpu_s": cpu, "rate": n / wall, "ok": ok}
+
+
+# ---------------------------------------------------------------- B1: call_soon chains
+
+
+def b1(args, kind, n):
+    loop = new_loop(kind)
+    ran = scheduled = 0
+
+    def step():
+        nonlocal ran, scheduled
+        if scheduled < n:
+            scheduled += 1
+            loop.call_soon(step)
+        ran += 1
+        if ran == n:
+            loop.stop()
+
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
+    while scheduled < min(args.chains, n):
+        scheduled += 1
+        loop.call_soon(step)
+    loop.run_forever()
+    result = finish(t_wall, t_cpu, n, ran == n)
+    loop.close()
+    return result
+
+
+# ---------------------------------------------------------------- B2: timers, half cancelled
+
+
+def splitmix64(state):
+    """One step of splitmix64, bit for bit as bench_core computes it: (state, value)."""
+    state = (state + 0x9E3779B97F4A7C15) & MASK
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
+    return state, z ^ (z >> 31)
+
+
+def make_plan(n, span, seed):
+    """Delays, and the cancelled half in cancelling order: the same as bench_core's."""
+    state = seed
+    delays = []
+    for _ in range(n):
+        state, z = splitmix64(state)
+        delays.append((z >> 11) * 2.0**-53 * span)
+    perm = list(range(n))
+    for i in range(n - 1, 0, -1):
+        state, z = splitmix64(state)
+        j = z % (i + 1)
+        perm[i], perm[j] = perm[j], perm[i]
+    cancel_order = perm[: n // 2]
+    cancelled = bytearray(n)
+    for i in cancel_order:
+        cancelled[i] = 1
+    return delays, cancel_order, cancelled
+
+
+def b2(args, kind, n):
+    delays, cancel_order, cancelled = make_plan(n, args.span, args.seed)
+    expected = n - n // 2
+    loop = new_loop(kind)
+    fired = wrong = 0
+
+    def on_fire(i):
+        nonlocal fired, wrong
+        fired += 1
+        wrong += cancelled[i]
+        if fired == expected:
+            loop.stop()
+
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
+    call_later = loop.call_later
+    handles = [call_later(d, on_fire, i) for i, d in enumerate(delays)]
+    for i in cancel_order:
+        handles[i].cancel()
+    loop.run_forever()
+    result = finish(t_wall, t_cpu, n, fired == expected and wrong == 0)
+    loop.close()
+    return result
+
+
+# ---------------------------------------------------------------- B3: ping-pong latency
+
+
+def percentile_us(sorted_ns, q):
+    """Nearest rank, as bench_core computes it."""
+    rank = max(math.ceil(q * len(sorted_ns)), 1)
+    return sorted_ns[rank - 1] / 1000.0
+
+
+def b3(args, kind, pings):
+    loop = new_loop(kind)
+    clock = time.perf_counter_ns  # CLOCK_MONOTONIC, shared by both threads
+    pong = threading.Lock()
+    pong.acquire()  # released by on_ping: the producer's wakeup
+    t1 = [0]
+    latencies = []
+
+    def on_ping():
+        t1[0] = clock()
+        pong.release()
+
+    def producer():
+        idle_ns = args.idle_us * 1000
+        for i in range(args.warmup_pings + pings):
+            idle_end = clock() + idle_ns
+            while clock() < idle_end:
+                pass
+            t0 = clock()
+            loop.call_soon_threadsafe(on_ping)
+            pong.acquire()
+            if i >= args.warmup_pings:
+                latencies.append(t1[0] - t0)
+        loop.call_soon_threadsafe(loop.stop)
+
+    thread = threading.Thread(target=producer)
+    thread.start()
+    loop.run_forever()
+    thread.join()
+    loop.close()
+    latencies.sort()
+    ok = len(latencies) == pings and pings > 0
+    if not latencies:
+        return {"n": 0, "p50_us": 0.0, "p99_us": 0.0, "ok": False}
+    return {"n": len(latencies), "p50_us": percentile_us(latencies, 0.50),
+            "p99_us": percentile_us(latencies, 0.99), "ok": ok}
+
+
+# ---------------------------------------------------------------- B4: thread-safe flood
+
+
+def b4(args, kind, n):
+    loop = new_loop(kind)
+    count = 0
+
+    def on_call():
+        nonlocal count
+        count += 1
+        if count == n:
+            loop.stop()
+
+    go = threading.Event()
+
+    def produce(times):
+        call = loop.call_soon_threadsafe
+        go.wait()
+        for _ in range(times):
+            call(on_call)
+
+    threads = [threading.Thread(target=produce, args=(n // args.threads + (t < n % args.threads),))
+               for t in range(args.threads)]
+    for t in threads:
+        t.start()
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
+    go.set()
+    loop.run_forever()
+    result = finish(t_wall, t_cpu, n, count == n)
+    for t in threads:
+        t.join()
+    loop.close()
+    return result
+
+
+# ---------------------------------------------------------------- driver
+
+BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4}
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("bench", choices=sorted(BENCHES))
+    p.add_argument("loop", choices=["asyncio", "uvloop"])
+    p.add_argument("--n", type=int, default=0, help="0: the benchmark's default")
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--warmup-n", type=int, default=-1, help="-1: n / 10")
+    p.add_argument("--max-seconds", type=float, default=20.0,
+                   help="B4: scale n down when the warm-up predicts a longer run")
+    p.add_argument("--chains", type=int, default=1000)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--warmup-pings", type=int, default=200)
+    p.add_argument("--idle-us", type=int, default=200)
+    p.add_argument("--span", type=float, default=0.05)
+    p.add_argument("--seed", type=int, default=20240601)
+    return p.parse_args()
+
+
+def scaled_n(args, n, warmup, warmup_result):
+    """B4 only: a count that the warm-up's rate says runs within --max-seconds."""
+    if args.bench != "B4" or warmup_result is None:
+        return n
+    limit = int(warmup_result["rate"] * args.max_seconds)
+    if n <= limit:
+        return n
+    step = args.threads * 1000
+    return max(limit // step * step, warmup, step)
+
+
+def main():
+    args = parse()
+    bench = BENCHES[args.bench]
+    n = args.n or DEFAULT_N[args.bench]
+    warmup = args.warmup_n if args.warmup_n >= 0 else max(n // 10, 1)
+    warmup_result = None
+    if args.bench != "B3" and warmup > 0:  # B3 warms up with its own pings
+        warmup_result = bench(args, args.loop, warmup)
+    n = scaled_n(args, n, warmup, warmup_result)
+    rc = 0
+    for _ in range(args.reps):
+        result = bench(args, args.loop, n)
+        line = {"bench": args.bench, "peer": args.loop}
+        line.update(result)
+        print(json.dumps(line), flush=True)
+        rc |= 0 if result["ok"] else 1
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())
