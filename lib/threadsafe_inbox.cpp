@@ -4,6 +4,23 @@
 
 namespace asyncio::detail {
 
+AdaptiveMutex::AdaptiveMutex() {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ADAPTIVE_NP);
+  pthread_mutex_init(&mutex_, &attr);
+  pthread_mutexattr_destroy(&attr);
+}
+AdaptiveMutex::~AdaptiveMutex() {
+  pthread_mutex_destroy(&mutex_);
+}
+void AdaptiveMutex::lock() noexcept {
+  pthread_mutex_lock(&mutex_);
+}
+void AdaptiveMutex::unlock() noexcept {
+  pthread_mutex_unlock(&mutex_);
+}
+
 bool ThreadsafeInbox::push(HandleImpl* h) {
   {
     std::lock_guard lock(mutex_);
