@@ -58,6 +58,10 @@ class RunningScope {
 
 }  // namespace
 
+EventLoop* detail::running_loop_or_null() noexcept {
+  return running_loop;
+}
+
 EventLoop& get_running_loop() {
   if (running_loop == nullptr) throw RuntimeError("no running event loop");
   return *running_loop;
@@ -165,6 +169,8 @@ void EventLoop::close() {
   L.unwatch_all();
   L.guest_timer.cancel();
   L.clear_queues();
+  detail::abandon_pending_tasks(*L.anchor);
+  if (L.executor) L.executor->shutdown(false);  // as asyncio: no waiting in close()
 }
 
 HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
@@ -238,6 +244,7 @@ std::string context_repr(const ExceptionContext& ctx) {
   if (ctx.exception) out += ", 'exception': " + exception_repr(ctx.exception);
   if (ctx.future) out += ", 'future': " + ctx.future->repr();
   if (ctx.handle) out += ", 'handle': " + ctx.handle.repr();
+  if (ctx.task) out += ", 'task': " + ctx.task->repr();
   return out + "}";
 }
 }  // namespace
@@ -248,6 +255,7 @@ void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
   if (ctx.context != nullptr) text += "\ncontext: " + context_repr(*ctx.context);
   if (ctx.future) text += "\nfuture: " + ctx.future->repr();
   if (ctx.handle) text += "\nhandle: " + ctx.handle.repr();
+  if (ctx.task) text += "\ntask: " + ctx.task->repr();
   if (ctx.exception) text += "\n" + describe_exception(ctx.exception);
   log(LogLevel::error, text);
 }

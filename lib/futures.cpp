@@ -19,13 +19,70 @@ FutureStateBase::~FutureStateBase() {
   if (!log_traceback || anchor->loop == nullptr) return;
   try {
     ExceptionContext ctx;
-    ctx.message = "Future exception was never retrieved";
+    ctx.message = task != nullptr ? "Task exception was never retrieved"
+                                  : "Future exception was never retrieved";
     ctx.exception = exception;
     ctx.future = std::make_shared<DeadFuture>(*loop, exception);
     loop->call_exception_handler(ctx);
   } catch (...) {
     // out of memory while reporting from a destructor: nothing better to do
   }
+}
+
+std::size_t FutureStateBase::add_done_callback(DoneCallback cb) {
+  std::size_t id = next_callback_id++;
+  if (done()) {
+    loop->call_soon(std::move(cb), shared_from_this());
+  } else {
+    callbacks.emplace_back(id, std::move(cb));
+  }
+  return id;
+}
+
+std::size_t FutureStateBase::remove_done_callback(std::size_t id) {
+  return std::erase_if(callbacks, [id](const auto& entry) { return entry.first == id; });
+}
+
+void FutureStateBase::schedule_callbacks() {
+  auto pending = std::move(callbacks);
+  callbacks.clear();
+  FuturePtr self = shared_from_this();
+  for (auto& entry : pending) loop->call_soon(std::move(entry.second), self);
+}
+
+void FutureStateBase::finish() {
+  status = FutureStatus::finished;
+  schedule_callbacks();
+}
+
+void FutureStateBase::set_exception(std::exception_ptr exc) {
+  if (done()) throw_not_pending();
+  exception = std::move(exc);
+  log_traceback = true;
+  finish();
+}
+
+bool FutureStateBase::cancel(std::string msg) {
+  return cancel_future(std::move(msg));
+}
+
+bool FutureStateBase::cancel_future(std::string msg) {
+  log_traceback = false;
+  if (done()) return false;
+  status = FutureStatus::cancelled;
+  cancel_message = std::move(msg);
+  schedule_callbacks();
+  return true;
+}
+
+void FutureStateBase::rethrow_if_failed() const {
+  if (status == FutureStatus::cancelled) throw_cancelled();
+  log_traceback = false;
+  if (exception) std::rethrow_exception(exception);
+}
+
+std::exception_ptr FutureStateBase::cancelled_error() const {
+  return std::make_exception_ptr(CancelledError(cancel_message));
 }
 
 const char* FutureStateBase::status_name() const noexcept {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/events.hpp>
+#include <asyncio/threads.hpp>
 
 #include "linux/self_pipe.hpp"
 #include "ring_buffer.hpp"
@@ -81,6 +82,8 @@ struct EventLoop::Impl {
   std::vector<std::shared_ptr<FdWatch>> staged_io;   // fds that became ready this poll
   std::vector<std::shared_ptr<FdWatch>> flushed_io;  // appended; wait again after the batch
 
+  std::shared_ptr<Executor> executor;  // the default executor, made on first use
+
   asio::steady_timer guest_timer{io};
   double guest_timer_when = std::numeric_limits<double>::infinity();
 
@@ -126,5 +129,11 @@ struct EventLoop::Impl {
 };
 
 std::string repr_of(HandleImpl* h);  // Handle::repr() for a raw impl
+
+namespace detail {
+// close(): pending tasks would keep their frames (and what those hold) forever;
+// they are destroyed with asyncio's "Task was destroyed but it is pending!".
+void abandon_pending_tasks(LoopAnchor& anchor) noexcept;
+}  // namespace detail
 
 }  // namespace asyncio

@@ -1,8 +1,14 @@
 // Everything asyncio-cpp offers, as `import asyncio` does.
 #pragma once
 
+#include <asyncio/coroutines.hpp>
 #include <asyncio/events.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/handles.hpp>
 #include <asyncio/log.hpp>
+#include <asyncio/runners.hpp>
+#include <asyncio/taskgroups.hpp>
+#include <asyncio/tasks.hpp>
+#include <asyncio/threads.hpp>
+#include <asyncio/timeouts.hpp>

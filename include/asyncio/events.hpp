@@ -21,13 +21,21 @@ class EventLoop;
 
 template <class T>
 class Future;
+template <class T>
+class Task;
+template <class T>
+class Coro;
+class Executor;
 
 namespace detail {
 struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
-// Outlives its loop, so that a future can tell whether the loop is gone.
+struct TaskCore;
+// Outlives its loop, so that a future can tell whether the loop is gone; it also lists
+// the loop's tasks (asyncio's _all_tasks), intrusively.
 struct LoopAnchor {
   EventLoop* loop;
+  TaskCore* tasks = nullptr;
 };
 std::shared_ptr<LoopAnchor> loop_anchor(EventLoop& loop);
 }  // namespace detail
@@ -38,6 +46,7 @@ struct ExceptionContext {
   std::exception_ptr exception;
   Handle handle;                                    // the callback that failed, if any
   std::shared_ptr<detail::FutureStateBase> future;  // the future concerned, if any
+  std::shared_ptr<detail::FutureStateBase> task;    // the task concerned, if any
   const ExceptionContext* context = nullptr;        // the original, when a handler failed
 };
 
@@ -105,6 +114,17 @@ class EventLoop {
   // loop.create_future(); defined in futures.hpp
   template <class T = void>
   Future<T> create_future();
+  // loop.create_task(coro, name); defined in tasks.hpp
+  template <class T>
+  Task<T> create_task(Coro<T> coro, std::string name = {});
+
+  // ---- executors (threads.hpp)
+  // Runs f(args...) on `executor` (nullptr: the default ThreadPoolExecutor) -> Future<R>.
+  template <class F, class... Args>
+  auto run_in_executor(Executor* executor, F&& f, Args&&... args);
+  void set_default_executor(std::shared_ptr<Executor> executor);
+  Executor& default_executor();      // created on first use: min(32, cores + 4) threads
+  void shutdown_default_executor();  // waits for its threads; asyncio.run calls it
 
   // ---- errors
   void set_exception_handler(ExceptionHandler handler);
@@ -140,5 +160,9 @@ class EventLoop {
 
 // The loop running on this thread; asyncio::RuntimeError("no running event loop") if none.
 EventLoop& get_running_loop();
+
+namespace detail {
+EventLoop* running_loop_or_null() noexcept;  // asyncio's _get_running_loop()
+}
 
 }  // namespace asyncio

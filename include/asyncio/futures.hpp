@@ -3,6 +3,7 @@
 
 #include <asyncio/events.hpp>
 
+#include <coroutine>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -21,7 +22,14 @@ namespace detail {
 
 enum class FutureStatus : std::uint8_t { pending, cancelled, finished };
 
-struct FutureStateBase {
+struct FutureStateBase;
+struct TaskCore;
+using FuturePtr = std::shared_ptr<FutureStateBase>;
+// A done callback receives the future, as asyncio passes it.
+using DoneCallback = std::function<void(const FuturePtr&)>;
+
+// Everything about a future but its value's type: tasks and combinators work on this.
+struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   explicit FutureStateBase(EventLoop& owner);
   virtual ~FutureStateBase();  // reports an exception nobody retrieved
 
@@ -32,14 +40,29 @@ struct FutureStateBase {
   mutable bool log_traceback = false;  // set_exception() sets it; result()/exception() clear it
   std::string cancel_message;
   std::size_t next_callback_id = 1;
+  std::vector<std::pair<std::size_t, DoneCallback>> callbacks;
+  TaskCore* task = nullptr;  // set when this is a Task's state
+
+  bool done() const noexcept { return status != FutureStatus::pending; }
+  std::size_t add_done_callback(DoneCallback cb);
+  std::size_t remove_done_callback(std::size_t id);
+  void set_exception(std::exception_ptr exc);
+  void finish();  // FINISHED, then schedules the callbacks
+  // Future.cancel; Task and gather's future override it as asyncio does.
+  virtual bool cancel(std::string msg);
+  bool cancel_future(std::string msg);
+  // For await and result(): rethrows the exception or CancelledError; marks it retrieved.
+  void rethrow_if_failed() const;
+  std::exception_ptr cancelled_error() const;
 
   const char* status_name() const noexcept;
   virtual std::string repr() const;
   [[noreturn]] void throw_not_pending() const;
   [[noreturn]] void throw_cancelled() const;
+  virtual void append_result(std::string& out) const = 0;
 
  protected:
-  virtual void append_result(std::string& out) const = 0;
+  void schedule_callbacks();
 };
 
 struct NoValue {};
@@ -48,12 +71,10 @@ template <class T>
 using stored_t = std::conditional_t<std::is_void_v<T>, NoValue, T>;
 
 template <class T>
-struct FutureState final : FutureStateBase {
+struct FutureState : FutureStateBase {
   using FutureStateBase::FutureStateBase;
-  using Callback = std::function<void(Future<T>)>;
 
   std::optional<stored_t<T>> value;
-  std::vector<std::pair<std::size_t, Callback>> callbacks;
 
   void append_result(std::string& out) const override {
     if constexpr (std::is_void_v<T>) {
@@ -63,6 +84,11 @@ struct FutureState final : FutureStateBase {
     }
   }
 };
+
+// Suspends the running task on `fut` (lib/tasks.cpp): the task resumes `h` once it is done.
+void suspend_task_on(const FuturePtr& fut, std::coroutine_handle<> h);
+// Throws what the task was woken with (its cancellation, or the awaited future's error).
+void rethrow_wakeup_error();
 
 }  // namespace detail
 
@@ -74,73 +100,73 @@ class Future {
 
   Future() = default;  // empty: a placeholder to assign to
   explicit Future(EventLoop& loop) : state_(std::make_shared<State>(loop)) {}
+  explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
-  bool done() const { return state_ && state_->status != detail::FutureStatus::pending; }
+  bool done() const { return state_ && state_->done(); }
   bool cancelled() const { return state_ && state_->status == detail::FutureStatus::cancelled; }
 
   // The value; rethrows the exception; CancelledError once cancelled.
   T result() const {
     const State& s = checked_done("Result is not ready.");
-    if (s.exception) std::rethrow_exception(s.exception);
+    s.rethrow_if_failed();
     if constexpr (!std::is_void_v<T>) return *s.value;
   }
-  std::exception_ptr exception() const { return checked_done("Exception is not set.").exception; }
+  std::exception_ptr exception() const {
+    const State& s = checked_done("Exception is not set.");
+    if (s.status == detail::FutureStatus::cancelled) s.throw_cancelled();
+    s.log_traceback = false;
+    return s.exception;
+  }
 
   template <class V = T>
   requires(!std::is_void_v<T> && std::is_convertible_v<V&&, T>) void set_result(V&& value) {
     State& s = pending_state();
     s.value.emplace(std::forward<V>(value));
-    finish(s);
+    s.finish();
   }
   void set_result() requires std::is_void_v<T> {
     State& s = pending_state();
     s.value.emplace();
-    finish(s);
+    s.finish();
   }
-  void set_exception(std::exception_ptr exc) {
-    State& s = pending_state();
-    s.exception = std::move(exc);
-    s.log_traceback = true;
-    finish(s);
-  }
+  void set_exception(std::exception_ptr exc) { state().set_exception(std::move(exc)); }
 
-  bool cancel(std::string msg = {}) {
-    State& s = state();
-    if (s.status != detail::FutureStatus::pending) return false;
-    s.status = detail::FutureStatus::cancelled;
-    s.cancel_message = std::move(msg);
-    schedule_callbacks(s);
-    return true;
-  }
+  bool cancel(std::string msg = {}) { return state().cancel(std::move(msg)); }
 
   // fn(Future<T>) runs through call_soon once the future is done, never inline.
   template <class F>
   CallbackId add_done_callback(F&& fn) {
-    State& s = state();
-    CallbackId id = s.next_callback_id++;
-    if (done()) {
-      s.loop->call_soon(std::forward<F>(fn), *this);
-    } else {
-      s.callbacks.emplace_back(id, typename State::Callback(std::forward<F>(fn)));
-    }
-    return id;
+    return state().add_done_callback(
+        [fn = std::forward<F>(fn)](const detail::FuturePtr& s) mutable {
+          fn(Future<T>(std::static_pointer_cast<State>(s)));
+        });
   }
   // Python compares callbacks; C++ callables are not comparable, so an id names one.
-  std::size_t remove_done_callback(CallbackId id) {
-    auto& cbs = state().callbacks;
-    return std::erase_if(cbs, [id](const auto& entry) { return entry.first == id; });
-  }
+  std::size_t remove_done_callback(CallbackId id) { return state().remove_done_callback(id); }
 
   EventLoop& get_loop() const { return *state().loop; }
   std::string repr() const { return state().repr(); }
 
   explicit operator bool() const noexcept { return state_ != nullptr; }
   bool operator==(const Future& other) const noexcept { return state_ == other.state_; }
-  const std::shared_ptr<detail::FutureStateBase> state_ptr() const { return state_; }
+  const std::shared_ptr<detail::FutureState<T>>& state_ptr() const noexcept { return state_; }
 
- private:
+  // `co_await fut` inside a task: suspends the task until the future is done.
+  auto operator co_await() const {
+    struct Awaiter {
+      Future fut;
+      bool await_ready() const noexcept { return fut.done(); }
+      void await_suspend(std::coroutine_handle<> h) { detail::suspend_task_on(fut.state_, h); }
+      T await_resume() {
+        detail::rethrow_wakeup_error();
+        return fut.result();
+      }
+    };
+    return Awaiter{*this};
+  }
+
+ protected:
   using State = detail::FutureState<T>;
-  explicit Future(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
   State& state() const {
     if (!state_) throw RuntimeError("Future object is not initialized.");
@@ -148,25 +174,13 @@ class Future {
   }
   State& pending_state() {
     State& s = state();
-    if (s.status != detail::FutureStatus::pending) s.throw_not_pending();
+    if (s.done()) s.throw_not_pending();
     return s;
   }
   const State& checked_done(const char* not_ready) const {
     if (!state_) throw InvalidStateError(not_ready);
-    const State& s = *state_;
-    if (s.status == detail::FutureStatus::cancelled) s.throw_cancelled();
-    if (s.status != detail::FutureStatus::finished) throw InvalidStateError(not_ready);
-    s.log_traceback = false;
-    return s;
-  }
-  void finish(State& s) {
-    s.status = detail::FutureStatus::finished;
-    schedule_callbacks(s);
-  }
-  void schedule_callbacks(State& s) {
-    auto callbacks = std::move(s.callbacks);
-    s.callbacks.clear();
-    for (auto& entry : callbacks) s.loop->call_soon(std::move(entry.second), *this);
+    if (!state_->done()) throw InvalidStateError(not_ready);
+    return *state_;
   }
 
   std::shared_ptr<State> state_;

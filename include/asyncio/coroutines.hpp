@@ -1,0 +1,126 @@
+// Coro<T>: what `async def` returns. Lazy and move-only; `co_await coro` runs it inline
+// in the awaiting task, `create_task(std::move(coro))` schedules it as a Task<T>.
+#pragma once
+
+#include <coroutine>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace asyncio {
+
+template <class T = void>
+class Coro;
+
+namespace detail {
+
+// Throws what the running task was woken with; nothing outside a task (lib/tasks.cpp).
+void rethrow_wakeup_error();
+
+struct CoroPromiseBase {
+  std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
+  std::exception_ptr exception;
+
+  // A task cancelled before its first step throws at once, without running the body,
+  // as Python's coro.throw() does on a coroutine that has not started.
+  struct InitialAwaiter {
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    void await_resume() const { rethrow_wakeup_error(); }
+  };
+  struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
+      std::coroutine_handle<> next = h.promise().continuation;
+      return next ? next : std::noop_coroutine();
+    }
+    void await_resume() const noexcept {}
+  };
+
+  InitialAwaiter initial_suspend() const noexcept { return {}; }
+  FinalAwaiter final_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { exception = std::current_exception(); }
+};
+
+template <class T>
+struct CoroPromise : CoroPromiseBase {
+  std::optional<T> value;
+
+  Coro<T> get_return_object() noexcept;
+  template <class V>
+  requires std::is_convertible_v<V&&, T>
+  void return_value(V&& v) { value.emplace(std::forward<V>(v)); }
+  T take() {
+    if (exception) std::rethrow_exception(exception);
+    return std::move(*value);
+  }
+};
+
+template <>
+struct CoroPromise<void> : CoroPromiseBase {
+  Coro<void> get_return_object() noexcept;
+  void return_void() const noexcept {}
+  void take() const {
+    if (exception) std::rethrow_exception(exception);
+  }
+};
+
+}  // namespace detail
+
+template <class T>
+class Coro {
+ public:
+  using promise_type = detail::CoroPromise<T>;
+  using handle_type = std::coroutine_handle<promise_type>;
+  using value_type = T;
+
+  Coro() noexcept = default;
+  explicit Coro(handle_type h) noexcept : h_(h) {}
+  Coro(Coro&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+  Coro& operator=(Coro&& other) noexcept {
+    if (this != &other) {
+      reset();
+      h_ = std::exchange(other.h_, {});
+    }
+    return *this;
+  }
+  ~Coro() { reset(); }
+
+  void reset() noexcept {
+    if (h_) std::exchange(h_, {}).destroy();
+  }
+  handle_type handle() const noexcept { return h_; }
+  bool done() const noexcept { return h_ && h_.done(); }
+  explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+
+  // Runs the coroutine inside the awaiting task, by symmetric transfer.
+  auto operator co_await() const noexcept {
+    struct Awaiter {
+      handle_type h;
+      bool await_ready() const noexcept { return false; }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) const noexcept {
+        h.promise().continuation = caller;
+        return h;
+      }
+      T await_resume() const { return h.promise().take(); }
+    };
+    return Awaiter{h_};
+  }
+
+ private:
+  handle_type h_;
+};
+
+namespace detail {
+template <class T>
+Coro<T> CoroPromise<T>::get_return_object() noexcept {
+  return Coro<T>(std::coroutine_handle<CoroPromise<T>>::from_promise(*this));
+}
+inline Coro<void> CoroPromise<void>::get_return_object() noexcept {
+  return Coro<void>(std::coroutine_handle<CoroPromise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+}  // namespace asyncio

@@ -1,0 +1,471 @@
+// asyncio.tasks: Task<T> drives a Coro<T> as CPython's Task.__step/__wakeup do, and the
+// combinators built on tasks and futures.
+#pragma once
+
+#include <asyncio/coroutines.hpp>
+#include <asyncio/futures.hpp>
+
+#include <coroutine>
+#include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace asyncio {
+
+template <class T = void>
+class Task;
+
+namespace detail {
+
+// The type-independent half of a task (lib/tasks.cpp).
+struct TaskCore {
+  FutureStateBase* state = nullptr;  // the task's own future
+  std::coroutine_handle<> root;
+  std::coroutine_handle<> resume_point;       // the innermost coroutine that awaited
+  std::weak_ptr<FutureStateBase> fut_waiter;  // weak: the awaited future holds the task
+  std::exception_ptr wakeup_error;            // thrown at the await point on resumption
+  std::string name;
+  std::string cancel_message;
+  int num_cancels_requested = 0;
+  bool must_cancel = false;
+  bool yielded = false;            // sleep(0): step again next iteration
+  bool abandoned = false;          // its loop closed while it was pending
+  std::exception_ptr retry_error;  // a bad await: asyncio steps again with this error
+  TaskCore* prev = nullptr;        // the loop's task list
+  TaskCore* next = nullptr;
+  void (*complete)(FutureStateBase&) = nullptr;  // moves the coroutine's outcome in
+  void (*drop_coroutine)(FutureStateBase&) = nullptr;
+
+  void start();
+  void step(std::exception_ptr exc);
+  void wakeup(const FuturePtr& awaited);
+  bool cancel(std::string msg);
+  int uncancel() noexcept {
+    if (num_cancels_requested > 0) --num_cancels_requested;
+    return num_cancels_requested;
+  }
+  std::string repr() const;
+  // Outcome of the coroutine: its CancelledError ends the task cancelled, not failed.
+  void finish_with(std::exception_ptr exc);
+  void on_destroyed() noexcept;  // "Task was destroyed but it is pending!"
+};
+
+std::string next_task_name();
+TaskCore* current_task_core() noexcept;
+// sleep(0): the running task gives up one iteration.
+void yield_task(std::coroutine_handle<> h);
+
+template <class T>
+struct TaskState final : FutureState<T> {
+  TaskState(EventLoop& loop, Coro<T> c, std::string name)
+      : FutureState<T>(loop), coro(std::move(c)) {
+    this->task = &core;
+    core.state = this;
+    core.root = coro.handle();
+    core.resume_point = core.root;
+    core.name = name.empty() ? next_task_name() : std::move(name);
+    core.complete = &complete_from_coroutine;
+    core.drop_coroutine = [](FutureStateBase& s) { static_cast<TaskState&>(s).coro.reset(); };
+  }
+  ~TaskState() override { core.on_destroyed(); }
+
+  bool cancel(std::string msg) override { return core.cancel(std::move(msg)); }
+  std::string repr() const override { return core.repr(); }
+
+  static void complete_from_coroutine(FutureStateBase& base) {
+    auto& self = static_cast<TaskState&>(base);
+    auto& promise = self.coro.handle().promise();
+    if (promise.exception) {
+      self.core.finish_with(promise.exception);
+      return;
+    }
+    if constexpr (std::is_void_v<T>) {
+      self.value.emplace();
+    } else {
+      self.value.emplace(std::move(*promise.value));
+    }
+    self.core.finish_with(nullptr);
+  }
+
+  Coro<T> coro;
+  TaskCore core;
+};
+
+template <class A>
+using awaitable_value_t = typename std::remove_cvref_t<A>::value_type;
+
+}  // namespace detail
+
+// A type-erased reference to a task: what current_task() and all_tasks() give.
+class TaskRef {
+ public:
+  TaskRef() = default;
+  explicit TaskRef(detail::FuturePtr state) : state_(std::move(state)) {}
+
+  bool done() const { return state_->done(); }
+  bool cancelled() const { return state_->status == detail::FutureStatus::cancelled; }
+  bool cancel(std::string msg = {}) { return state_->cancel(std::move(msg)); }
+  int cancelling() const { return core().num_cancels_requested; }
+  int uncancel() { return core().uncancel(); }
+  const std::string& get_name() const { return core().name; }
+  void set_name(std::string name) { core().name = std::move(name); }
+  std::string repr() const { return state_->repr(); }
+  EventLoop& get_loop() const { return *state_->loop; }
+
+  explicit operator bool() const noexcept { return state_ != nullptr; }
+  bool operator==(const TaskRef& other) const noexcept { return state_ == other.state_; }
+  const detail::FuturePtr& state_ptr() const noexcept { return state_; }
+
+ private:
+  detail::TaskCore& core() const { return *state_->task; }
+  detail::FuturePtr state_;
+};
+
+template <class T>
+class Task : public Future<T> {
+ public:
+  Task() = default;
+  explicit Task(std::shared_ptr<detail::TaskState<T>> state) : Future<T>(std::move(state)) {}
+
+  const std::string& get_name() const { return core().name; }
+  void set_name(std::string name) { core().name = std::move(name); }
+  int cancelling() const { return core().num_cancels_requested; }
+  int uncancel() { return core().uncancel(); }
+  TaskRef ref() const { return TaskRef(this->state_); }
+  operator TaskRef() const { return ref(); }
+
+ private:
+  detail::TaskCore& core() const { return *this->state().task; }
+};
+
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
+  if (is_closed()) throw RuntimeError("Event loop is closed");
+  if (!coro) throw std::invalid_argument("a coroutine was expected, got an empty Coro");
+  auto state = std::make_shared<detail::TaskState<T>>(*this, std::move(coro), std::move(name));
+  state->core.start();
+  return Task<T>(std::move(state));
+}
+
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name = {}) {
+  return get_running_loop().create_task(std::move(coro), std::move(name));
+}
+
+// loop.run_until_complete(coro): wraps it in a task first.
+template <class T>
+T run_until_complete_impl(EventLoop& loop, Coro<T> coro) {
+  Task<T> task = loop.create_task(std::move(coro));
+  return run_until_complete_impl(loop, static_cast<Future<T>>(task));
+}
+
+// The task running on this thread; empty outside a task.
+TaskRef current_task();
+// The running loop's tasks that are not done yet.
+std::vector<TaskRef> all_tasks();
+std::vector<TaskRef> all_tasks(EventLoop& loop);
+
+template <class T>
+Future<T> ensure_future(Future<T> fut) {
+  return fut;
+}
+template <class T>
+Task<T> ensure_future(Coro<T> coro) {
+  return create_task(std::move(coro));
+}
+
+// ---------------------------------------------------------------- sleep
+
+namespace detail {
+struct SleepAwaiter {
+  double delay;
+  Future<void> fut;
+  TimerHandle timer;
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h);
+  void await_resume() {
+    timer.cancel();
+    rethrow_wakeup_error();
+  }
+};
+}  // namespace detail
+
+// asyncio.sleep: sleep(0) gives up exactly one loop iteration.
+template <detail::Delay D>
+detail::SleepAwaiter sleep(const D& delay) {
+  return detail::SleepAwaiter{detail::to_seconds(delay), {}, {}};
+}
+
+// ---------------------------------------------------------------- gather
+
+// What gather gives for a coroutine or future of T: void becomes std::monostate.
+template <class T>
+using gather_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+// gather(return_exceptions, ...) gives each outcome as a value or the exception.
+template <class T>
+using Outcome = std::variant<gather_value_t<T>, std::exception_ptr>;
+
+struct ReturnExceptions {};
+inline constexpr ReturnExceptions return_exceptions{};
+
+namespace detail {
+
+// gather's outer future (asyncio's _GatheringFuture): cancelling it cancels the children.
+template <class R>
+struct GatherState final : FutureState<R> {
+  using FutureState<R>::FutureState;
+  std::vector<FuturePtr> children;
+  bool cancel_requested = false;
+
+  bool cancel(std::string msg) override {
+    this->log_traceback = false;
+    if (this->done()) return false;
+    bool any = false;
+    for (auto& child : children) any = child->cancel(msg) || any;
+    if (any) cancel_requested = true;
+    return any;
+  }
+};
+
+template <class T>
+Future<T> to_future(EventLoop& loop, Coro<T>&& coro) {
+  return loop.create_task(std::move(coro));
+}
+template <class T>
+Future<T> to_future(EventLoop&, const Future<T>& fut) {
+  return fut;
+}
+
+template <class T>
+gather_value_t<T> value_of(const Future<T>& fut) {
+  if constexpr (std::is_void_v<T>) {
+    fut.result();
+    return {};
+  } else {
+    return fut.result();
+  }
+}
+
+template <class T>
+Outcome<T> outcome_of(const Future<T>& fut) {
+  if (fut.cancelled()) {
+    return std::make_exception_ptr(CancelledError(fut.state_ptr()->cancel_message));
+  }
+  if (auto exc = fut.exception()) return exc;
+  return value_of(fut);
+}
+
+// Wires the children to the outer future with asyncio's gather rules; `results`
+// builds the value once every child is done.
+template <class R, class Results>
+Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool keep_exceptions,
+                          Results results) {
+  auto outer = std::make_shared<GatherState<R>>(loop);
+  outer->children = children;
+  if (children.empty()) {
+    outer->value.emplace(results());
+    outer->finish();
+    return Future<R>(outer);
+  }
+  auto finished = std::make_shared<std::size_t>(0);
+  for (auto& child : children) {
+    child->add_done_callback([outer, finished, keep_exceptions, results](const FuturePtr& fut) {
+      ++*finished;
+      if (outer->done()) {
+        if (fut->status != FutureStatus::cancelled) fut->log_traceback = false;
+        return;
+      }
+      if (!keep_exceptions) {
+        if (fut->status == FutureStatus::cancelled)
+          return outer->set_exception(fut->cancelled_error());
+        if (fut->exception) {
+          fut->log_traceback = false;
+          return outer->set_exception(fut->exception);
+        }
+      }
+      if (*finished < outer->children.size()) return;
+      if (outer->cancel_requested) {
+        return outer->set_exception(std::make_exception_ptr(CancelledError(fut->cancel_message)));
+      }
+      for (auto& c : outer->children) c->log_traceback = false;
+      outer->value.emplace(results());
+      outer->finish();
+    });
+  }
+  return Future<R>(outer);
+}
+
+}  // namespace detail
+
+// gather(aws...): runs coroutines as tasks and gives every result as a tuple, in order.
+template <class... Aws>
+Future<std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>> gather(Aws&&... aws) {
+  using R = std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>;
+  EventLoop& loop = get_running_loop();
+  // Braces evaluate left to right: tasks are created in argument order, as asyncio does.
+  std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
+      detail::to_future(loop, std::forward<Aws>(aws))...};
+  std::vector<detail::FuturePtr> children =
+      std::apply([](auto&... f) { return std::vector<detail::FuturePtr>{f.state_ptr()...}; }, futs);
+  return detail::gather_children<R>(loop, std::move(children), false, [futs] {
+    return std::apply([](auto&... f) { return R{detail::value_of(f)...}; }, futs);
+  });
+}
+
+// gather(return_exceptions, aws...): failures become results instead of raising.
+template <class... Aws>
+Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(ReturnExceptions,
+                                                                      Aws&&... aws) {
+  using R = std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>;
+  EventLoop& loop = get_running_loop();
+  // Braces evaluate left to right: tasks are created in argument order, as asyncio does.
+  std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
+      detail::to_future(loop, std::forward<Aws>(aws))...};
+  std::vector<detail::FuturePtr> children =
+      std::apply([](auto&... f) { return std::vector<detail::FuturePtr>{f.state_ptr()...}; }, futs);
+  return detail::gather_children<R>(loop, std::move(children), true, [futs] {
+    return std::apply([](auto&... f) { return R{detail::outcome_of(f)...}; }, futs);
+  });
+}
+
+// gather over a range of coroutines, tasks or futures of one type: a vector, in order.
+template <class Range>
+requires requires(Range& r) {
+  r.begin();
+}
+auto gather(Range&& range) {
+  using A = std::remove_cvref_t<decltype(*range.begin())>;
+  using T = detail::awaitable_value_t<A>;
+  EventLoop& loop = get_running_loop();
+  std::vector<Future<T>> futs;
+  std::vector<detail::FuturePtr> children;
+  for (auto&& aw : range) {
+    if constexpr (std::is_same_v<A, Coro<T>>) {
+      futs.push_back(detail::to_future(loop, std::move(aw)));
+    } else {
+      futs.push_back(aw);
+    }
+    children.push_back(futs.back().state_ptr());
+  }
+  using R = std::vector<gather_value_t<T>>;
+  return detail::gather_children<R>(loop, std::move(children), false, [futs] {
+    R out;
+    for (auto& f : futs) out.push_back(detail::value_of(f));
+    return out;
+  });
+}
+
+// ---------------------------------------------------------------- shield
+
+// The outer future can be cancelled without cancelling what it shields.
+template <class A>
+Future<detail::awaitable_value_t<A>> shield(A&& aw) {
+  using T = detail::awaitable_value_t<A>;
+  EventLoop& loop = get_running_loop();
+  Future<T> inner = detail::to_future(loop, std::forward<A>(aw));
+  if (inner.done()) return inner;
+  Future<T> outer(loop);
+  auto inner_cb = inner.add_done_callback([outer](Future<T> in) mutable {
+    if (outer.cancelled()) {
+      if (!in.cancelled()) in.state_ptr()->log_traceback = false;
+      return;
+    }
+    if (in.cancelled()) {
+      outer.cancel();
+    } else if (auto exc = in.exception()) {
+      outer.set_exception(exc);
+    } else if constexpr (std::is_void_v<T>) {
+      outer.set_result();
+    } else {
+      outer.set_result(in.result());
+    }
+  });
+  outer.add_done_callback([inner, inner_cb](Future<T>) mutable {
+    if (!inner.done()) inner.remove_done_callback(inner_cb);
+  });
+  return outer;
+}
+
+// ---------------------------------------------------------------- wait
+
+enum class ReturnWhen { FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED };
+inline constexpr ReturnWhen FIRST_COMPLETED = ReturnWhen::FIRST_COMPLETED;
+inline constexpr ReturnWhen FIRST_EXCEPTION = ReturnWhen::FIRST_EXCEPTION;
+inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
+
+template <class T>
+struct WaitResult {
+  std::vector<Future<T>> done;
+  std::vector<Future<T>> pending;
+};
+
+namespace detail {
+// asyncio._wait: resolves once return_when is satisfied or the timeout passes.
+Coro<void> wait_for_condition(std::vector<FuturePtr> fs, std::optional<double> timeout,
+                              ReturnWhen return_when);
+}  // namespace detail
+
+// asyncio.wait over tasks or futures (not coroutines, as in 3.12); done/pending keep input order.
+template <class T>
+Coro<WaitResult<T>> wait(std::vector<Future<T>> fs, std::optional<double> timeout = std::nullopt,
+                         ReturnWhen return_when = ALL_COMPLETED) {
+  if (fs.empty()) throw std::invalid_argument("Set of Tasks/Futures is empty.");
+  std::vector<detail::FuturePtr> states;
+  for (auto& f : fs) states.push_back(f.state_ptr());
+  co_await detail::wait_for_condition(std::move(states), timeout, return_when);
+  WaitResult<T> result;
+  for (auto& f : fs) (f.done() ? result.done : result.pending).push_back(f);
+  co_return result;
+}
+template <class T>
+Coro<WaitResult<T>> wait(std::vector<Task<T>> ts, std::optional<double> timeout = std::nullopt,
+                         ReturnWhen return_when = ALL_COMPLETED) {
+  return wait(std::vector<Future<T>>(ts.begin(), ts.end()), timeout, return_when);
+}
+
+// ---------------------------------------------------------------- as_completed
+
+namespace detail {
+// The queue behind as_completed: each next() gives the next future to finish.
+struct CompletionQueue {
+  std::vector<FuturePtr> done;
+  std::size_t taken = 0;
+  std::size_t remaining = 0;
+  Future<void> waiter;
+  TimerHandle timeout_handle;
+  bool timed_out = false;
+};
+Coro<FuturePtr> next_completed(std::shared_ptr<CompletionQueue> queue);
+std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<FuturePtr> fs,
+                                                   std::optional<double> timeout);
+}  // namespace detail
+
+// asyncio.as_completed: awaiting the i-th coroutine gives the i-th result to arrive;
+// asyncio::TimeoutError once the timeout passes.
+template <class T>
+std::vector<Coro<T>> as_completed(std::vector<Future<T>> fs,
+                                  std::optional<double> timeout = std::nullopt) {
+  std::vector<detail::FuturePtr> states;
+  for (auto& f : fs) states.push_back(f.state_ptr());
+  auto queue = detail::watch_completions(get_running_loop(), std::move(states), timeout);
+  std::vector<Coro<T>> out;
+  for (std::size_t i = 0; i < fs.size(); ++i) {
+    out.push_back([](std::shared_ptr<detail::CompletionQueue> q) -> Coro<T> {
+      detail::FuturePtr f = co_await detail::next_completed(q);
+      co_return Future<T>(std::static_pointer_cast<detail::FutureState<T>>(f)).result();
+    }(queue));
+  }
+  return out;
+}
+template <class T>
+std::vector<Coro<T>> as_completed(std::vector<Task<T>> ts,
+                                  std::optional<double> timeout = std::nullopt) {
+  return as_completed(std::vector<Future<T>>(ts.begin(), ts.end()), timeout);
+}
+
+}  // namespace asyncio

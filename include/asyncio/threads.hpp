@@ -1,0 +1,253 @@
+// Threads: executors (concurrent.futures), to_thread, run_coroutine_threadsafe, wrap_future.
+#pragma once
+
+#include <asyncio/tasks.hpp>
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace asyncio {
+
+// concurrent.futures.Executor: what run_in_executor hands work to.
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual void submit(std::function<void()> work) = 0;
+  virtual void shutdown(bool wait = true) = 0;
+};
+
+// concurrent.futures.ThreadPoolExecutor: threads start as work arrives, up to max_workers.
+class ThreadPoolExecutor final : public Executor {
+ public:
+  explicit ThreadPoolExecutor(std::size_t max_workers = 0);  // 0: min(32, cores + 4)
+  ~ThreadPoolExecutor() override;                            // shutdown(true)
+  // RuntimeError "cannot schedule new futures after shutdown" once shut down.
+  void submit(std::function<void()> work) override;
+  void shutdown(bool wait = true) override;
+  std::size_t max_workers() const noexcept { return max_workers_; }
+
+ private:
+  void worker();
+  std::size_t max_workers_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> queue_;
+  std::vector<std::thread> threads_;
+  std::size_t idle_ = 0;
+  bool shutdown_ = false;
+};
+
+namespace detail {
+// Delivers a worker thread's outcome to the loop; a closed loop drops it.
+template <class R>
+void deliver(EventLoop& loop, Future<R> fut, std::function<R()>& work) {
+  auto post = [&loop](auto&& fn) {
+    try {
+      loop.call_soon_threadsafe(std::move(fn));
+    } catch (const RuntimeError&) {
+    }
+  };
+  try {
+    if constexpr (std::is_void_v<R>) {
+      work();
+      post([fut = std::move(fut)]() mutable {
+        if (!fut.done()) fut.set_result();
+      });
+    } else {
+      R value = work();
+      post([fut = std::move(fut), value = std::move(value)]() mutable {
+        if (!fut.done()) fut.set_result(std::move(value));
+      });
+    }
+  } catch (...) {
+    post([fut = std::move(fut), exc = std::current_exception()]() mutable {
+      if (!fut.done()) fut.set_exception(exc);
+    });
+  }
+}
+}  // namespace detail
+
+template <class F, class... Args>
+auto EventLoop::run_in_executor(Executor* executor, F&& f, Args&&... args) {
+  using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
+  if (is_closed()) throw RuntimeError("Event loop is closed");
+  Future<R> fut = create_future<R>();
+  std::function<R()> work = [fn = std::forward<F>(f), ... a = std::forward<Args>(args)]() mutable {
+    return std::invoke(fn, a...);
+  };
+  Executor& target = executor != nullptr ? *executor : default_executor();
+  target.submit([this, fut, work = std::move(work)]() mutable {
+    detail::deliver<R>(*this, std::move(fut), work);
+  });
+  return fut;
+}
+
+// asyncio.to_thread: runs f(args...) in the default executor; awaitable.
+template <class F, class... Args>
+auto to_thread(F&& f, Args&&... args) {
+  return get_running_loop().run_in_executor(nullptr, std::forward<F>(f),
+                                            std::forward<Args>(args)...);
+}
+
+// concurrent.futures.Future: safe to use from any thread.
+template <class T>
+class ConcurrentFuture {
+ public:
+  ConcurrentFuture() : state_(std::make_shared<State>()) {}
+
+  bool done() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->status != detail::FutureStatus::pending;
+  }
+  bool cancelled() const {
+    std::lock_guard lock(state_->mutex);
+    return state_->status == detail::FutureStatus::cancelled;
+  }
+  // Cancels while pending; for run_coroutine_threadsafe this cancels the task.
+  bool cancel() {
+    std::function<void()> hook;
+    if (!complete(detail::FutureStatus::cancelled, {}, {}, &hook)) return false;
+    if (hook) hook();
+    return true;
+  }
+  // True once done; false if `seconds` passed first.
+  bool wait_for(double seconds) const {
+    std::unique_lock lock(state_->mutex);
+    return state_->done.wait_for(lock, std::chrono::duration<double>(seconds),
+                                 [&] { return state_->status != detail::FutureStatus::pending; });
+  }
+  // Blocks until done: the value, the exception, or CancelledError.
+  T get() const { return result(std::nullopt); }
+  T result(std::optional<double> timeout) const {
+    std::unique_lock lock(state_->mutex);
+    auto is_done = [&] { return state_->status != detail::FutureStatus::pending; };
+    if (!timeout) {
+      state_->done.wait(lock, is_done);
+    } else if (!state_->done.wait_for(lock, std::chrono::duration<double>(*timeout), is_done)) {
+      throw TimeoutError();
+    }
+    if (state_->status == detail::FutureStatus::cancelled) throw CancelledError();
+    if (state_->exception) std::rethrow_exception(state_->exception);
+    if constexpr (!std::is_void_v<T>) return *state_->value;
+  }
+
+  // The loop side: each returns false when the future was already done.
+  bool set_result(std::optional<detail::stored_t<T>> value) {
+    return complete(detail::FutureStatus::finished, std::move(value), {}, nullptr);
+  }
+  bool set_exception(std::exception_ptr exc) {
+    return complete(detail::FutureStatus::finished, {}, std::move(exc), nullptr);
+  }
+  void set_cancel_hook(std::function<void()> hook) {
+    std::lock_guard lock(state_->mutex);
+    state_->on_cancel = std::move(hook);
+  }
+  // Runs fn(*this) once done, on the thread that completes it (or now, if done).
+  void add_done_callback(std::function<void(ConcurrentFuture)> fn) {
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->status == detail::FutureStatus::pending) {
+        state_->callbacks.push_back(std::move(fn));
+        return;
+      }
+    }
+    fn(*this);
+  }
+
+ private:
+  struct State {
+    std::mutex mutex;
+    std::condition_variable done;
+    detail::FutureStatus status = detail::FutureStatus::pending;
+    std::optional<detail::stored_t<T>> value;
+    std::exception_ptr exception;
+    std::function<void()> on_cancel;
+    std::vector<std::function<void(ConcurrentFuture)>> callbacks;
+  };
+
+  bool complete(detail::FutureStatus status, std::optional<detail::stored_t<T>> value,
+                std::exception_ptr exc, std::function<void()>* hook) {
+    std::vector<std::function<void(ConcurrentFuture)>> callbacks;
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->status != detail::FutureStatus::pending) return false;
+      state_->status = status;
+      state_->value = std::move(value);
+      state_->exception = std::move(exc);
+      if (hook != nullptr) *hook = std::move(state_->on_cancel);
+      state_->on_cancel = nullptr;
+      callbacks.swap(state_->callbacks);
+    }
+    state_->done.notify_all();
+    for (auto& cb : callbacks) cb(*this);
+    return true;
+  }
+
+  std::shared_ptr<State> state_;
+};
+
+// asyncio.run_coroutine_threadsafe: schedules coro on `loop` from another thread.
+template <class T>
+ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
+  ConcurrentFuture<T> result;
+  auto start = [result, &loop](Coro<T>& c) mutable {
+    if (result.cancelled()) return;
+    Task<T> task = loop.create_task(std::move(c));
+    result.set_cancel_hook([&loop, task]() mutable {
+      loop.call_soon_threadsafe([task]() mutable { task.cancel(); });
+    });
+    task.add_done_callback([result](Future<T> done) mutable {
+      result.set_cancel_hook(nullptr);  // drop the task reference on the loop's thread
+      if (done.cancelled()) {
+        result.cancel();
+      } else if (auto exc = done.exception()) {
+        result.set_exception(exc);
+      } else if constexpr (std::is_void_v<T>) {
+        result.set_result(detail::NoValue{});
+      } else {
+        result.set_result(done.result());
+      }
+    });
+  };
+  loop.call_soon_threadsafe(std::move(start), std::move(coro));
+  return result;
+}
+
+// asyncio.wrap_future: an asyncio Future on the running loop that follows `cf`.
+template <class T>
+Future<T> wrap_future(ConcurrentFuture<T> cf) {
+  EventLoop& loop = get_running_loop();
+  Future<T> fut = loop.create_future<T>();
+  cf.add_done_callback([&loop, fut](ConcurrentFuture<T> done) mutable {
+    try {
+      loop.call_soon_threadsafe([fut, done]() mutable {
+        if (fut.done()) return;
+        if (done.cancelled()) return (void)fut.cancel();
+        try {
+          if constexpr (std::is_void_v<T>) {
+            done.get();
+            fut.set_result();
+          } else {
+            fut.set_result(done.get());
+          }
+        } catch (...) {
+          fut.set_exception(std::current_exception());
+        }
+      });
+    } catch (const RuntimeError&) {
+    }
+  });
+  fut.add_done_callback([cf](Future<T> f) mutable {
+    if (f.cancelled()) cf.cancel();
+  });
+  return fut;
+}
+
+}  // namespace asyncio

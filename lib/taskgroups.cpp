@@ -1,0 +1,96 @@
+// asyncio.taskgroups.TaskGroup: the first failure cancels the siblings and the body;
+// failures are collected into one ExceptionGroup; an outside cancellation propagates.
+#include <asyncio/taskgroups.hpp>
+
+#include <algorithm>
+
+namespace asyncio {
+
+namespace {
+bool is_cancellation(const std::exception_ptr& exc) {
+  try {
+    std::rethrow_exception(exc);
+  } catch (const CancelledError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+}  // namespace
+
+void TaskGroup::enter() {
+  if (entered_) throw RuntimeError("TaskGroup has already been entered");
+  loop_ = &get_running_loop();
+  parent_task_ = current_task();
+  if (!parent_task_) throw RuntimeError("TaskGroup cannot determine the parent task");
+  entered_ = true;
+}
+
+void TaskGroup::check_open() const {
+  if (!entered_) throw RuntimeError("TaskGroup has not been entered");
+  if (exiting_ && tasks_.empty()) throw RuntimeError("TaskGroup is finished");
+  if (aborting_) throw RuntimeError("TaskGroup is shutting down");
+}
+
+void TaskGroup::track(const detail::FuturePtr& task) {
+  if (task->done()) return on_task_done(task);
+  tasks_.push_back(task);
+  task->add_done_callback([this](const detail::FuturePtr& done) { on_task_done(done); });
+}
+
+void TaskGroup::abort() {
+  aborting_ = true;
+  for (auto& t : tasks_) {
+    if (!t->done()) t->cancel({});
+  }
+}
+
+void TaskGroup::on_task_done(const detail::FuturePtr& task) {
+  std::erase(tasks_, task);
+  if (on_completed_ && tasks_.empty() && !on_completed_->done()) on_completed_->set_result();
+  if (task->status == detail::FutureStatus::cancelled || !task->exception) return;
+  task->log_traceback = false;  // asyncio reads task.exception()
+  errors_.push_back(task->exception);
+  if (parent_task_.done()) {
+    ExceptionContext ctx;
+    ctx.message = "Task " + task->repr() + " has errored out but its parent task " +
+                  parent_task_.repr() + " is already completed";
+    ctx.exception = task->exception;
+    ctx.task = task;
+    loop_->call_exception_handler(ctx);
+    return;
+  }
+  if (!aborting_ && !parent_cancel_requested_) {
+    // Cancel the body as well, and remember to uncancel the parent in exit().
+    abort();
+    parent_cancel_requested_ = true;
+    parent_task_.cancel();
+  }
+}
+
+Coro<void> TaskGroup::exit(std::exception_ptr error) {
+  exiting_ = true;
+  bool cancelled = error && is_cancellation(error);
+  std::exception_ptr propagate_cancellation = cancelled ? error : nullptr;
+  if (parent_cancel_requested_ && parent_task_.uncancel() == 0) propagate_cancellation = nullptr;
+  if (error && !aborting_) abort();
+  while (!tasks_.empty()) {
+    if (!on_completed_) on_completed_ = loop_->create_future<void>();
+    try {
+      co_await *on_completed_;
+    } catch (const CancelledError&) {
+      if (!aborting_) {
+        propagate_cancellation = std::current_exception();
+        abort();
+      }
+    }
+    on_completed_.reset();
+  }
+  if (propagate_cancellation && errors_.empty()) std::rethrow_exception(propagate_cancellation);
+  if (error && !cancelled) errors_.push_back(error);
+  if (!errors_.empty()) {
+    throw ExceptionGroup("unhandled errors in a TaskGroup", std::exchange(errors_, {}));
+  }
+}
+
+}  // namespace asyncio

@@ -1,0 +1,342 @@
+// CPython's Task.__step and __wakeup, over C++20 coroutine handles.
+#include <asyncio/tasks.hpp>
+
+#include "loop_impl.hpp"
+
+#include <atomic>
+
+namespace asyncio {
+
+namespace detail {
+
+namespace {
+
+thread_local TaskCore* running_task = nullptr;
+std::atomic<unsigned long> task_counter{0};
+
+bool is_cancelled_error(const std::exception_ptr& exc, std::string* message = nullptr) {
+  try {
+    std::rethrow_exception(exc);
+  } catch (const CancelledError& e) {
+    if (message != nullptr) *message = e.message();
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Stands in for a task in an exception context once the task itself is gone.
+struct TaskSnapshot final : FutureStateBase {
+  TaskSnapshot(EventLoop& loop, std::string text) : FutureStateBase(loop), text(std::move(text)) {}
+  std::string repr() const override { return text; }
+  void append_result(std::string& out) const override { out += "None"; }
+  std::string text;
+};
+
+void report_pending_destroyed(TaskCore& core) {
+  ExceptionContext ctx;
+  ctx.message = "Task was destroyed but it is pending!";
+  ctx.task = std::make_shared<TaskSnapshot>(*core.state->loop, core.repr());
+  core.state->loop->call_exception_handler(ctx);
+}
+
+void link(TaskCore& core) {
+  LoopAnchor& anchor = *core.state->anchor;
+  core.next = anchor.tasks;
+  if (anchor.tasks != nullptr) anchor.tasks->prev = &core;
+  anchor.tasks = &core;
+}
+
+void unlink(TaskCore& core) noexcept {
+  LoopAnchor& anchor = *core.state->anchor;
+  if (core.prev != nullptr) core.prev->next = core.next;
+  if (core.next != nullptr) core.next->prev = core.prev;
+  if (anchor.tasks == &core) anchor.tasks = core.next;
+  core.prev = core.next = nullptr;
+}
+
+// Runs `core` as the current task for the scope, as asyncio's _enter_task/_leave_task.
+class EnteredTask {
+ public:
+  explicit EnteredTask(TaskCore& core) {
+    if (running_task != nullptr) {
+      throw RuntimeError("Cannot enter into task " + core.repr() + " while another task " +
+                         running_task->repr() + " is being executed.");
+    }
+    running_task = &core;
+  }
+  ~EnteredTask() { running_task = nullptr; }
+  EnteredTask(const EnteredTask&) = delete;
+  EnteredTask& operator=(const EnteredTask&) = delete;
+};
+
+void schedule_step(TaskCore& core, std::exception_ptr exc) {
+  FuturePtr self = core.state->shared_from_this();
+  core.state->loop->call_soon([self, exc] { self->task->step(exc); });
+}
+
+}  // namespace
+
+std::string next_task_name() {
+  return "Task-" + std::to_string(++task_counter);
+}
+
+TaskCore* current_task_core() noexcept {
+  return running_task;
+}
+
+void TaskCore::start() {
+  link(*this);
+  schedule_step(*this, nullptr);
+}
+
+void TaskCore::step(std::exception_ptr exc) {
+  FutureStateBase& fut = *state;
+  if (fut.done()) throw InvalidStateError("_step(): already done: " + repr());
+  FuturePtr keep = fut.shared_from_this();  // the coroutine may drop the last reference
+  if (must_cancel) {
+    if (!exc || !is_cancelled_error(exc)) {
+      exc = std::make_exception_ptr(CancelledError(cancel_message));
+    }
+    must_cancel = false;
+  }
+  fut_waiter.reset();
+  yielded = false;
+  retry_error = nullptr;
+  wakeup_error = std::move(exc);
+  {
+    EnteredTask entered(*this);
+    std::exchange(resume_point, {}).resume();
+  }
+  if (root.done()) {
+    complete(fut);
+  } else if (auto waiter = fut_waiter.lock()) {
+    if (must_cancel && waiter->cancel(cancel_message)) must_cancel = false;
+  } else if (yielded) {
+    schedule_step(*this, nullptr);
+  } else if (retry_error) {
+    schedule_step(*this, retry_error);
+  }
+}
+
+void TaskCore::wakeup(const FuturePtr& awaited) {
+  std::exception_ptr exc;
+  if (awaited->status == FutureStatus::cancelled) {
+    exc = awaited->cancelled_error();
+  } else if (awaited->exception) {
+    awaited->log_traceback = false;  // asyncio's __wakeup calls future.result()
+    exc = awaited->exception;
+  }
+  step(std::move(exc));
+}
+
+bool TaskCore::cancel(std::string msg) {
+  FutureStateBase& fut = *state;
+  fut.log_traceback = false;
+  if (fut.done()) return false;
+  ++num_cancels_requested;
+  if (auto waiter = fut_waiter.lock()) {
+    // The waiter may be a task that ignores the cancellation: stay ready to cancel again.
+    if (waiter->cancel(msg)) return true;
+  }
+  must_cancel = true;
+  cancel_message = std::move(msg);
+  return true;
+}
+
+void TaskCore::finish_with(std::exception_ptr exc) {
+  FutureStateBase& fut = *state;
+  std::string message;
+  if (exc && is_cancelled_error(exc, &message)) {
+    fut.cancel_future(message);
+  } else if (exc) {
+    fut.set_exception(std::move(exc));
+  } else if (must_cancel) {  // cancelled right before the coroutine returned
+    must_cancel = false;
+    fut.cancel_future(cancel_message);
+  } else {
+    fut.finish();
+  }
+  drop_coroutine(fut);  // the outcome is in the future now; free the frame
+}
+
+std::string TaskCore::repr() const {
+  std::string out = "<Task ";
+  switch (state->status) {
+    case FutureStatus::pending:
+      out += "pending";
+      break;
+    case FutureStatus::cancelled:
+      out += "cancelled";
+      break;
+    case FutureStatus::finished:
+      out += "finished";
+      break;
+  }
+  out += " name='" + name + "'";
+  if (state->status == FutureStatus::finished) {
+    if (state->exception) {
+      out += " exception=" + exception_repr(state->exception);
+    } else {
+      out += " result=";
+      state->append_result(out);
+    }
+  }
+  return out + ">";
+}
+
+void TaskCore::on_destroyed() noexcept {
+  if (!state->done() && !abandoned && state->anchor->loop != nullptr) {
+    try {
+      report_pending_destroyed(*this);
+    } catch (...) {
+    }
+  }
+  unlink(*this);
+}
+
+void abandon_pending_tasks(LoopAnchor& anchor) noexcept {
+  for (;;) {
+    FuturePtr victim;
+    for (TaskCore* t = anchor.tasks; t != nullptr && !victim; t = t->next) {
+      if (!t->abandoned && !t->state->done()) victim = t->state->weak_from_this().lock();
+    }
+    if (!victim) return;
+    victim->task->abandoned = true;
+    try {
+      report_pending_destroyed(*victim->task);
+    } catch (...) {
+    }
+    victim->task->drop_coroutine(*victim);  // may destroy other tasks, hence the rescan
+  }
+}
+
+void suspend_task_on(const FuturePtr& fut, std::coroutine_handle<> h) {
+  TaskCore* task = running_task;
+  if (task == nullptr) throw RuntimeError("await wasn't used with a future inside a task");
+  task->resume_point = h;
+  if (fut->loop != task->state->loop) {
+    task->retry_error = std::make_exception_ptr(RuntimeError(
+        "Task " + task->repr() + " got Future " + fut->repr() + " attached to a different loop"));
+    return;
+  }
+  if (fut.get() == task->state) {
+    task->retry_error =
+        std::make_exception_ptr(RuntimeError("Task cannot await on itself: " + task->repr()));
+    return;
+  }
+  task->fut_waiter = fut;
+  FuturePtr self = task->state->shared_from_this();
+  fut->add_done_callback([self](const FuturePtr& done) { self->task->wakeup(done); });
+}
+
+void rethrow_wakeup_error() {
+  if (running_task == nullptr || !running_task->wakeup_error) return;
+  std::rethrow_exception(std::exchange(running_task->wakeup_error, nullptr));
+}
+
+void yield_task(std::coroutine_handle<> h) {
+  TaskCore* task = running_task;
+  if (task == nullptr) throw RuntimeError("sleep() used outside of a task");
+  task->resume_point = h;
+  task->yielded = true;
+}
+
+void SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
+  if (delay <= 0) return yield_task(h);
+  EventLoop& loop = get_running_loop();
+  fut = loop.create_future<void>();
+  timer = loop.call_later(delay, [f = fut]() mutable {
+    if (!f.done()) f.set_result();  // futures._set_result_unless_cancelled
+  });
+  suspend_task_on(fut.state_ptr(), h);
+}
+
+Coro<void> wait_for_condition(std::vector<FuturePtr> fs, std::optional<double> timeout,
+                              ReturnWhen return_when) {
+  EventLoop& loop = get_running_loop();
+  Future<void> waiter = loop.create_future<void>();
+  auto release = [waiter]() mutable {
+    if (!waiter.done()) waiter.set_result();
+  };
+  TimerHandle timeout_handle;
+  if (timeout) timeout_handle = loop.call_later(*timeout, release);
+  auto counter = std::make_shared<std::size_t>(fs.size());
+  auto on_completion = [counter, return_when, release, timeout_handle](const FuturePtr& f) mutable {
+    --*counter;
+    bool failed =
+        return_when == FIRST_EXCEPTION && f->status == FutureStatus::finished && f->exception;
+    if (failed) f->log_traceback = false;  // asyncio looked at f.exception()
+    if (*counter == 0 || return_when == FIRST_COMPLETED || failed) {
+      timeout_handle.cancel();
+      release();
+    }
+  };
+  std::vector<std::size_t> ids;
+  for (auto& f : fs) ids.push_back(f->add_done_callback(on_completion));
+  std::exception_ptr error;
+  try {
+    co_await waiter;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  timeout_handle.cancel();
+  for (std::size_t i = 0; i < fs.size(); ++i) fs[i]->remove_done_callback(ids[i]);
+  if (error) std::rethrow_exception(error);
+}
+
+std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<FuturePtr> fs,
+                                                   std::optional<double> timeout) {
+  auto queue = std::make_shared<CompletionQueue>();
+  queue->remaining = fs.size();
+  auto wake = [](CompletionQueue& q) {
+    if (q.waiter && !q.waiter.done()) q.waiter.set_result();
+  };
+  for (auto& f : fs) {
+    f->add_done_callback([queue, wake](const FuturePtr& done) {
+      if (queue->timed_out) return;
+      queue->done.push_back(done);
+      if (--queue->remaining == 0) queue->timeout_handle.cancel();
+      wake(*queue);
+    });
+  }
+  if (timeout && !fs.empty()) {
+    queue->timeout_handle = loop.call_later(*timeout, [queue, wake] {
+      queue->timed_out = true;
+      wake(*queue);
+    });
+  }
+  return queue;
+}
+
+Coro<FuturePtr> next_completed(std::shared_ptr<CompletionQueue> queue) {
+  while (queue->taken >= queue->done.size()) {
+    if (queue->timed_out) throw TimeoutError();
+    queue->waiter = get_running_loop().create_future<void>();
+    co_await queue->waiter;
+  }
+  co_return queue->done[queue->taken++];
+}
+
+}  // namespace detail
+
+TaskRef current_task() {
+  detail::TaskCore* core = detail::current_task_core();
+  return core != nullptr ? TaskRef(core->state->shared_from_this()) : TaskRef();
+}
+
+std::vector<TaskRef> all_tasks() {
+  return all_tasks(get_running_loop());
+}
+
+std::vector<TaskRef> all_tasks(EventLoop& loop) {
+  std::vector<TaskRef> out;
+  detail::LoopAnchor& anchor = *detail::loop_anchor(loop);
+  for (detail::TaskCore* t = anchor.tasks; t != nullptr; t = t->next) {
+    if (t->state->done()) continue;
+    if (auto state = t->state->weak_from_this().lock()) out.emplace_back(std::move(state));
+  }
+  return out;
+}
+
+}  // namespace asyncio
