@@ -15,7 +15,8 @@ import threading
 import time
 
 MASK = (1 << 64) - 1
-DEFAULT_N = {"B1": 1_000_000, "B2": 200_000, "B3": 3_000, "B4": 1_000_000}
+DEFAULT_N = {"B1": 1_000_000, "B2": 200_000, "B3": 3_000, "B4": 1_000_000, "B5": 200_000,
+             "B6": 100_000}
 
 
 def new_loop(kind):
@@ -197,7 +198,61 @@ def b4(args, kind, n):
 
 # ---------------------------------------------------------------- driver
 
-BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4}
+# ---------------------------------------------------------------- B5: task churn
+
+
+async def churn_worker():
+    await asyncio.sleep(0)
+
+
+async def churn(n):
+    tasks = [asyncio.create_task(churn_worker()) for _ in range(n)]
+    return len(await asyncio.gather(*tasks))
+
+
+def b5(args, kind, n):
+    loop = new_loop(kind)
+    try:
+        t0 = time.perf_counter()
+        done = loop.run_until_complete(churn(n))
+        wall = time.perf_counter() - t0
+    finally:
+        loop.close()
+    return {"n": n, "wall_s": wall, "rate": n / wall, "ok": done == n}
+
+
+# ---------------------------------------------------------------- B6: memory
+
+
+async def parked(never):
+    await never
+
+
+def b6(args, kind, n):
+    """Bytes per task suspended on a future and per pending call_later handle (tracemalloc)."""
+    import tracemalloc
+    loop = new_loop(kind)
+    try:
+        never = loop.create_future()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        tasks = [loop.create_task(parked(never)) for _ in range(n)]
+        loop.run_until_complete(asyncio.sleep(0))
+        after_tasks = tracemalloc.get_traced_memory()[0]
+        timers = [loop.call_later(3600, int) for _ in range(n)]
+        after_timers = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        ok = not tasks[-1].done() and len(timers) == n
+        for t in tasks:
+            t.cancel()
+        loop.run_until_complete(asyncio.sleep(0))
+    finally:
+        loop.close()
+    return {"n": n, "wall_s": 0.0, "bytes_per_task": (after_tasks - before) / n,
+            "bytes_per_handle": (after_timers - after_tasks) / n, "ok": ok}
+
+
+BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6}
 
 
 def parse():

@@ -29,25 +29,54 @@ FutureStateBase::~FutureStateBase() {
   }
 }
 
-std::size_t FutureStateBase::add_done_callback(DoneCallback cb) {
-  std::size_t id = next_callback_id++;
-  if (done()) {
-    loop->call_soon(std::move(cb), shared_from_this());
+namespace {
+void schedule_entry(EventLoop& loop, FutureStateBase::DoneEntry& entry, const FuturePtr& self) {
+  if (entry.notify != nullptr) {
+    loop.call_soon(
+        [target = std::move(entry.target), self, notify = entry.notify] { notify(target, self); });
   } else {
-    callbacks.emplace_back(id, std::move(cb));
+    loop.call_soon(std::move(entry.fn), self);
+  }
+}
+}  // namespace
+
+std::size_t FutureStateBase::add_done_callback(DoneCallback cb) {
+  return add_entry(DoneEntry{next_callback_id++, std::move(cb), nullptr, nullptr});
+}
+
+std::size_t FutureStateBase::add_notify(FuturePtr target, Notify notify) {
+  return add_entry(DoneEntry{next_callback_id++, nullptr, std::move(target), notify});
+}
+
+std::size_t FutureStateBase::add_entry(DoneEntry entry) {
+  std::size_t id = entry.id;
+  if (done()) {
+    schedule_entry(*loop, entry, shared_from_this());
+  } else if (!first_callback && callbacks.empty()) {
+    first_callback.emplace(std::move(entry));
+  } else {
+    callbacks.push_back(std::move(entry));
   }
   return id;
 }
 
 std::size_t FutureStateBase::remove_done_callback(std::size_t id) {
-  return std::erase_if(callbacks, [id](const auto& entry) { return entry.first == id; });
+  std::size_t removed = 0;
+  if (first_callback && first_callback->id == id) {
+    first_callback.reset();
+    removed = 1;
+  }
+  return removed + std::erase_if(callbacks, [id](const DoneEntry& e) { return e.id == id; });
 }
 
 void FutureStateBase::schedule_callbacks() {
-  auto pending = std::move(callbacks);
+  std::optional<DoneEntry> first = std::move(first_callback);
+  first_callback.reset();
+  auto rest = std::move(callbacks);
   callbacks.clear();
   FuturePtr self = shared_from_this();
-  for (auto& entry : pending) loop->call_soon(std::move(entry.second), self);
+  if (first) schedule_entry(*loop, *first, self);  // registered before all of `rest`
+  for (auto& entry : rest) schedule_entry(*loop, entry, self);
 }
 
 void FutureStateBase::finish() {
@@ -82,6 +111,7 @@ void FutureStateBase::rethrow_if_failed() const {
 }
 
 std::exception_ptr FutureStateBase::cancelled_error() const {
+  if (cancelled_exc) return std::exchange(cancelled_exc, nullptr);
   return std::make_exception_ptr(CancelledError(cancel_message));
 }
 
@@ -117,7 +147,7 @@ void FutureStateBase::throw_not_pending() const {
 }
 
 void FutureStateBase::throw_cancelled() const {
-  throw CancelledError(cancel_message);
+  std::rethrow_exception(cancelled_error());
 }
 
 }  // namespace asyncio::detail

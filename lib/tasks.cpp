@@ -77,8 +77,13 @@ void schedule_step(TaskCore& core, std::exception_ptr exc) {
 
 }  // namespace
 
-std::string next_task_name() {
-  return "Task-" + std::to_string(++task_counter);
+unsigned long next_task_number() noexcept {
+  return ++task_counter;
+}
+
+const std::string& TaskCore::get_name() const {
+  if (name.empty() && number != 0) name = "Task-" + std::to_string(number);
+  return name;
 }
 
 TaskCore* current_task_core() noexcept {
@@ -146,9 +151,9 @@ bool TaskCore::cancel(std::string msg) {
 
 void TaskCore::finish_with(std::exception_ptr exc) {
   FutureStateBase& fut = *state;
-  std::string message;
-  if (exc && is_cancelled_error(exc, &message)) {
-    fut.cancel_future(message);
+  if (exc && is_cancelled_error(exc)) {
+    fut.cancel_future({});  // as Future.cancel() without a message in Task.__step
+    fut.cancelled_exc = std::move(exc);
   } else if (exc) {
     fut.set_exception(std::move(exc));
   } else if (must_cancel) {  // cancelled right before the coroutine returned
@@ -173,7 +178,7 @@ std::string TaskCore::repr() const {
       out += "finished";
       break;
   }
-  out += " name='" + name + "'";
+  out += " name='" + get_name() + "'";
   if (state->status == FutureStatus::finished) {
     if (state->exception) {
       out += " exception=" + exception_repr(state->exception);
@@ -226,8 +231,11 @@ void suspend_task_on(const FuturePtr& fut, std::coroutine_handle<> h) {
     return;
   }
   task->fut_waiter = fut;
-  FuturePtr self = task->state->shared_from_this();
-  fut->add_done_callback([self](const FuturePtr& done) { self->task->wakeup(done); });
+  fut->add_notify(task->state->shared_from_this(), &wake_task);
+}
+
+void wake_task(const FuturePtr& task, const FuturePtr& awaited) {
+  task->task->wakeup(awaited);
 }
 
 void rethrow_wakeup_error() {
@@ -290,7 +298,9 @@ std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<
   auto queue = std::make_shared<CompletionQueue>();
   queue->remaining = fs.size();
   auto wake = [](CompletionQueue& q) {
-    if (q.waiter && !q.waiter.done()) q.waiter.set_result();
+    for (auto& w : std::exchange(q.waiters, {})) {
+      if (!w.done()) w.set_result();
+    }
   };
   for (auto& f : fs) {
     f->add_done_callback([queue, wake](const FuturePtr& done) {
@@ -303,6 +313,7 @@ std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<
   if (timeout && !fs.empty()) {
     queue->timeout_handle = loop.call_later(*timeout, [queue, wake] {
       queue->timed_out = true;
+      queue->timeout_handle = TimerHandle();  // the handle holds this callable: no cycle
       wake(*queue);
     });
   }
@@ -312,8 +323,9 @@ std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<
 Coro<FuturePtr> next_completed(std::shared_ptr<CompletionQueue> queue) {
   while (queue->taken >= queue->done.size()) {
     if (queue->timed_out) throw TimeoutError();
-    queue->waiter = get_running_loop().create_future<void>();
-    co_await queue->waiter;
+    Future<void> waiter = get_running_loop().create_future<void>();
+    queue->waiters.push_back(waiter);  // several consumers may wait at once
+    co_await waiter;
   }
   co_return queue->done[queue->taken++];
 }
@@ -321,8 +333,14 @@ Coro<FuturePtr> next_completed(std::shared_ptr<CompletionQueue> queue) {
 }  // namespace detail
 
 TaskRef current_task() {
+  // RuntimeError("no running event loop") outside a loop, as asyncio.
+  return current_task(get_running_loop());
+}
+
+TaskRef current_task(EventLoop& loop) {
   detail::TaskCore* core = detail::current_task_core();
-  return core != nullptr ? TaskRef(core->state->shared_from_this()) : TaskRef();
+  if (core == nullptr || core->state->loop != &loop) return TaskRef();
+  return TaskRef(core->state->shared_from_this());
 }
 
 std::vector<TaskRef> all_tasks() {

@@ -39,12 +39,30 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   std::exception_ptr exception;
   mutable bool log_traceback = false;  // set_exception() sets it; result()/exception() clear it
   std::string cancel_message;
+  // The CancelledError a task's coroutine ended with: handed out once, as asyncio's
+  // _cancelled_exc, so its message reaches the first to ask (the awaiting task).
+  mutable std::exception_ptr cancelled_exc;
   std::size_t next_callback_id = 1;
-  std::vector<std::pair<std::size_t, DoneCallback>> callbacks;
+  // A done callback, or `notify(target, this)`: tasks waking up and gather counting its
+  // children are the common cases and need no std::function (an allocation each). Both
+  // kinds keep registration order.
+  using Notify = void (*)(const FuturePtr& target, const FuturePtr& done);
+  struct DoneEntry {
+    std::size_t id;
+    DoneCallback fn;
+    FuturePtr target;
+    Notify notify = nullptr;
+  };
+  // Most futures get exactly one callback (the task awaiting them, or gather): it is kept
+  // inline, and only further ones go to the vector.
+  std::optional<DoneEntry> first_callback;
+  std::vector<DoneEntry> callbacks;
   TaskCore* task = nullptr;  // set when this is a Task's state
 
   bool done() const noexcept { return status != FutureStatus::pending; }
   std::size_t add_done_callback(DoneCallback cb);
+  std::size_t add_notify(FuturePtr target, Notify notify);
+  std::size_t add_entry(DoneEntry entry);
   std::size_t remove_done_callback(std::size_t id);
   void set_exception(std::exception_ptr exc);
   void finish();  // FINISHED, then schedules the callbacks
@@ -85,6 +103,8 @@ struct FutureState : FutureStateBase {
   }
 };
 
+// Resumes a task whose awaited future is done: asyncio's Task.__wakeup (lib/tasks.cpp).
+void wake_task(const FuturePtr& task, const FuturePtr& awaited);
 // Suspends the running task on `fut` (lib/tasks.cpp): the task resumes `h` once it is done.
 void suspend_task_on(const FuturePtr& fut, std::coroutine_handle<> h);
 // Throws what the task was woken with (its cancellation, or the awaited future's error).
@@ -107,7 +127,7 @@ class Future {
 
   // The value; rethrows the exception; CancelledError once cancelled.
   T result() const {
-    const State& s = checked_done("Result is not ready.");
+    const State& s = checked_done("Result is not set.");
     s.rethrow_if_failed();
     if constexpr (!std::is_void_v<T>) return *s.value;
   }

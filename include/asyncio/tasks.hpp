@@ -28,7 +28,8 @@ struct TaskCore {
   std::coroutine_handle<> resume_point;       // the innermost coroutine that awaited
   std::weak_ptr<FutureStateBase> fut_waiter;  // weak: the awaited future holds the task
   std::exception_ptr wakeup_error;            // thrown at the await point on resumption
-  std::string name;
+  mutable std::string name;                   // formatted on first use when only `number` is set
+  unsigned long number = 0;                   // 'Task-N'
   std::string cancel_message;
   int num_cancels_requested = 0;
   bool must_cancel = false;
@@ -49,12 +50,13 @@ struct TaskCore {
     return num_cancels_requested;
   }
   std::string repr() const;
+  const std::string& get_name() const;
   // Outcome of the coroutine: its CancelledError ends the task cancelled, not failed.
   void finish_with(std::exception_ptr exc);
   void on_destroyed() noexcept;  // "Task was destroyed but it is pending!"
 };
 
-std::string next_task_name();
+unsigned long next_task_number() noexcept;
 TaskCore* current_task_core() noexcept;
 // sleep(0): the running task gives up one iteration.
 void yield_task(std::coroutine_handle<> h);
@@ -67,7 +69,11 @@ struct TaskState final : FutureState<T> {
     core.state = this;
     core.root = coro.handle();
     core.resume_point = core.root;
-    core.name = name.empty() ? next_task_name() : std::move(name);
+    if (name.empty()) {
+      core.number = next_task_number();  // 'Task-N', formatted when asked for
+    } else {
+      core.name = std::move(name);
+    }
     core.complete = &complete_from_coroutine;
     core.drop_coroutine = [](FutureStateBase& s) { static_cast<TaskState&>(s).coro.reset(); };
   }
@@ -98,6 +104,14 @@ struct TaskState final : FutureState<T> {
 template <class A>
 using awaitable_value_t = typename std::remove_cvref_t<A>::value_type;
 
+// A Coro<T>, Future<T> or Task<T>: what gather, shield and wait_for accept.
+template <class A>
+concept Awaitable = requires {
+  typename std::remove_cvref_t<A>::value_type;
+}
+&&(std::is_same_v<std::remove_cvref_t<A>, Coro<awaitable_value_t<A>>> ||
+   std::is_base_of_v<Future<awaitable_value_t<A>>, std::remove_cvref_t<A>>);
+
 }  // namespace detail
 
 // A type-erased reference to a task: what current_task() and all_tasks() give.
@@ -111,7 +125,7 @@ class TaskRef {
   bool cancel(std::string msg = {}) { return state_->cancel(std::move(msg)); }
   int cancelling() const { return core().num_cancels_requested; }
   int uncancel() { return core().uncancel(); }
-  const std::string& get_name() const { return core().name; }
+  const std::string& get_name() const { return core().get_name(); }
   void set_name(std::string name) { core().name = std::move(name); }
   std::string repr() const { return state_->repr(); }
   EventLoop& get_loop() const { return *state_->loop; }
@@ -131,7 +145,7 @@ class Task : public Future<T> {
   Task() = default;
   explicit Task(std::shared_ptr<detail::TaskState<T>> state) : Future<T>(std::move(state)) {}
 
-  const std::string& get_name() const { return core().name; }
+  const std::string& get_name() const { return core().get_name(); }
   void set_name(std::string name) { core().name = std::move(name); }
   int cancelling() const { return core().num_cancels_requested; }
   int uncancel() { return core().uncancel(); }
@@ -146,7 +160,8 @@ template <class T>
 Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
   if (is_closed()) throw RuntimeError("Event loop is closed");
   if (!coro) throw std::invalid_argument("a coroutine was expected, got an empty Coro");
-  auto state = std::make_shared<detail::TaskState<T>>(*this, std::move(coro), std::move(name));
+  auto state = std::allocate_shared<detail::TaskState<T>>(
+      detail::PoolAllocator<detail::TaskState<T>>(), *this, std::move(coro), std::move(name));
   state->core.start();
   return Task<T>(std::move(state));
 }
@@ -163,8 +178,10 @@ T run_until_complete_impl(EventLoop& loop, Coro<T> coro) {
   return run_until_complete_impl(loop, static_cast<Future<T>>(task));
 }
 
-// The task running on this thread; empty outside a task.
+// The task running on this thread; empty in a plain callback; RuntimeError("no running
+// event loop") outside a loop.
 TaskRef current_task();
+TaskRef current_task(EventLoop& loop);  // asyncio.current_task(loop): empty if none runs there
 // The running loop's tasks that are not done yet.
 std::vector<TaskRef> all_tasks();
 std::vector<TaskRef> all_tasks(EventLoop& loop);
@@ -217,9 +234,11 @@ namespace detail {
 
 // gather's outer future (asyncio's _GatheringFuture): cancelling it cancels the children.
 template <class R>
-struct GatherState final : FutureState<R> {
+struct GatherStateBase : FutureState<R> {
   using FutureState<R>::FutureState;
   std::vector<FuturePtr> children;
+  std::size_t finished = 0;
+  bool keep_exceptions = false;
   bool cancel_requested = false;
 
   bool cancel(std::string msg) override {
@@ -230,6 +249,39 @@ struct GatherState final : FutureState<R> {
     if (any) cancel_requested = true;
     return any;
   }
+  virtual R collect() = 0;
+
+  // asyncio's gather._done_callback for one child.
+  static void child_done(const FuturePtr& target, const FuturePtr& fut) {
+    auto& outer = static_cast<GatherStateBase&>(*target);
+    ++outer.finished;
+    if (outer.done()) {
+      if (fut->status != FutureStatus::cancelled) fut->log_traceback = false;
+      return;
+    }
+    if (!outer.keep_exceptions) {
+      if (fut->status == FutureStatus::cancelled)
+        return outer.set_exception(fut->cancelled_error());
+      if (fut->exception) {
+        fut->log_traceback = false;
+        return outer.set_exception(fut->exception);
+      }
+    }
+    if (outer.finished < outer.children.size()) return;
+    if (outer.cancel_requested) {
+      return outer.set_exception(std::make_exception_ptr(CancelledError(fut->cancel_message)));
+    }
+    for (auto& c : outer.children) c->log_traceback = false;
+    outer.value.emplace(outer.collect());
+    outer.finish();
+  }
+};
+
+template <class R, class Results>
+struct GatherState final : GatherStateBase<R> {
+  GatherState(EventLoop& loop, Results r) : GatherStateBase<R>(loop), results(std::move(r)) {}
+  R collect() override { return results(); }
+  Results results;
 };
 
 template <class T>
@@ -265,45 +317,22 @@ Outcome<T> outcome_of(const Future<T>& fut) {
 template <class R, class Results>
 Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool keep_exceptions,
                           Results results) {
-  auto outer = std::make_shared<GatherState<R>>(loop);
-  outer->children = children;
-  if (children.empty()) {
-    outer->value.emplace(results());
+  auto outer = std::make_shared<GatherState<R, Results>>(loop, std::move(results));
+  outer->children = std::move(children);
+  outer->keep_exceptions = keep_exceptions;
+  if (outer->children.empty()) {
+    outer->value.emplace(outer->collect());
     outer->finish();
     return Future<R>(outer);
   }
-  auto finished = std::make_shared<std::size_t>(0);
-  for (auto& child : children) {
-    child->add_done_callback([outer, finished, keep_exceptions, results](const FuturePtr& fut) {
-      ++*finished;
-      if (outer->done()) {
-        if (fut->status != FutureStatus::cancelled) fut->log_traceback = false;
-        return;
-      }
-      if (!keep_exceptions) {
-        if (fut->status == FutureStatus::cancelled)
-          return outer->set_exception(fut->cancelled_error());
-        if (fut->exception) {
-          fut->log_traceback = false;
-          return outer->set_exception(fut->exception);
-        }
-      }
-      if (*finished < outer->children.size()) return;
-      if (outer->cancel_requested) {
-        return outer->set_exception(std::make_exception_ptr(CancelledError(fut->cancel_message)));
-      }
-      for (auto& c : outer->children) c->log_traceback = false;
-      outer->value.emplace(results());
-      outer->finish();
-    });
-  }
+  for (auto& child : outer->children) child->add_notify(outer, &GatherStateBase<R>::child_done);
   return Future<R>(outer);
 }
 
 }  // namespace detail
 
 // gather(aws...): runs coroutines as tasks and gives every result as a tuple, in order.
-template <class... Aws>
+template <detail::Awaitable... Aws>
 Future<std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>> gather(Aws&&... aws) {
   using R = std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>;
   EventLoop& loop = get_running_loop();
@@ -363,7 +392,7 @@ auto gather(Range&& range) {
 // ---------------------------------------------------------------- shield
 
 // The outer future can be cancelled without cancelling what it shields.
-template <class A>
+template <detail::Awaitable A>
 Future<detail::awaitable_value_t<A>> shield(A&& aw) {
   using T = detail::awaitable_value_t<A>;
   EventLoop& loop = get_running_loop();
@@ -436,7 +465,7 @@ struct CompletionQueue {
   std::vector<FuturePtr> done;
   std::size_t taken = 0;
   std::size_t remaining = 0;
-  Future<void> waiter;
+  std::vector<Future<void>> waiters;
   TimerHandle timeout_handle;
   bool timed_out = false;
 };

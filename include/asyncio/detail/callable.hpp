@@ -14,8 +14,9 @@
 
 namespace asyncio::detail {
 
-// Room for a callable of up to four pointers; larger ones go to the heap.
-inline constexpr std::size_t inline_callable_size = 4 * sizeof(void*);
+// Room for a callable of up to six pointers (a done callback bound to its future fits);
+// larger ones go to the heap.
+inline constexpr std::size_t inline_callable_size = 6 * sizeof(void*);
 
 struct CallableOps {
   void (*invoke)(void* storage);

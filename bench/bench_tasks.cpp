@@ -1,0 +1,172 @@
+// Task benchmarks B5 (task churn) and B6 (memory per suspended task and per pending timer
+// handle), for asyncio-cpp and raw Asio coroutines. Same JSON lines as bench_core.
+//
+//   bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R]
+#include <asyncio/asyncio.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <malloc.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::size_t heap_in_use() {
+  struct mallinfo2 mi = mallinfo2();
+  return mi.uordblks + mi.hblkhd;
+}
+
+void print(const char* bench, const char* peer, long n, double wall, const std::string& extra,
+           bool ok) {
+  std::printf(R"({"bench":"%s","peer":"%s","n":%ld,"wall_s":%.6f,%s"ok":%s})"
+              "\n",
+              bench, peer, n, wall, extra.c_str(), ok ? "true" : "false");
+  std::fflush(stdout);
+}
+
+// ---------------------------------------------------------------- B5: task churn
+
+asyncio::Coro<void> churn_worker() {
+  co_await asyncio::sleep(0);
+}
+
+asyncio::Coro<long> churn(long n) {
+  std::vector<asyncio::Task<void>> tasks;
+  tasks.reserve(n);
+  for (long i = 0; i < n; ++i) tasks.push_back(asyncio::create_task(churn_worker()));
+  auto results = co_await asyncio::gather(tasks);
+  co_return static_cast<long>(results.size());
+}
+
+double b5_cpp(long n, bool& ok) {
+  asyncio::EventLoop loop;
+  double t0 = now_s();
+  ok = loop.run_until_complete(churn(n)) == n;
+  return now_s() - t0;
+}
+
+asio::awaitable<void> asio_worker(long& done, long n, asio::io_context& io) {
+  co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);  // sleep(0)
+  if (++done == n) io.stop();
+}
+
+double b5_asio(long n, bool& ok) {
+  asio::io_context io(1);
+  long done = 0;
+  double t0 = now_s();
+  asio::post(io, [&] {
+    for (long i = 0; i < n; ++i) asio::co_spawn(io, asio_worker(done, n, io), asio::detached);
+  });
+  io.run();
+  ok = done == n;
+  return now_s() - t0;
+}
+
+// ---------------------------------------------------------------- B6: memory
+
+asyncio::Coro<void> parked(asyncio::Future<void> never) {
+  co_await never;
+}
+
+// Bytes per task suspended on a future, and per pending call_later handle.
+std::string b6_cpp(long n, bool& ok) {
+  asyncio::EventLoop loop;
+  asyncio::Future<void> never(loop);
+  std::vector<asyncio::Task<void>> tasks;
+  tasks.reserve(n);
+  std::vector<asyncio::TimerHandle> timers;
+  timers.reserve(n);
+  loop.run_until_complete([]() -> asyncio::Coro<void> { co_return; }());  // warm up
+  std::size_t before = heap_in_use();
+  for (long i = 0; i < n; ++i) tasks.push_back(loop.create_task(parked(never)));
+  loop.call_soon([&loop] { loop.stop(); });
+  loop.run_forever();  // every task is now suspended on `never`
+  std::size_t after_tasks = heap_in_use();
+  for (long i = 0; i < n; ++i) timers.push_back(loop.call_later(3600, [] {}));
+  std::size_t after_timers = heap_in_use();
+  ok = !tasks.back().done();
+  double per_task = double(after_tasks - before) / double(n);
+  double per_handle = double(after_timers - after_tasks) / double(n);
+  for (auto& t : tasks) t.cancel();
+  loop.call_soon([&loop] { loop.stop(); });
+  loop.run_forever();
+  char buf[128];
+  std::snprintf(buf, sizeof buf, R"("bytes_per_task":%.1f,"bytes_per_handle":%.1f,)", per_task,
+                per_handle);
+  return buf;
+}
+
+std::string b6_asio(long n, bool& ok) {
+  asio::io_context io(1);
+  std::size_t before = heap_in_use();
+  long started = 0;
+  for (long i = 0; i < n; ++i) {
+    asio::co_spawn(
+        io,
+        [&started]() -> asio::awaitable<void> {
+          ++started;
+          asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::hours(1));
+          co_await t.async_wait(asio::use_awaitable);
+        },
+        asio::detached);
+  }
+  io.poll();  // each coroutine is now suspended on its timer
+  std::size_t after = heap_in_use();
+  ok = started == n;
+  char buf[128];
+  std::snprintf(buf, sizeof buf, R"("bytes_per_task":%.1f,)", double(after - before) / double(n));
+  io.stop();
+  return buf;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R]\n");
+    return 2;
+  }
+  std::string bench = argv[1], peer = argv[2];
+  long n = bench == "B5" ? 200000 : 100000;
+  int reps = 5;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    std::string key = argv[i];
+    if (key == "--n") n = std::atol(argv[i + 1]);
+    if (key == "--reps") reps = std::atoi(argv[i + 1]);
+  }
+  const char* name = peer == "cpp" ? "asyncio-cpp" : "asio";
+  bool ok = true;
+  if (bench == "B5") {
+    peer == "cpp" ? b5_cpp(n / 10, ok) : b5_asio(n / 10, ok);  // warm-up
+    for (int r = 0; r < reps; ++r) {
+      double wall = peer == "cpp" ? b5_cpp(n, ok) : b5_asio(n, ok);
+      char extra[64];
+      std::snprintf(extra, sizeof extra, R"("rate":%.1f,)", double(n) / wall);
+      print("B5", name, n, wall, extra, ok);
+    }
+  } else {
+    for (int r = 0; r < reps; ++r) {
+      double t0 = now_s();
+      std::string extra = peer == "cpp" ? b6_cpp(n, ok) : b6_asio(n, ok);
+      print("B6", name, n, now_s() - t0, extra, ok);
+    }
+  }
+  return ok ? 0 : 1;
+}
