@@ -6,7 +6,9 @@
 #include <asyncio/exceptions.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/handles.hpp>
+#include <asyncio/locks.hpp>
 #include <asyncio/log.hpp>
+#include <asyncio/queues.hpp>
 #include <asyncio/runners.hpp>
 #include <asyncio/taskgroups.hpp>
 #include <asyncio/tasks.hpp>

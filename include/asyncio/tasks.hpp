@@ -362,29 +362,60 @@ Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(ReturnExce
   });
 }
 
-// gather over a range of coroutines, tasks or futures of one type: a vector, in order.
+namespace detail {
+// The futures of a range of coroutines, tasks or futures of one type, in order.
 template <class Range>
-requires requires(Range& r) {
-  r.begin();
-}
-auto gather(Range&& range) {
+auto range_futures(Range&& range) {
   using A = std::remove_cvref_t<decltype(*range.begin())>;
-  using T = detail::awaitable_value_t<A>;
+  using T = awaitable_value_t<A>;
   EventLoop& loop = get_running_loop();
   std::vector<Future<T>> futs;
-  std::vector<detail::FuturePtr> children;
   for (auto&& aw : range) {
     if constexpr (std::is_same_v<A, Coro<T>>) {
-      futs.push_back(detail::to_future(loop, std::move(aw)));
+      futs.push_back(to_future(loop, std::move(aw)));
     } else {
       futs.push_back(aw);
     }
-    children.push_back(futs.back().state_ptr());
   }
+  return futs;
+}
+
+template <class T>
+std::vector<FuturePtr> states_of(const std::vector<Future<T>>& futs) {
+  std::vector<FuturePtr> states;
+  for (auto& f : futs) states.push_back(f.state_ptr());
+  return states;
+}
+}  // namespace detail
+
+// gather over a range of coroutines, tasks or futures of one type: a vector, in order.
+template <class Range>
+requires(!detail::Awaitable<Range>) && requires(Range& r) {
+  r.begin();
+}
+auto gather(Range&& range) {
+  auto futs = detail::range_futures(std::forward<Range>(range));
+  using T = typename decltype(futs)::value_type::value_type;
   using R = std::vector<gather_value_t<T>>;
-  return detail::gather_children<R>(loop, std::move(children), false, [futs] {
+  return detail::gather_children<R>(get_running_loop(), detail::states_of(futs), false, [futs] {
     R out;
     for (auto& f : futs) out.push_back(detail::value_of(f));
+    return out;
+  });
+}
+
+// gather(return_exceptions, range): a vector of values or exceptions, in order.
+template <class Range>
+requires(!detail::Awaitable<Range>) && requires(Range& r) {
+  r.begin();
+}
+auto gather(ReturnExceptions, Range&& range) {
+  auto futs = detail::range_futures(std::forward<Range>(range));
+  using T = typename decltype(futs)::value_type::value_type;
+  using R = std::vector<Outcome<T>>;
+  return detail::gather_children<R>(get_running_loop(), detail::states_of(futs), true, [futs] {
+    R out;
+    for (auto& f : futs) out.push_back(detail::outcome_of(f));
     return out;
   });
 }

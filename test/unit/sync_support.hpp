@@ -1,0 +1,77 @@
+// Helpers for the ports of CPython's test_locks.py and test_queues.py.
+#pragma once
+
+#include <asyncio/asyncio.hpp>
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace sync_support {
+
+// IsolatedAsyncioTestCase: the test body runs as the main task under asyncio.run. Keep
+// the primitives and coroutine lambdas outside the body, so that they outlive every task.
+template <class F>
+void run_async(F&& body) {
+  asyncio::run(body());
+}
+
+// Python's name for what `exc` holds, and its message: "RuntimeError: Lock is not acquired.".
+inline std::string python_error(const std::exception_ptr& exc) {
+  auto named = [](const char* name, const std::string& message) {
+    return message.empty() ? std::string(name) : std::string(name) + ": " + message;
+  };
+  try {
+    std::rethrow_exception(exc);
+  } catch (const asyncio::CancelledError& e) {
+    return named("CancelledError", e.message());
+  } catch (const asyncio::QueueEmpty&) {
+    return "QueueEmpty";
+  } catch (const asyncio::QueueFull&) {
+    return "QueueFull";
+  } catch (const asyncio::QueueShutDown&) {
+    return "QueueShutDown";
+  } catch (const asyncio::BrokenBarrierError& e) {
+    return named("BrokenBarrierError", e.what());
+  } catch (const asyncio::TimeoutError& e) {
+    return named("TimeoutError", e.what());
+  } catch (const asyncio::RuntimeError& e) {
+    return named("RuntimeError", e.what());
+  } catch (const std::invalid_argument& e) {
+    return named("ValueError", e.what());
+  } catch (const std::exception& e) {
+    return named("std::exception", e.what());
+  }
+}
+
+// Awaits `aw` (a Coro, Task or Future) and says what it raised: "ok" when nothing.
+template <class A>
+asyncio::Coro<std::string> raised_by(A aw) {
+  std::exception_ptr error;
+  try {
+    co_await aw;
+  } catch (...) {
+    error = std::current_exception();
+  }
+  co_return error ? python_error(error) : "ok";
+}
+
+// Calls f() and says what it raised: "ok" when nothing.
+template <class F>
+std::string raised_by_call(F&& f) {
+  try {
+    std::forward<F>(f)();
+  } catch (...) {
+    return python_error(std::current_exception());
+  }
+  return "ok";
+}
+
+// The N of "waiters:N" in a lock's repr (len(lock._waiters)); 0 when absent.
+inline int waiters_in(const std::string& repr) {
+  auto at = repr.find("waiters:");
+  return at == std::string::npos ? 0 : std::stoi(repr.substr(at + 8));
+}
+
+}  // namespace sync_support
