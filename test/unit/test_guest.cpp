@@ -141,16 +141,20 @@ TEST_CASE("embedding: run_until_complete on a host loop, then the host carries o
   asio::io_context io;
   asyncio::EventLoop loop(io);
   asyncio::Future<int> fut(loop);
-  loop.call_later(0.001, [&] { fut.set_result(7); });
   bool later_ran = false;
-  loop.call_later(0.002, [&] {
-    later_ran = true;
-    io.stop();
+  // Registered before run_until_complete's own callback, so it runs in the iteration that
+  // stops the loop and leaves `later` pending: no timing involved.
+  fut.add_done_callback([&](asyncio::Future<int>) {
+    loop.call_soon([&] {
+      later_ran = true;
+      io.stop();
+    });
   });
+  loop.call_soon([&] { fut.set_result(7); });
   CHECK(loop.run_until_complete(fut) == 7);
   CHECK_FALSE(later_ran);
   io.restart();
-  io.run();
+  io.run_for(std::chrono::seconds(10));  // returns at once via io.stop(); 10 s is a safety net
   CHECK(later_ran);
 }
 
