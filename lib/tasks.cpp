@@ -168,8 +168,8 @@ void TaskCore::finish_with(std::exception_ptr exc) {
 std::string TaskCore::repr() const {
   std::string out = "<Task ";
   switch (state->status) {
-    case FutureStatus::pending:
-      out += "pending";
+    case FutureStatus::pending:  // base_tasks._task_repr_info
+      out += num_cancels_requested > 0 ? "cancelling" : "pending";
       break;
     case FutureStatus::cancelled:
       out += "cancelled";

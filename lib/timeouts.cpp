@@ -12,9 +12,12 @@ Timeout timeout_at(std::optional<double> when) {
 }
 
 void Timeout::reschedule(std::optional<double> when) {
+  if (state_ == State::created) throw RuntimeError("Timeout has not been entered");
   if (state_ != State::entered) {
-    throw RuntimeError(state_ == State::created ? "Timeout has not been entered"
-                                                : "Cannot change state of finished Timeout");
+    const char* name = state_ == State::expiring  ? "expiring"
+                       : state_ == State::expired ? "expired"
+                                                  : "finished";
+    throw RuntimeError(std::string("Cannot change state of ") + name + " Timeout");
   }
   when_ = when;
   handle_.cancel();

@@ -149,7 +149,11 @@ class Future {
     s.value.emplace();
     s.finish();
   }
-  void set_exception(std::exception_ptr exc) { state().set_exception(std::move(exc)); }
+  void set_exception(std::exception_ptr exc) {
+    if (state().task != nullptr)
+      throw RuntimeError("Task does not support set_exception operation");
+    state().set_exception(std::move(exc));
+  }
 
   bool cancel(std::string msg = {}) { return state().cancel(std::move(msg)); }
 
@@ -192,8 +196,9 @@ class Future {
     if (!state_) throw RuntimeError("Future object is not initialized.");
     return *state_;
   }
-  State& pending_state() {
+  State& pending_state() {  // for set_result
     State& s = state();
+    if (s.task != nullptr) throw RuntimeError("Task does not support set_result operation");
     if (s.done()) s.throw_not_pending();
     return s;
   }

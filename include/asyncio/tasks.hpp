@@ -268,9 +268,7 @@ struct GatherStateBase : FutureState<R> {
       }
     }
     if (outer.finished < outer.children.size()) return;
-    if (outer.cancel_requested) {
-      return outer.set_exception(std::make_exception_ptr(CancelledError(fut->cancel_message)));
-    }
+    if (outer.cancel_requested) return outer.set_exception(fut->cancelled_error());
     for (auto& c : outer.children) c->log_traceback = false;
     outer.value.emplace(outer.collect());
     outer.finish();

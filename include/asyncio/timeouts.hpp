@@ -98,13 +98,25 @@ Timeout timeout(const D& delay) {
   return Timeout(get_running_loop().time() + detail::to_seconds(delay));
 }
 
-// asyncio.wait_for (3.12): on timeout the inner awaitable is cancelled and TimeoutError raised.
-template <class A, detail::Delay D>
-Coro<detail::awaitable_value_t<A>> wait_for(A aw, D delay) {
-  using T = detail::awaitable_value_t<A>;
-  Future<T> fut = detail::to_future(get_running_loop(), std::move(aw));
-  double seconds = detail::to_seconds(delay);
-  if (seconds <= 0) {  // asyncio's _cancel_and_wait
+namespace detail {
+// A coroutine is awaited as it is (inline, as asyncio 3.12's wait_for); a future through one.
+template <class T>
+Coro<T> as_coro(Coro<T>&& coro) {
+  return std::move(coro);
+}
+template <class T>
+Coro<T> as_coro(const Future<T>& fut) {
+  return await_future(fut);
+}
+}  // namespace detail
+
+// asyncio.wait_for (3.12): on timeout the inner awaitable is cancelled and TimeoutError
+// raised; std::nullopt waits without a deadline.
+template <detail::Awaitable A>
+Coro<detail::awaitable_value_t<A>> wait_for(A aw, std::optional<double> seconds) {
+  EventLoop& loop = get_running_loop();
+  if (seconds && *seconds <= 0) {  // asyncio's _cancel_and_wait
+    Future<detail::awaitable_value_t<A>> fut = detail::to_future(loop, std::move(aw));
     if (!fut.done()) {
       fut.cancel();
       // A named vector: GCC 12 miscompiles initializer lists inside co_await expressions.
@@ -114,7 +126,14 @@ Coro<detail::awaitable_value_t<A>> wait_for(A aw, D delay) {
     }
     co_return fut.result();
   }
-  co_return co_await timeout(delay).run(detail::await_future(fut));
+  std::optional<double> when;
+  if (seconds) when = loop.time() + *seconds;
+  co_return co_await Timeout(when).run(detail::as_coro(std::move(aw)));
+}
+
+template <detail::Awaitable A, detail::Delay D>
+Coro<detail::awaitable_value_t<A>> wait_for(A aw, D delay) {
+  return wait_for(std::move(aw), std::optional<double>(detail::to_seconds(delay)));
 }
 
 }  // namespace asyncio

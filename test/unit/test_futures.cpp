@@ -134,7 +134,8 @@ TEST_CASE("test_futures.BaseFutureTests.test_result") {
     // result() and exception() of a pending future are InvalidStateErrors.
     EventLoop loop;
     Future<std::string> f(loop);
-    CHECK_THROWS_MATCHES(f.result(), asyncio::InvalidStateError, Message("Result is not set."));  // the C Future's text
+    CHECK_THROWS_MATCHES(f.result(), asyncio::InvalidStateError,
+                         Message("Result is not set."));  // the C Future's text
     CHECK_THROWS_MATCHES(f.exception(), asyncio::InvalidStateError,
                          Message("Exception is not set."));
     CHECK_FALSE(f.done());
