@@ -59,6 +59,7 @@ void free_frame(void* frame, std::size_t size) noexcept {
     ::operator delete(frame);
     return;
   }
+  if (pool.head[c] == nullptr) (void)&reaper;  // a thread that only frees must clean up too
   pool.head[c] = ::new (frame) FreeFrame{pool.head[c]};
   ++pool.count[c];
 }

@@ -56,6 +56,8 @@ void recycle_handle(HandleImpl* h) noexcept {
     ::operator delete(h, sizeof(HandleImpl));
     return;
   }
+  // A thread that only releases (a host thread in guest mode) must free its cache too.
+  if (pool.head == nullptr) (void)&reaper;
   auto* b = ::new (static_cast<void*>(h)) FreeBlock{pool.head};
   pool.head = b;
   ++pool.count;
