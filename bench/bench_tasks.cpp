@@ -1,7 +1,7 @@
 // Task benchmarks B5 (task churn) and B6 (memory per suspended task and per pending timer
 // handle), for asyncio-cpp and raw Asio coroutines. Same JSON lines as bench_core.
 //
-//   bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R]
+//   bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R] [--warmup-n N]
 #include <asyncio/asyncio.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -146,15 +146,18 @@ int main(int argc, char** argv) {
   std::string bench = argv[1], peer = argv[2];
   long n = bench == "B5" ? 200000 : 100000;
   int reps = 5;
+  long warmup = -1;  // -1: a tenth of n
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string key = argv[i];
     if (key == "--n") n = std::atol(argv[i + 1]);
     if (key == "--reps") reps = std::atoi(argv[i + 1]);
+    if (key == "--warmup-n") warmup = std::atol(argv[i + 1]);
   }
+  if (warmup < 0) warmup = n / 10;
   const char* name = peer == "cpp" ? "asyncio-cpp" : "asio";
   bool ok = true;
   if (bench == "B5") {
-    peer == "cpp" ? b5_cpp(n / 10, ok) : b5_asio(n / 10, ok);  // warm-up
+    if (warmup > 0) peer == "cpp" ? b5_cpp(warmup, ok) : b5_asio(warmup, ok);
     for (int r = 0; r < reps; ++r) {
       double wall = peer == "cpp" ? b5_cpp(n, ok) : b5_asio(n, ok);
       char extra[64];

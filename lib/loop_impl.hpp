@@ -61,7 +61,7 @@ struct EventLoop::Impl {
   detail::RingBuffer<HandleImpl*> ready;
   std::vector<HandleImpl*> timers;  // a min-heap on (when, seq)
   std::size_t timer_cancelled_count = 0;
-  std::uint64_t timer_seq = 0;
+  std::uint32_t timer_seq = 0;
 
   bool stopping = false;
   bool closed = false;

@@ -17,16 +17,16 @@ struct HandleImpl {
   // (a locked RMW per copy would cost more than the rest of call_soon); with atomic RMWs
   // once call_soon_threadsafe shares it with a producer thread.
   std::atomic<std::uint32_t> refs{1};
+  std::uint32_t seq = 0;  // FIFO among equal deadlines (wraps after 2^32 timers)
+  double when = 0;
+  EventLoop* loop = nullptr;
+  const CallableOps* ops = nullptr;  // null once the callable is dropped
   bool shared = false;
   bool cancelled = false;
   bool scheduled = false;  // a timer that sits in its loop's heap
   bool running = false;
   bool is_timer = false;
-  double when = 0;
-  std::uint64_t seq = 0;  // FIFO among equal deadlines
-  EventLoop* loop = nullptr;
-  const CallableOps* ops = nullptr;  // null once the callable is dropped
-  alignas(std::max_align_t) unsigned char storage[inline_callable_size];
+  alignas(inline_callable_align) unsigned char storage[inline_callable_size];
 
   void add_ref() noexcept {
     if (shared) {
@@ -58,6 +58,8 @@ inline void HandleImpl::release() noexcept {
   refs.store(left, std::memory_order_relaxed);
   if (left == 0) recycle_handle(this);
 }
+
+static_assert(sizeof(HandleImpl) == 80, "a handle is meant to stay within 80 bytes");
 
 template <class F, class... Args>
 HandleImpl* make_handle(EventLoop* loop, F&& fn, Args&&... args) {
