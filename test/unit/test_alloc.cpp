@@ -110,3 +110,20 @@ TEST_CASE("the counter does see allocations: a large callable goes to the heap")
   CHECK(n >= 100);
   CHECK(counter == 200);
 }
+
+TEST_CASE("awaiting a ready future allocates nothing beyond its shared state") {
+  asyncio::EventLoop loop;
+  asyncio::Future<int> ready(loop);
+  ready.set_result(42);
+  long measured = -1;
+  long sum = 0;
+  auto awaiter = [&]() -> asyncio::Coro<void> {
+    sum += co_await ready;  // the first await, outside the measurement
+    long before = allocations.load();
+    for (int i = 0; i < 1000; ++i) sum += co_await ready;
+    measured = allocations.load() - before;
+  };
+  loop.run_until_complete(awaiter());
+  CHECK(measured == 0);
+  CHECK(sum == 42 * 1001);
+}
