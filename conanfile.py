@@ -1,0 +1,66 @@
+import os
+import re
+
+from conan import ConanFile
+from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
+from conan.tools.files import copy, load
+
+
+class AsyncioCppConan(ConanFile):
+    name = "asyncio-cpp"
+    license = "BSL-1.0"
+    description = "Python's asyncio event loop, semantics included, for C++20 on Boost.Asio"
+    topics = ("asyncio", "asio", "coroutines", "event-loop")
+    settings = "os", "arch", "compiler", "build_type"
+    options = {"shared": [True, False], "fPIC": [True, False]}
+    default_options = {"shared": False, "fPIC": True}
+    exports_sources = "CMakeLists.txt", "cmake/*", "include/*", "lib/*", "LICENSE"
+
+    def set_version(self):
+        # One version, kept in CMakeLists.txt.
+        text = load(self, os.path.join(self.recipe_folder, "CMakeLists.txt"))
+        self.version = re.search(r"project\(asyncio-cpp VERSION ([0-9.]+)", text).group(1)
+
+    def config_options(self):
+        if self.settings.os == "Windows":
+            del self.options.fPIC
+
+    def configure(self):
+        if self.options.shared:
+            self.options.rm_safe("fPIC")
+
+    def layout(self):
+        cmake_layout(self)
+
+    def requirements(self):
+        # Only header-only Boost is used: Asio, Process v2, and System (header-only since 1.69).
+        self.requires("boost/[>=1.81]", transitive_headers=True,
+                      options={"header_only": True})
+
+    def build_requirements(self):
+        self.test_requires("catch2/[>=2.13 <3]")
+
+    def generate(self):
+        toolchain = CMakeToolchain(self)
+        toolchain.cache_variables["ASYNCIO_CPP_BUILD_TESTS"] = False
+        toolchain.cache_variables["ASYNCIO_CPP_BUILD_EXAMPLES"] = False
+        toolchain.cache_variables["ASYNCIO_CPP_BUILD_BENCH"] = False
+        toolchain.generate()
+        CMakeDeps(self).generate()
+
+    def build(self):
+        cmake = CMake(self)
+        cmake.configure()
+        cmake.build()
+
+    def package(self):
+        copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
+        CMake(self).install()
+
+    def package_info(self):
+        self.cpp_info.set_property("cmake_file_name", "asyncio-cpp")
+        self.cpp_info.set_property("cmake_target_name", "asyncio::asyncio")
+        self.cpp_info.set_property("pkg_config_name", "asyncio-cpp")
+        self.cpp_info.libs = ["asyncio-cpp"]
+        if self.settings.os in ("Linux", "FreeBSD"):
+            self.cpp_info.system_libs = ["pthread"]
