@@ -164,6 +164,7 @@ void EventLoop::close() {
   if (L.debug) log(LogLevel::debug, "Close <EventLoop>");
   L.closed = true;
   L.alive->store(false);
+  L.remove_all_signal_handlers();  // before the pipe the handlers write to is closed
   L.self_pipe_watch.forget();  // before the fd is closed: its number may be reused
   L.inbox.close();
   L.unwatch_all();
@@ -430,9 +431,7 @@ void EventLoop::Impl::arm_self_pipe() {
 }
 
 void EventLoop::Impl::on_self_pipe_readable() {
-  self_pipe.drain([this](int sig) {
-    if (on_signal_byte) on_signal_byte(sig);
-  });
+  self_pipe.drain([this](int sig) { dispatch_signal(sig); });
   take_threadsafe_calls();
   if (driving) {
     self_pipe_disarmed = true;  // run_once waits again after the batch, off the latency path

@@ -76,7 +76,7 @@ struct EventLoop::Impl {
   detail::ThreadsafeInbox inbox{self_pipe};
   WaitDescriptor self_pipe_watch{io};
   bool self_pipe_disarmed = false;          // drained; waits again once the batch has run
-  std::function<void(int)> on_signal_byte;  // the unix backend's signal dispatch
+  std::unordered_map<int, HandleImpl*> signal_handlers;  // add_signal_handler's callbacks
 
   std::unordered_map<int, std::shared_ptr<FdWatch>> fd_watches;
   std::vector<std::shared_ptr<FdWatch>> staged_io;   // fds that became ready this poll
@@ -106,6 +106,8 @@ struct EventLoop::Impl {
   void arm_self_pipe();
   void on_self_pipe_readable();
   void take_threadsafe_calls();
+  void dispatch_signal(int sig);
+  void remove_all_signal_handlers() noexcept;
   void clear_queues() noexcept;
 
   // guest mode: the host's io_context drives the loop (base_events.cpp)

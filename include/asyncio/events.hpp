@@ -111,6 +111,13 @@ class EventLoop {
   bool remove_reader(int fd) { return unwatch_fd(fd, false); }
   bool remove_writer(int fd) { return unwatch_fd(fd, true); }
 
+  // ---- Unix signals: the handler runs as a loop callback, never in signal context
+  template <class F, class... Args>
+  void add_signal_handler(int sig, F&& callback, Args&&... args) {
+    watch_signal(sig, make(std::forward<F>(callback), std::forward<Args>(args)...));
+  }
+  bool remove_signal_handler(int sig);
+
   // loop.create_future(); defined in futures.hpp
   template <class T = void>
   Future<T> create_future();
@@ -152,6 +159,7 @@ class EventLoop {
   detail::HandleImpl* schedule_at(double when, detail::HandleImpl* h);
   void watch_fd(int fd, bool for_write, detail::HandleImpl* h);
   bool unwatch_fd(int fd, bool for_write);
+  void watch_signal(int sig, detail::HandleImpl* h);
 
   friend void detail::on_timer_cancelled(EventLoop&) noexcept;
   friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);

@@ -1,0 +1,87 @@
+#include "linux/signals.hpp"
+
+#include <asyncio/exceptions.hpp>
+
+#include <unistd.h>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <system_error>
+
+namespace asyncio::detail {
+
+namespace {
+
+// `fd` is read by the signal handler: a lock-free atomic. `owner` says which loop holds the
+// signal; it changes only under the mutex and handlers never read it.
+struct SignalSlot {
+  std::atomic<int> fd{-1};
+  const void* owner = nullptr;
+};
+SignalSlot slots[NSIG];  // constant-initialized: usable before any constructor runs
+std::mutex table_mutex;
+
+extern "C" void on_signal(int sig) {
+  int saved = errno;  // the interrupted code must not see the handler's errno
+  int fd = slots[sig].fd.load(std::memory_order_relaxed);
+  if (fd >= 0) {
+    auto byte = static_cast<std::uint8_t>(sig);
+    ssize_t r;
+    do {
+      r = ::write(fd, &byte, 1);  // EAGAIN: the pipe is full, a wakeup is pending anyway
+    } while (r < 0 && errno == EINTR);
+  }
+  errno = saved;
+}
+
+void install(int sig, void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigfillset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // as signal.siginterrupt(sig, False)
+  if (::sigaction(sig, &action, nullptr) != 0) {
+    if (errno == EINVAL) throw RuntimeError("sig " + std::to_string(sig) + " cannot be caught");
+    throw std::system_error(errno, std::system_category(), "sigaction");
+  }
+}
+
+}  // namespace
+
+void check_signal_number(int sig) {
+  if (sig < 1 || sig >= NSIG) {
+    throw std::invalid_argument("invalid signal number " + std::to_string(sig));
+  }
+}
+
+void claim_signal(int sig, const void* owner, int write_fd) {
+  check_signal_number(sig);
+  std::lock_guard lock(table_mutex);
+  SignalSlot& slot = slots[sig];
+  if (slot.owner != nullptr && slot.owner != owner) {
+    throw RuntimeError("sig " + std::to_string(sig) + " is handled by another event loop");
+  }
+  slot.fd.store(write_fd);
+  try {
+    install(sig, &on_signal);
+  } catch (...) {
+    if (slot.owner == nullptr) slot.fd.store(-1);
+    throw;
+  }
+  slot.owner = owner;
+}
+
+bool release_signal(int sig, const void* owner) {
+  check_signal_number(sig);
+  std::lock_guard lock(table_mutex);
+  SignalSlot& slot = slots[sig];
+  if (slot.owner != owner) return false;
+  install(sig, SIG_DFL);
+  slot.fd.store(-1);
+  slot.owner = nullptr;
+  return true;
+}
+
+}  // namespace asyncio::detail
