@@ -45,31 +45,36 @@ class ThreadPoolExecutor final : public Executor {
 };
 
 namespace detail {
-// Delivers a worker thread's outcome to the loop; a closed loop drops it.
+// Delivers a worker thread's outcome to the loop; a closed loop drops it. The post comes
+// after the catch block, so the worker holds no reference to the exception any more and
+// the loop's thread, which reads it, is also the one that frees it.
 template <class R>
 void deliver(EventLoop& loop, Future<R> fut, std::function<R()>& work) {
-  auto post = [&loop](auto&& fn) {
-    try {
-      loop.call_soon_threadsafe(std::move(fn));
-    } catch (const RuntimeError&) {
-    }
-  };
+  std::optional<stored_t<R>> value;
+  std::exception_ptr error;
   try {
     if constexpr (std::is_void_v<R>) {
       work();
-      post([fut = std::move(fut)]() mutable {
-        if (!fut.done()) fut.set_result();
-      });
+      value.emplace();
     } else {
-      R value = work();
-      post([fut = std::move(fut), value = std::move(value)]() mutable {
-        if (!fut.done()) fut.set_result(std::move(value));
-      });
+      value.emplace(work());
     }
   } catch (...) {
-    post([fut = std::move(fut), exc = std::current_exception()]() mutable {
-      if (!fut.done()) fut.set_exception(exc);
-    });
+    error = std::current_exception();
+  }
+  try {
+    loop.call_soon_threadsafe(
+        [fut = std::move(fut), value = std::move(value), error = std::move(error)]() mutable {
+          if (fut.done()) return;
+          if (error) {
+            fut.set_exception(std::move(error));
+          } else if constexpr (std::is_void_v<R>) {
+            fut.set_result();
+          } else {
+            fut.set_result(std::move(*value));
+          }
+        });
+  } catch (const RuntimeError&) {
   }
 }
 }  // namespace detail
@@ -145,9 +150,17 @@ class ConcurrentFuture {
   bool set_exception(std::exception_ptr exc) {
     return complete(detail::FutureStatus::finished, {}, std::move(exc), nullptr);
   }
+  // The hook runs on cancel(); at once if cancel() came first, so a cancel() racing with
+  // the hook's installation is never lost.
   void set_cancel_hook(std::function<void()> hook) {
-    std::lock_guard lock(state_->mutex);
-    state_->on_cancel = std::move(hook);
+    {
+      std::lock_guard lock(state_->mutex);
+      if (state_->status != detail::FutureStatus::cancelled) {
+        state_->on_cancel = std::move(hook);
+        return;
+      }
+    }
+    if (hook) hook();
   }
   // Runs fn(*this) once done, on the thread that completes it (or now, if done).
   void add_done_callback(std::function<void(ConcurrentFuture)> fn) {
