@@ -1,6 +1,8 @@
 // CPython's BaseEventLoop._run_once, mapped onto an io_context.
 #include "loop_impl.hpp"
 
+#include "child_watcher.hpp"
+
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
 
@@ -168,6 +170,7 @@ void EventLoop::close() {
   L.self_pipe_watch.forget();  // before the fd is closed: its number may be reused
   L.inbox.close();
   L.unwatch_all();
+  if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
   L.guest_timer.cancel();
   L.clear_queues();
   detail::abandon_pending_tasks(*L.anchor);

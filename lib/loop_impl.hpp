@@ -27,6 +27,10 @@ namespace asyncio {
 namespace asio = boost::asio;
 using detail::HandleImpl;
 
+namespace detail {
+class ChildWatcher;
+}
+
 // A descriptor used only to wait for readiness: never owns the fd, never changes its flags.
 class WaitDescriptor : public asio::posix::stream_descriptor {
  public:
@@ -75,14 +79,15 @@ struct EventLoop::Impl {
   detail::SelfPipe self_pipe;
   detail::ThreadsafeInbox inbox{self_pipe};
   WaitDescriptor self_pipe_watch{io};
-  bool self_pipe_disarmed = false;          // drained; waits again once the batch has run
+  bool self_pipe_disarmed = false;  // drained; waits again once the batch has run
   std::unordered_map<int, HandleImpl*> signal_handlers;  // add_signal_handler's callbacks
 
   std::unordered_map<int, std::shared_ptr<FdWatch>> fd_watches;
   std::vector<std::shared_ptr<FdWatch>> staged_io;   // fds that became ready this poll
   std::vector<std::shared_ptr<FdWatch>> flushed_io;  // appended; wait again after the batch
 
-  std::shared_ptr<Executor> executor;  // the default executor, made on first use
+  std::shared_ptr<Executor> executor;                   // the default executor, made on first use
+  std::unique_ptr<detail::ChildWatcher> child_watcher;  // made by the first subprocess
 
   asio::steady_timer guest_timer{io};
   double guest_timer_when = std::numeric_limits<double>::infinity();
@@ -129,6 +134,12 @@ struct EventLoop::Impl {
   void rearm_flushed_io();
   void unwatch_all() noexcept;
 };
+
+namespace detail {
+struct LoopAccess {
+  static EventLoop::Impl& impl(EventLoop& loop) noexcept { return *loop.impl_; }
+};
+}  // namespace detail
 
 std::string repr_of(HandleImpl* h);  // Handle::repr() for a raw impl
 

@@ -8,9 +8,14 @@
 #include <asyncio/handles.hpp>
 #include <asyncio/locks.hpp>
 #include <asyncio/log.hpp>
+#include <asyncio/protocols.hpp>
 #include <asyncio/queues.hpp>
 #include <asyncio/runners.hpp>
+#include <asyncio/streams.hpp>
+#include <asyncio/subprocess.hpp>
 #include <asyncio/taskgroups.hpp>
 #include <asyncio/tasks.hpp>
 #include <asyncio/threads.hpp>
 #include <asyncio/timeouts.hpp>
+#include <asyncio/transports.hpp>
+#include <asyncio/unix_events.hpp>

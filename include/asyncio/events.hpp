@@ -4,12 +4,14 @@
 #include <asyncio/detail/delay.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>
+#include <asyncio/subprocess_options.hpp>
 
 #include <chrono>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -26,11 +28,17 @@ class Task;
 template <class T>
 class Coro;
 class Executor;
+class BaseTransport;
+class BaseProtocol;
+class ReadTransport;
+class WriteTransport;
+class SubprocessTransport;
 
 namespace detail {
 struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
+struct LoopAccess;  // lib/'s way to the loop's machinery
 // Outlives its loop, so that a future can tell whether the loop is gone; it also lists
 // the loop's tasks (asyncio's _all_tasks), intrusively.
 struct LoopAnchor {
@@ -47,6 +55,8 @@ struct ExceptionContext {
   Handle handle;                                    // the callback that failed, if any
   std::shared_ptr<detail::FutureStateBase> future;  // the future concerned, if any
   std::shared_ptr<detail::FutureStateBase> task;    // the task concerned, if any
+  std::shared_ptr<BaseTransport> transport;         // the transport concerned, if any
+  std::shared_ptr<BaseProtocol> protocol;           // the protocol concerned, if any
   const ExceptionContext* context = nullptr;        // the original, when a handler failed
 };
 
@@ -133,6 +143,20 @@ class EventLoop {
   Executor& default_executor();      // created on first use: min(32, cores + 4) threads
   void shutdown_default_executor();  // waits for its threads; asyncio.run calls it
 
+  // ---- pipes and subprocesses, as coroutines; defined in unix_events.hpp.
+  // Each factory returns a std::shared_ptr to a new protocol; the pair is
+  // (transport, protocol). A pipe transport owns `fd` and closes it.
+  template <class Factory>
+  auto connect_read_pipe(Factory factory, int fd);
+  template <class Factory>
+  auto connect_write_pipe(Factory factory, int fd);
+  // `args` excludes the program itself, as *args does in asyncio.
+  template <class Factory>
+  auto subprocess_exec(Factory factory, std::string program, std::vector<std::string> args = {},
+                       SubprocessOptions options = {});
+  template <class Factory>
+  auto subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options = {});
+
   // ---- errors
   void set_exception_handler(ExceptionHandler handler);
   ExceptionHandler get_exception_handler() const;
@@ -162,6 +186,7 @@ class EventLoop {
   void watch_signal(int sig, detail::HandleImpl* h);
 
   friend void detail::on_timer_cancelled(EventLoop&) noexcept;
+  friend struct detail::LoopAccess;
   friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);
   std::unique_ptr<Impl> impl_;
 };

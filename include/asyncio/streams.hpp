@@ -1,0 +1,119 @@
+// asyncio.streams: StreamReader, StreamWriter and the flow-control base of stream protocols.
+#pragma once
+
+#include <asyncio/coroutines.hpp>
+#include <asyncio/futures.hpp>
+#include <asyncio/protocols.hpp>
+#include <asyncio/transports.hpp>
+
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asyncio {
+
+inline constexpr std::size_t DEFAULT_LIMIT = 64 * 1024;  // streams._DEFAULT_LIMIT
+
+class StreamReader {
+ public:
+  explicit StreamReader(std::size_t limit = DEFAULT_LIMIT);  // on the running loop
+  StreamReader(std::size_t limit, EventLoop& loop);
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
+
+  std::exception_ptr exception() const { return exception_; }
+  void set_exception(std::exception_ptr exc);
+  // Reading pauses this transport while more than 2 * limit bytes are buffered.
+  void set_transport(std::shared_ptr<ReadTransport> transport);
+  void feed_eof();
+  bool at_eof() const { return eof_ && buffered() == 0; }
+  void feed_data(std::string_view data);
+
+  // Each raises what asyncio raises: IncompleteReadError, LimitOverrunError,
+  // std::invalid_argument (readline's ValueError), RuntimeError for a second waiter.
+  Coro<std::string> readline();
+  Coro<std::string> readuntil(std::string separator = "\n");
+  Coro<std::string> read(std::ptrdiff_t n = -1);
+  Coro<std::string> readexactly(std::ptrdiff_t n);
+  // `async for line in reader`: the next line, or std::nullopt at EOF.
+  Coro<std::optional<std::string>> anext();
+
+  std::size_t limit() const noexcept { return limit_; }
+  std::size_t buffered() const noexcept { return buffer_.size() - start_; }
+
+ private:
+  Coro<void> wait_for_data(const char* func_name);
+  void wakeup_waiter();
+  void maybe_resume_transport();
+  std::string take(std::size_t n);
+  std::string_view view() const noexcept { return std::string_view(buffer_).substr(start_); }
+  void consume(std::size_t n);
+
+  EventLoop& loop_;
+  std::size_t limit_;
+  std::string buffer_;     // unread data is buffer_[start_:]
+  std::size_t start_ = 0;  // so that reads from the front do not move the rest
+  bool eof_ = false;
+  std::optional<Future<void>> waiter_;
+  std::exception_ptr exception_;
+  std::shared_ptr<ReadTransport> transport_;
+  bool paused_ = false;
+};
+
+class StreamWriter;
+
+// streams.FlowControlMixin: turns pause_writing/resume_writing into awaitable drain().
+class FlowControlMixin : public virtual BaseProtocol {
+ public:
+  explicit FlowControlMixin(EventLoop& loop) : loop_(loop) {}
+  void pause_writing() override;
+  void resume_writing() override;
+  void connection_lost(std::exception_ptr exc) override;
+  Coro<void> drain_helper();
+  virtual Future<void> get_close_waiter(StreamWriter& stream) = 0;
+  EventLoop& get_loop() const noexcept { return loop_; }
+
+ protected:
+  EventLoop& loop_;
+  bool paused_ = false;
+  bool connection_lost_ = false;
+
+ private:
+  std::deque<Future<void>> drain_waiters_;
+};
+
+class StreamWriter {
+ public:
+  StreamWriter(std::shared_ptr<WriteTransport> transport,
+               std::shared_ptr<FlowControlMixin> protocol, std::shared_ptr<StreamReader> reader,
+               EventLoop& loop);
+
+  const std::shared_ptr<WriteTransport>& transport() const noexcept { return transport_; }
+  void write(std::string_view data) { transport_->write(data); }
+  void writelines(const std::vector<std::string>& lines) { transport_->writelines(lines); }
+  void write_eof() { transport_->write_eof(); }
+  bool can_write_eof() const { return transport_->can_write_eof(); }
+  void close() { transport_->close(); }
+  bool is_closing() const { return transport_->is_closing(); }
+  Coro<void> wait_closed();
+  // Waits while the transport's buffer is over its high-water mark; raises the
+  // connection's error (EPIPE, ECONNRESET, ...) once it is lost.
+  Coro<void> drain();
+  EventLoop& get_loop() const noexcept { return loop_; }
+
+ private:
+  std::shared_ptr<FlowControlMixin> protocol() const;
+
+  std::shared_ptr<WriteTransport> transport_;
+  // Weak: the protocol usually owns this writer; the transport keeps it alive.
+  std::weak_ptr<FlowControlMixin> protocol_;
+  std::shared_ptr<StreamReader> reader_;
+  EventLoop& loop_;
+};
+
+}  // namespace asyncio

@@ -1,0 +1,73 @@
+// asyncio.transports: the interfaces of transports; the loop creates the implementations.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace asyncio {
+
+class BaseProtocol;
+class EventLoop;
+
+class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
+ public:
+  virtual ~BaseTransport() = default;
+  virtual void close() = 0;
+  virtual bool is_closing() const = 0;
+  virtual void set_protocol(std::shared_ptr<BaseProtocol> protocol) = 0;
+  virtual std::shared_ptr<BaseProtocol> get_protocol() const = 0;
+  // get_extra_info('pipe') and friends: the fd, or -1 once closed.
+  virtual int fileno() const { return -1; }
+  // For logs and exception contexts, like asyncio's transport reprs.
+  virtual std::string repr() const { return "<Transport>"; }
+};
+
+class ReadTransport : public virtual BaseTransport {
+ public:
+  virtual bool is_reading() const = 0;
+  virtual void pause_reading() = 0;
+  virtual void resume_reading() = 0;
+};
+
+class WriteTransport : public virtual BaseTransport {
+ public:
+  virtual void write(std::string_view data) = 0;
+  void write(std::span<const std::byte> data) {
+    write(std::string_view(reinterpret_cast<const char*>(data.data()), data.size()));
+  }
+  void writelines(const std::vector<std::string>& lines) {
+    for (const auto& line : lines) write(std::string_view(line));
+  }
+  virtual void write_eof() = 0;
+  virtual bool can_write_eof() const = 0;
+  virtual void abort() = 0;
+  virtual std::size_t get_write_buffer_size() const = 0;
+  // (low, high)
+  virtual std::pair<std::size_t, std::size_t> get_write_buffer_limits() const = 0;
+  // high defaults to 64 KiB, low to high / 4; std::invalid_argument unless high >= low.
+  virtual void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
+                                       std::optional<std::size_t> low = std::nullopt) = 0;
+};
+
+class Transport : public ReadTransport, public WriteTransport {};
+
+class SubprocessTransport : public virtual BaseTransport {
+ public:
+  virtual int get_pid() const = 0;
+  // std::nullopt while the child runs; -N when signal N killed it.
+  virtual std::optional<int> get_returncode() const = 0;
+  // The transport of the child's fd 0, 1 or 2; nullptr if that fd is not a pipe.
+  virtual std::shared_ptr<BaseTransport> get_pipe_transport(int fd) const = 0;
+  // std::system_error(ESRCH) once the child has been reaped: its pid may be reused.
+  virtual void send_signal(int sig) = 0;
+  virtual void terminate() = 0;
+  virtual void kill() = 0;
+};
+
+}  // namespace asyncio

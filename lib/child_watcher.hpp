@@ -1,0 +1,43 @@
+// Child watchers: how a loop learns that its children exited (unix_events' watchers).
+// Neither installs a SIGCHLD handler or calls waitpid(-1): other code in the process
+// may own children of its own.
+#pragma once
+
+#include <asyncio/events.hpp>
+
+#include <functional>
+#include <memory>
+
+namespace asyncio::detail {
+
+class ChildWatcher {
+ public:
+  // Gets the child's pid and return code (-N: signal N), on the loop's thread (pidfd) or
+  // on a waiting thread (thread), so it hands them over with call_soon_threadsafe, as
+  // asyncio's watcher callback does. It never runs once close() has returned.
+  using Callback = std::function<void(int pid, int returncode)>;
+  virtual ~ChildWatcher() = default;
+  virtual void add_child_handler(int pid, Callback callback) = 0;
+  virtual const char* name() const noexcept = 0;
+  // The loop is closing: no callback may run after this; children still running are
+  // left to a reaper thread, so that none stays a zombie.
+  virtual void close() noexcept = 0;
+};
+
+std::unique_ptr<ChildWatcher> make_pidfd_child_watcher(EventLoop& loop);
+std::unique_ptr<ChildWatcher> make_threaded_child_watcher(EventLoop& loop);
+
+// The loop's watcher, made on first use: ASYNCIO_CPP_CHILD_WATCHER=pidfd|thread, else
+// pidfd when the kernel has pidfd_open (probed once, on our own pid), else thread.
+ChildWatcher& child_watcher(EventLoop& loop);
+const char* child_watcher_name(EventLoop& loop);
+bool can_use_pidfd() noexcept;
+
+// os.waitstatus_to_exitcode
+int waitstatus_to_exitcode(int status);
+// waitpid(pid, 0) through EINTR; ECHILD (someone else reaped it) gives 255 and a warning.
+int reap_child(int pid, const char* unknown_child_warning);
+// Reaps in a detached thread, discarding the status: for children nobody waits for.
+void reap_in_background(int pid);
+
+}  // namespace asyncio::detail

@@ -1,0 +1,243 @@
+// asyncio.streams: StreamReader's buffer and waiter, and stream flow control.
+#include <asyncio/exceptions.hpp>
+#include <asyncio/streams.hpp>
+#include <asyncio/tasks.hpp>
+
+#include <stdexcept>
+#include <system_error>
+
+namespace asyncio {
+
+// ---------------------------------------------------------------- StreamReader
+
+StreamReader::StreamReader(std::size_t limit) : StreamReader(limit, get_running_loop()) {}
+
+StreamReader::StreamReader(std::size_t limit, EventLoop& loop) : loop_(loop), limit_(limit) {
+  if (limit == 0) throw std::invalid_argument("Limit cannot be <= 0");
+}
+
+void StreamReader::set_exception(std::exception_ptr exc) {
+  exception_ = exc;
+  if (auto waiter = std::exchange(waiter_, std::nullopt); waiter && !waiter->cancelled())
+    waiter->set_exception(exc);
+}
+
+void StreamReader::wakeup_waiter() {
+  if (auto waiter = std::exchange(waiter_, std::nullopt); waiter && !waiter->cancelled())
+    waiter->set_result();
+}
+
+void StreamReader::set_transport(std::shared_ptr<ReadTransport> transport) {
+  if (transport_) throw std::logic_error("Transport already set");
+  transport_ = std::move(transport);
+}
+
+void StreamReader::maybe_resume_transport() {
+  if (paused_ && buffered() <= limit_) {
+    paused_ = false;
+    transport_->resume_reading();
+  }
+}
+
+void StreamReader::feed_eof() {
+  eof_ = true;
+  wakeup_waiter();
+}
+
+void StreamReader::feed_data(std::string_view data) {
+  if (eof_) throw std::logic_error("feed_data after feed_eof");
+  if (data.empty()) return;
+  buffer_.append(data);
+  wakeup_waiter();
+  if (transport_ && !paused_ && buffered() > 2 * limit_) {
+    transport_->pause_reading();
+    paused_ = true;
+  }
+}
+
+void StreamReader::consume(std::size_t n) {
+  start_ += n;
+  if (start_ >= buffer_.size()) {
+    buffer_.clear();
+    start_ = 0;
+  } else if (start_ > buffer_.size() / 2) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+}
+
+std::string StreamReader::take(std::size_t n) {
+  std::string out(view().substr(0, n));
+  consume(out.size());
+  return out;
+}
+
+Coro<void> StreamReader::wait_for_data(const char* func_name) {
+  if (waiter_)
+    throw RuntimeError(std::string(func_name) +
+                       "() called while another coroutine is already waiting for incoming data");
+  if (paused_) {
+    paused_ = false;
+    transport_->resume_reading();
+  }
+  Future<void> waiter = loop_.create_future<void>();
+  waiter_ = waiter;
+  struct Reset {  // asyncio's `finally: self._waiter = None`
+    std::optional<Future<void>>& slot;
+    ~Reset() { slot.reset(); }
+  } reset{waiter_};
+  co_await waiter;
+}
+
+Coro<std::string> StreamReader::readline() {
+  std::string line;
+  try {
+    line = co_await readuntil("\n");
+  } catch (const IncompleteReadError& e) {
+    co_return e.partial;
+  } catch (const LimitOverrunError& e) {
+    if (view().substr(e.consumed, 1) == "\n")
+      consume(e.consumed + 1);
+    else
+      consume(buffered());
+    maybe_resume_transport();
+    throw std::invalid_argument(e.what());
+  }
+  co_return line;
+}
+
+Coro<std::string> StreamReader::readuntil(std::string separator) {
+  if (separator.empty())
+    throw std::invalid_argument("Separator should be at least one-byte string");
+  if (exception_) std::rethrow_exception(exception_);
+  std::size_t seplen = separator.size();
+  std::size_t offset = 0;
+  std::size_t isep;
+  while (true) {
+    std::size_t buflen = buffered();
+    if (buflen >= offset + seplen) {
+      isep = view().find(separator, offset);
+      if (isep != std::string_view::npos) break;
+      offset = buflen + 1 - seplen;
+      if (offset > limit_)
+        throw LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
+    }
+    if (eof_) throw IncompleteReadError(take(buffered()), std::nullopt);
+    co_await wait_for_data("readuntil");
+  }
+  if (isep > limit_)
+    throw LimitOverrunError("Separator is found, but chunk is longer than limit", isep);
+  std::string chunk = take(isep + seplen);
+  maybe_resume_transport();
+  co_return chunk;
+}
+
+Coro<std::string> StreamReader::read(std::ptrdiff_t n) {
+  if (exception_) std::rethrow_exception(exception_);
+  if (n == 0) co_return std::string();
+  if (n < 0) {
+    std::string all;
+    while (true) {
+      std::string block = co_await read(static_cast<std::ptrdiff_t>(limit_));
+      if (block.empty()) break;
+      all += block;
+    }
+    co_return all;
+  }
+  if (buffered() == 0 && !eof_) co_await wait_for_data("read");
+  std::string data = take(static_cast<std::size_t>(n));
+  maybe_resume_transport();
+  co_return data;
+}
+
+Coro<std::string> StreamReader::readexactly(std::ptrdiff_t n) {
+  if (n < 0) throw std::invalid_argument("readexactly size can not be less than zero");
+  if (exception_) std::rethrow_exception(exception_);
+  auto want = static_cast<std::size_t>(n);
+  if (want == 0) co_return std::string();
+  while (buffered() < want) {
+    if (eof_) throw IncompleteReadError(take(buffered()), want);
+    co_await wait_for_data("readexactly");
+  }
+  std::string data = take(want);
+  maybe_resume_transport();
+  co_return data;
+}
+
+Coro<std::optional<std::string>> StreamReader::anext() {
+  std::string line = co_await readline();
+  if (line.empty()) co_return std::nullopt;
+  co_return line;
+}
+
+// ---------------------------------------------------------------- flow control
+
+void FlowControlMixin::pause_writing() {
+  paused_ = true;
+}
+
+void FlowControlMixin::resume_writing() {
+  paused_ = false;
+  for (auto& waiter : drain_waiters_)
+    if (!waiter.done()) waiter.set_result();
+}
+
+void FlowControlMixin::connection_lost(std::exception_ptr exc) {
+  connection_lost_ = true;
+  if (!paused_) return;
+  for (auto& waiter : drain_waiters_) {
+    if (waiter.done()) continue;
+    if (exc)
+      waiter.set_exception(exc);
+    else
+      waiter.set_result();
+  }
+}
+
+Coro<void> FlowControlMixin::drain_helper() {
+  if (connection_lost_)
+    throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
+  if (!paused_) co_return;
+  Future<void> waiter = loop_.create_future<void>();
+  drain_waiters_.push_back(waiter);
+  struct Remove {
+    std::deque<Future<void>>& waiters;
+    Future<void>& waiter;
+    ~Remove() {
+      for (auto it = waiters.begin(); it != waiters.end(); ++it)
+        if (*it == waiter) {
+          waiters.erase(it);
+          break;
+        }
+    }
+  } remove{drain_waiters_, waiter};
+  co_await waiter;
+}
+
+// ---------------------------------------------------------------- StreamWriter
+
+StreamWriter::StreamWriter(std::shared_ptr<WriteTransport> transport,
+                           std::shared_ptr<FlowControlMixin> protocol,
+                           std::shared_ptr<StreamReader> reader, EventLoop& loop)
+    : transport_(std::move(transport)),
+      protocol_(std::move(protocol)),
+      reader_(std::move(reader)),
+      loop_(loop) {}
+
+std::shared_ptr<FlowControlMixin> StreamWriter::protocol() const {
+  auto p = protocol_.lock();
+  if (!p) throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
+  return p;
+}
+
+Coro<void> StreamWriter::wait_closed() {
+  co_await protocol()->get_close_waiter(*this);
+}
+
+Coro<void> StreamWriter::drain() {
+  if (reader_ && reader_->exception()) std::rethrow_exception(reader_->exception());
+  if (transport_->is_closing()) co_await sleep(0);  // let connection_lost run first
+  co_await protocol()->drain_helper();
+}
+
+}  // namespace asyncio

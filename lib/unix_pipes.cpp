@@ -1,0 +1,411 @@
+// unix_events._UnixReadPipeTransport and _UnixWritePipeTransport: pipe ends (and
+// sockets, character devices) driven by the loop's readers and writers.
+#include "unix_pipes.hpp"
+
+#include <asyncio/futures.hpp>
+#include <asyncio/log.hpp>
+#include <asyncio/unix_events.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+namespace asyncio::detail {
+
+// ---------------------------------------------------------------- shared helpers
+
+void WriteFlowControl::set_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) {
+  std::size_t h = high ? *high : (low ? 4 * *low : 64 * 1024);
+  std::size_t l = low ? *low : h / 4;
+  if (h < l)
+    throw std::invalid_argument("high (" + std::to_string(h) + ") must be >= low (" +
+                                std::to_string(l) + ") must be >= 0");
+  high_ = h;
+  low_ = l;
+}
+
+static void report_flow_error(EventLoop& loop, const char* message,
+                              const std::shared_ptr<BaseTransport>& t,
+                              const std::shared_ptr<BaseProtocol>& p) {
+  ExceptionContext ctx;
+  ctx.message = message;
+  ctx.exception = std::current_exception();
+  ctx.transport = t;
+  ctx.protocol = p;
+  loop.call_exception_handler(ctx);
+}
+
+void WriteFlowControl::maybe_pause(std::size_t size, EventLoop& loop,
+                                   const std::shared_ptr<BaseTransport>& t,
+                                   const std::shared_ptr<BaseProtocol>& p) {
+  if (size <= high_ || paused_) return;
+  paused_ = true;
+  try {
+    p->pause_writing();
+  } catch (const std::exception&) {
+    report_flow_error(loop, "protocol.pause_writing() failed", t, p);
+  }
+}
+
+void WriteFlowControl::maybe_resume(std::size_t size, EventLoop& loop,
+                                    const std::shared_ptr<BaseTransport>& t,
+                                    const std::shared_ptr<BaseProtocol>& p) {
+  if (!paused_ || size > low_) return;
+  paused_ = false;
+  try {
+    p->resume_writing();
+  } catch (const std::exception&) {
+    report_flow_error(loop, "protocol.resume_writing() failed", t, p);
+  }
+}
+
+void ByteBuffer::consume(std::size_t n) {
+  start_ += n;
+  if (start_ == data_.size()) {
+    clear();
+  } else if (start_ > data_.size() / 2) {
+    data_.erase(0, start_);  // amortised: each byte moves at most once per halving
+    start_ = 0;
+  }
+}
+
+void ignore_sigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+      ::signal(SIGPIPE, SIG_IGN);
+  });
+}
+
+namespace {
+
+enum class FdKind { fifo, socket, chardev, other };
+
+FdKind fd_kind(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw std::system_error(errno, std::system_category(), "fstat");
+  if (S_ISFIFO(st.st_mode)) return FdKind::fifo;
+  if (S_ISSOCK(st.st_mode)) return FdKind::socket;
+  if (S_ISCHR(st.st_mode)) return FdKind::chardev;
+  return FdKind::other;
+}
+
+void set_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    throw std::system_error(errno, std::system_category(), "fcntl(O_NONBLOCK)");
+}
+
+bool is_os_error(const std::exception_ptr& exc) {
+  try {
+    std::rethrow_exception(exc);
+  } catch (const std::system_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::exception_ptr os_error(int err, const char* what) {
+  return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
+}
+
+// What both pipe transports share: the fd, the protocol, closing and the final call.
+template <class Self, class ProtocolT>
+class PipeTransportBase {
+ protected:
+  PipeTransportBase(EventLoop& loop, int fd, std::shared_ptr<ProtocolT> protocol)
+      : loop_(loop), fd_(fd), protocol_(std::move(protocol)) {}
+  ~PipeTransportBase() {
+    if (fd_ >= 0) ::close(fd_);  // never connected, or the loop went away first
+  }
+
+  std::shared_ptr<Self> self() { return self_.lock(); }
+
+  // asyncio's _fatal_error: OS errors are expected on pipes and only end the transport.
+  void fatal_error(std::exception_ptr exc, const char* message) {
+    if (!is_os_error(exc)) {
+      ExceptionContext ctx;
+      ctx.message = message;
+      ctx.exception = exc;
+      ctx.transport = self();
+      ctx.protocol = protocol_;
+      loop_.call_exception_handler(ctx);
+    } else if (loop_.get_debug()) {
+      log(LogLevel::debug, std::string(message) + ": " + describe_exception(exc));
+    }
+    static_cast<Self*>(this)->close_with(exc);
+  }
+
+  void call_connection_lost(std::exception_ptr exc) {
+    auto protocol = std::move(protocol_);
+    struct Closer {
+      int& fd;
+      ~Closer() {
+        if (fd >= 0) ::close(std::exchange(fd, -1));
+      }
+    } closer{fd_};
+    if (protocol) protocol->connection_lost(exc);
+  }
+
+  void schedule_connection_lost(std::exception_ptr exc) {
+    loop_.call_soon([self = self(), exc] { self->call_connection_lost(exc); });
+  }
+
+  EventLoop& loop_;
+  int fd_;
+  std::shared_ptr<ProtocolT> protocol_;
+  std::weak_ptr<Self> self_;
+  bool closing_ = false;
+};
+
+// ---------------------------------------------------------------- reading
+
+class ReadPipeTransport final : public ReadTransport,
+                                PipeTransportBase<ReadPipeTransport, Protocol> {
+  friend PipeTransportBase;
+
+ public:
+  static constexpr std::size_t max_size = 256 * 1024;  // bytes read at most per call
+
+  static std::shared_ptr<ReadPipeTransport> create(EventLoop& loop, int fd,
+                                                   std::shared_ptr<Protocol> protocol) {
+    if (fd_kind(fd) == FdKind::other)
+      throw std::invalid_argument("Pipe transport is for pipes/sockets only.");
+    set_nonblocking(fd);
+    auto t = std::shared_ptr<ReadPipeTransport>(new ReadPipeTransport(loop, fd, protocol));
+    t->self_ = t;
+    loop.call_soon([t] { t->protocol_->connection_made(t); });
+    loop.call_soon([t] { t->start_reading(); });  // after connection_made, as asyncio
+    return t;
+  }
+
+  bool is_reading() const override { return !paused_ && !closing_; }
+  void pause_reading() override {
+    if (!is_reading()) return;
+    paused_ = true;
+    loop_.remove_reader(fd_);
+  }
+  void resume_reading() override {
+    if (closing_ || !paused_) return;
+    paused_ = false;
+    start_reading();
+  }
+  void close() override {
+    if (!closing_) close_with(nullptr);
+  }
+  bool is_closing() const override { return closing_; }
+  void set_protocol(std::shared_ptr<BaseProtocol> p) override {
+    protocol_ = std::dynamic_pointer_cast<Protocol>(p);
+  }
+  std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
+  int fileno() const override { return fd_; }
+  std::string repr() const override {
+    return "<_UnixReadPipeTransport fd=" + std::to_string(fd_) + ">";
+  }
+
+ private:
+  using PipeTransportBase::PipeTransportBase;
+
+  void start_reading() {
+    if (is_reading()) loop_.add_reader(fd_, [self = self()] { self->read_ready(); });
+  }
+
+  void read_ready() {
+    // One buffer per thread: data_received's view is only valid during the call.
+    thread_local std::string buffer(max_size, '\0');
+    ssize_t n = ::read(fd_, buffer.data(), max_size);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR)
+        fatal_error(os_error(errno, "read"), "Fatal read error on pipe transport");
+      return;
+    }
+    if (n > 0) {
+      protocol_->data_received(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+      return;
+    }
+    if (loop_.get_debug()) log(LogLevel::info, repr() + " was closed by peer");
+    closing_ = true;
+    loop_.remove_reader(fd_);
+    loop_.call_soon([p = protocol_] { p->eof_received(); });
+    schedule_connection_lost(nullptr);
+  }
+
+  void close_with(std::exception_ptr exc) {
+    closing_ = true;
+    loop_.remove_reader(fd_);
+    schedule_connection_lost(exc);
+  }
+
+  bool paused_ = false;
+};
+
+// ---------------------------------------------------------------- writing
+
+class WritePipeTransport final : public WriteTransport,
+                                 PipeTransportBase<WritePipeTransport, BaseProtocol> {
+  friend PipeTransportBase;
+
+ public:
+  static std::shared_ptr<WritePipeTransport> create(EventLoop& loop, int fd,
+                                                    std::shared_ptr<BaseProtocol> protocol) {
+    FdKind kind = fd_kind(fd);
+    if (kind == FdKind::other)
+      throw std::invalid_argument(
+          "Pipe transport is only for pipes, sockets and character devices");
+    ignore_sigpipe();
+    set_nonblocking(fd);
+    auto t = std::shared_ptr<WritePipeTransport>(new WritePipeTransport(loop, fd, protocol));
+    t->self_ = t;
+    loop.call_soon([t] { t->protocol_->connection_made(t); });
+    // A pipe's or socket's write end turns readable when the reader has gone.
+    if (kind != FdKind::chardev)
+      loop.call_soon([t] {
+        if (t->fd_ >= 0) t->loop_.add_reader(t->fd_, [t] { t->peer_closed(); });
+      });
+    return t;
+  }
+
+  void write(std::string_view data) override;
+  void write_eof() override {
+    if (closing_) return;
+    closing_ = true;
+    if (buffer_.empty()) {
+      loop_.remove_reader(fd_);
+      schedule_connection_lost(nullptr);
+    }
+  }
+  bool can_write_eof() const override { return true; }
+  void abort() override { close_with(nullptr); }
+  std::size_t get_write_buffer_size() const override { return buffer_.size(); }
+  std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override {
+    return flow_.limits();
+  }
+  void set_write_buffer_limits(std::optional<std::size_t> high,
+                               std::optional<std::size_t> low) override {
+    flow_.set_limits(high, low);
+    maybe_pause_protocol();
+  }
+  void close() override {
+    if (fd_ >= 0 && !closing_) write_eof();
+  }
+  bool is_closing() const override { return closing_; }
+  void set_protocol(std::shared_ptr<BaseProtocol> p) override { protocol_ = std::move(p); }
+  std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
+  int fileno() const override { return fd_; }
+  std::string repr() const override {
+    return "<_UnixWritePipeTransport fd=" + std::to_string(fd_) + ">";
+  }
+
+ private:
+  using PipeTransportBase::PipeTransportBase;
+
+  void peer_closed() {
+    if (loop_.get_debug()) log(LogLevel::info, repr() + " was closed by peer");
+    close_with(buffer_.empty() ? nullptr : os_error(EPIPE, "write"));
+  }
+
+  void write_ready();
+  void close_with(std::exception_ptr exc) {
+    closing_ = true;
+    if (!buffer_.empty()) loop_.remove_writer(fd_);
+    buffer_.clear();
+    loop_.remove_reader(fd_);
+    schedule_connection_lost(exc);
+  }
+  void maybe_pause_protocol() {
+    if (protocol_) flow_.maybe_pause(buffer_.size(), loop_, self(), protocol_);
+  }
+
+  ByteBuffer buffer_;
+  WriteFlowControl flow_;
+  int conn_lost_ = 0;
+};
+
+void WritePipeTransport::write(std::string_view data) {
+  if (data.empty()) return;
+  if (conn_lost_ > 0 || closing_) {
+    if (conn_lost_ >= 5)  // constants.LOG_THRESHOLD_FOR_CONNLOST_WRITES
+      log(LogLevel::warning, "pipe closed by peer or os.write(pipe, data) raised exception.");
+    ++conn_lost_;
+    return;
+  }
+  if (buffer_.empty()) {
+    ssize_t n = ::write(fd_, data.data(), data.size());
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) {
+        ++conn_lost_;
+        fatal_error(os_error(errno, "write"), "Fatal write error on pipe transport");
+        return;
+      }
+      n = 0;
+    }
+    if (static_cast<std::size_t>(n) == data.size()) return;
+    data.remove_prefix(static_cast<std::size_t>(n));
+    loop_.add_writer(fd_, [self = self()] { self->write_ready(); });
+  }
+  buffer_.append(data);
+  maybe_pause_protocol();
+}
+
+void WritePipeTransport::write_ready() {
+  std::string_view pending = buffer_.view();
+  ssize_t n = ::write(fd_, pending.data(), pending.size());
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    int err = errno;
+    buffer_.clear();
+    ++conn_lost_;
+    loop_.remove_writer(fd_);
+    fatal_error(os_error(err, "write"), "Fatal write error on pipe transport");
+    return;
+  }
+  buffer_.consume(static_cast<std::size_t>(n));
+  if (!buffer_.empty()) return;
+  loop_.remove_writer(fd_);
+  flow_.maybe_resume(0, loop_, self(), protocol_);  // may write more
+  if (closing_ && buffer_.empty()) {
+    loop_.remove_reader(fd_);
+    call_connection_lost(nullptr);
+  }
+}
+
+template <class TransportT, class Made>
+Coro<std::shared_ptr<TransportT>> await_connected(EventLoop& loop, std::shared_ptr<Made> t) {
+  Future<void> waiter = loop.create_future<void>();
+  loop.call_soon([waiter]() mutable {
+    if (!waiter.cancelled()) waiter.set_result();
+  });
+  std::exception_ptr failure;
+  try {
+    co_await waiter;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    t->close();
+    std::rethrow_exception(failure);
+  }
+  co_return t;
+}
+
+}  // namespace
+
+Coro<std::shared_ptr<ReadTransport>> make_read_pipe_transport(EventLoop& loop, int fd,
+                                                              std::shared_ptr<Protocol> protocol) {
+  return await_connected<ReadTransport>(loop, ReadPipeTransport::create(loop, fd, protocol));
+}
+
+Coro<std::shared_ptr<WriteTransport>> make_write_pipe_transport(
+    EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol) {
+  return await_connected<WriteTransport>(loop, WritePipeTransport::create(loop, fd, protocol));
+}
+
+}  // namespace asyncio::detail

@@ -1,0 +1,53 @@
+// The write-buffer bookkeeping shared by write transports (transports._FlowControlMixin).
+#pragma once
+
+#include <asyncio/events.hpp>
+#include <asyncio/protocols.hpp>
+#include <asyncio/transports.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace asyncio::detail {
+
+// Write buffer limits and the pause/resume calls they drive; the owner reports its size.
+class WriteFlowControl {
+ public:
+  void set_limits(std::optional<std::size_t> high, std::optional<std::size_t> low);
+  std::pair<std::size_t, std::size_t> limits() const { return {low_, high_}; }
+  void maybe_pause(std::size_t size, EventLoop& loop, const std::shared_ptr<BaseTransport>& t,
+                   const std::shared_ptr<BaseProtocol>& p);
+  void maybe_resume(std::size_t size, EventLoop& loop, const std::shared_ptr<BaseTransport>& t,
+                    const std::shared_ptr<BaseProtocol>& p);
+
+ private:
+  std::size_t high_ = 64 * 1024;
+  std::size_t low_ = 16 * 1024;
+  bool paused_ = false;
+};
+
+// A byte queue that drops from the front without moving what remains each time.
+class ByteBuffer {
+ public:
+  bool empty() const noexcept { return size() == 0; }
+  std::size_t size() const noexcept { return data_.size() - start_; }
+  std::string_view view() const noexcept { return std::string_view(data_).substr(start_); }
+  void append(std::string_view bytes) { data_.append(bytes); }
+  void consume(std::size_t n);
+  void clear() noexcept {
+    data_.clear();
+    start_ = 0;
+  }
+
+ private:
+  std::string data_;
+  std::size_t start_ = 0;
+};
+
+// SIGPIPE would kill the process on a write to a pipe whose reader is gone; like
+// Python, the process ignores it (if nobody else handles it) and sees EPIPE instead.
+void ignore_sigpipe();
+
+}  // namespace asyncio::detail
