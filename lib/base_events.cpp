@@ -5,6 +5,8 @@
 
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
+#include <asyncio/protocols.hpp>
+#include <asyncio/transports.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
@@ -167,7 +169,7 @@ void EventLoop::close() {
   L.closed = true;
   L.alive->store(false);
   L.remove_all_signal_handlers();  // before the pipe the handlers write to is closed
-  L.self_pipe_watch.forget();  // before the fd is closed: its number may be reused
+  L.self_pipe_watch.forget();      // before the fd is closed: its number may be reused
   L.inbox.close();
   L.unwatch_all();
   if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
@@ -259,7 +261,9 @@ void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
   if (ctx.context != nullptr) text += "\ncontext: " + context_repr(*ctx.context);
   if (ctx.future) text += "\nfuture: " + ctx.future->repr();
   if (ctx.handle) text += "\nhandle: " + ctx.handle.repr();
+  if (ctx.protocol) text += "\nprotocol: <" + detail::demangle(typeid(*ctx.protocol)) + ">";
   if (ctx.task) text += "\ntask: " + ctx.task->repr();
+  if (ctx.transport) text += "\ntransport: " + ctx.transport->repr();
   if (ctx.exception) text += "\n" + describe_exception(ctx.exception);
   log(LogLevel::error, text);
 }
