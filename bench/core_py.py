@@ -1,8 +1,9 @@
-"""Core-loop benchmarks B1-B4 on CPython asyncio or uvloop, the peers of bench_core.
+"""Benchmarks B1-B8 on CPython asyncio or uvloop, the peers of bench_core, bench_tasks and
+bench_unix.
 
-    python3 core_py.py <B1|B2|B3|B4> <asyncio|uvloop> [--n N] [--reps R] [--warmup-n N] ...
+    python3 core_py.py <B1|...|B8> <asyncio|uvloop> [--n N] [--reps R] [--warmup-n N] ...
 
-Same workloads and the same JSON lines as bench_core (see docs/benchmarks.md); after an
+Same workloads and the same JSON lines as the C++ programs (see docs/benchmarks.md); after an
 unprinted warm-up run, each repetition prints one line.
 """
 
@@ -10,13 +11,16 @@ import argparse
 import asyncio
 import json
 import math
+import os
+import resource
+import signal
 import sys
 import threading
 import time
 
 MASK = (1 << 64) - 1
 DEFAULT_N = {"B1": 1_000_000, "B2": 200_000, "B3": 3_000, "B4": 1_000_000, "B5": 200_000,
-             "B6": 100_000}
+             "B6": 100_000, "B7": 2_000, "B8": 5_000}
 
 
 def new_loop(kind):
@@ -252,7 +256,89 @@ def b6(args, kind, n):
             "bytes_per_handle": (after_timers - after_tasks) / n, "ok": ok}
 
 
-BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6}
+# ---------------------------------------------------------------- B7: spawn and wait
+
+
+async def spawner(count):
+    """Starts /bin/true and waits for it, over and over; count = [started, succeeded, total]."""
+    devnull = asyncio.subprocess.DEVNULL
+    while count[0] < count[2]:
+        count[0] += 1
+        proc = await asyncio.create_subprocess_exec("/bin/true", stdin=devnull, stdout=devnull,
+                                                    stderr=devnull)
+        if await proc.wait() == 0 and proc.returncode == 0:
+            count[1] += 1
+
+
+async def spawn_all(n, inflight):
+    count = [0, 0, n]
+    await asyncio.gather(*(spawner(count) for _ in range(inflight)))
+    return count
+
+
+def children_cpu():
+    """CPU time of the children reaped so far (user + system), as bench_unix reads it."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def b7(args, kind, n):
+    loop = new_loop(kind)
+    try:
+        children0 = children_cpu()
+        t_wall, t_cpu = time.perf_counter(), time.process_time()
+        started, succeeded, _ = loop.run_until_complete(spawn_all(n, args.inflight))
+        result = finish(t_wall, t_cpu, n, started == n and succeeded == n)
+        result["children_cpu_s"] = children_cpu() - children0
+    finally:
+        loop.close()
+    result["inflight"] = args.inflight
+    return result
+
+
+# ---------------------------------------------------------------- B8: signal latency
+
+
+async def send_signals(loop, n, latencies, state):
+    clock = time.perf_counter_ns
+    pid = os.getpid()
+    for _ in range(n):
+        state["arrived"] = loop.create_future()
+        t0 = clock()
+        os.kill(pid, signal.SIGUSR1)
+        await state["arrived"]
+        latencies.append(state["t1"] - t0)
+
+
+def b8(args, kind, n):
+    loop = new_loop(kind)
+    clock = time.perf_counter_ns  # CLOCK_MONOTONIC, as bench_unix
+    state = {"arrived": None, "t1": 0, "unexpected": 0}
+
+    def on_signal():
+        state["t1"] = clock()
+        arrived = state["arrived"]
+        if arrived is not None and not arrived.done():
+            arrived.set_result(None)
+        else:
+            state["unexpected"] += 1
+
+    latencies = []
+    try:
+        loop.add_signal_handler(signal.SIGUSR1, on_signal)
+        loop.run_until_complete(send_signals(loop, n, latencies, state))
+        loop.remove_signal_handler(signal.SIGUSR1)
+    finally:
+        loop.close()
+    latencies.sort()
+    ok = len(latencies) == n and n > 0 and state["unexpected"] == 0
+    if not latencies:
+        return {"n": 0, "p50_us": 0.0, "p99_us": 0.0, "ok": False}
+    return {"n": len(latencies), "p50_us": percentile_us(latencies, 0.50),
+            "p99_us": percentile_us(latencies, 0.99), "ok": ok}
+
+
+BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6, "B7": b7, "B8": b8}
 
 
 def parse():
@@ -270,6 +356,7 @@ def parse():
     p.add_argument("--idle-us", type=int, default=200)
     p.add_argument("--span", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=20240601)
+    p.add_argument("--inflight", type=int, default=8, help="B7: children running at once")
     return p.parse_args()
 
 
