@@ -50,7 +50,8 @@ struct OwnedFd {
 // The child's stdio as Popen arranges it: our ends of pipes, and what the child gets.
 struct ChildStdio {
   std::array<OwnedFd, 3> parent_end;  // for PIPE: the end we keep
-  std::array<OwnedFd, 3> child_end;   // pipes and /dev/null: closed after the spawn
+  std::array<OwnedFd, 3> child_end;   // the child's ends of pipes: closed after the spawn
+  OwnedFd devnull;
   int child_fd[3] = {-1, -1, -1};
 };
 
@@ -67,10 +68,9 @@ void plan_stdio(ChildStdio& io, int target, int how) {
   if (how == PIPE) {
     make_pipe(io, target);
   } else if (how == DEVNULL) {
-    int fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (fd < 0) throw_errno("open /dev/null");
-    io.child_end[target] = OwnedFd(fd);
-    io.child_fd[target] = fd;
+    if (io.devnull.fd < 0) io.devnull = OwnedFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (io.devnull.fd < 0) throw_errno("open /dev/null");
+    io.child_fd[target] = io.devnull.fd;  // one open serves all three
   } else if (how == STDOUT) {
     if (target != 2) throw std::invalid_argument("STDOUT is only valid for stderr");
     io.child_fd[2] = io.child_fd[1] >= 0 ? io.child_fd[1] : 1;
