@@ -137,6 +137,7 @@ class UnixSubprocessTransport final : public SubprocessTransport {
   std::string repr() const override;
 
   Coro<int> wait_exit();
+  void mark_reaped() noexcept { reaped_ = true; }  // from here on, the pid is not ours
   void process_exited(int returncode);
   void pipe_connection_lost(int fd, std::exception_ptr exc);
   void pipe_data_received(int fd, std::string_view data);
@@ -154,7 +155,7 @@ class UnixSubprocessTransport final : public SubprocessTransport {
   void call_connection_lost();
   // After the child is reaped its pid may belong to another process: send nothing.
   void check_proc() const {
-    if (returncode_ || pid_ <= 0) throw std::system_error(ESRCH, std::system_category(), "kill");
+    if (reaped_ || pid_ <= 0) throw std::system_error(ESRCH, std::system_category(), "kill");
   }
 
   EventLoop& loop_;
@@ -170,6 +171,7 @@ class UnixSubprocessTransport final : public SubprocessTransport {
   std::vector<Future<int>> exit_waiters_;
   std::weak_ptr<UnixSubprocessTransport> self_;
   bool connect_failed_ = false;
+  bool reaped_ = false;
 };
 
 void SubprocessPipeProtocol::connection_lost(std::exception_ptr exc) {
@@ -324,7 +326,7 @@ void UnixSubprocessTransport::close() {
   closed_ = true;
   for (auto& proto : pipes_)
     if (proto && proto->pipe) proto->pipe->close();
-  if (pid_ > 0 && !returncode_) {
+  if (pid_ > 0 && !reaped_) {
     if (loop_.get_debug()) log(LogLevel::warning, "Close running child process: kill " + repr());
     ::kill(pid_, SIGKILL);  // not yet reaped, so the pid is still the child's
   }
@@ -345,10 +347,11 @@ Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
   transport->start(transport, std::move(argv), options, waiter);
   try {
     watcher.add_child_handler(transport->get_pid(), [&loop, transport](int, int returncode) {
+      transport->mark_reaped();
       loop.call_soon_threadsafe([transport, returncode] { transport->process_exited(returncode); });
     });
   } catch (...) {
-    transport->kill();  // nobody would reap it otherwise
+    ::kill(transport->get_pid(), SIGKILL);  // nobody would reap it otherwise
     reap_in_background(transport->get_pid());
     throw;
   }

@@ -69,6 +69,12 @@ int reap_child(int pid, const char* unknown_child_warning) {
   return waitstatus_to_exitcode(status);
 }
 
+void reap_quietly(int pid) noexcept {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
 void reap_in_background(int pid) {
   std::thread([pid] {
     int status = 0;

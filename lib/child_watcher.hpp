@@ -12,9 +12,9 @@ namespace asyncio::detail {
 
 class ChildWatcher {
  public:
-  // Gets the child's pid and return code (-N: signal N), on the loop's thread (pidfd) or
-  // on a waiting thread (thread), so it hands them over with call_soon_threadsafe, as
-  // asyncio's watcher callback does. It never runs once close() has returned.
+  // Gets the child's pid and return code (-N: signal N) on the loop's thread, right after
+  // the loop reaped it: nothing else runs in between, so a transport that notes the reap
+  // here never signals a pid that may have been reused. Never runs after close().
   using Callback = std::function<void(int pid, int returncode)>;
   virtual ~ChildWatcher() = default;
   virtual void add_child_handler(int pid, Callback callback) = 0;
@@ -39,5 +39,7 @@ int waitstatus_to_exitcode(int status);
 int reap_child(int pid, const char* unknown_child_warning);
 // Reaps in a detached thread, discarding the status: for children nobody waits for.
 void reap_in_background(int pid);
+// waitpid(pid) for a child known to have exited; errors are ignored.
+void reap_quietly(int pid) noexcept;
 
 }  // namespace asyncio::detail

@@ -42,9 +42,11 @@ void SubprocessStreamProtocol::pipe_connection_lost(int fd, std::exception_ptr e
   if (fd == 0) {
     if (stdin_) stdin_->close();
     connection_lost(exc);
-    if (exc)
+    if (exc) {
       stdin_closed_.set_exception(exc);
-    else
+      // wait_closed() is optional: an unawaited BrokenPipeError is not worth a log line.
+      stdin_closed_.state_ptr()->log_traceback = false;
+    } else
       stdin_closed_.set_result();
     return;
   }

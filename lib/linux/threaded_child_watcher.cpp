@@ -4,6 +4,9 @@
 
 #include <asyncio/log.hpp>
 
+#include <sys/wait.h>
+
+#include <cerrno>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -19,20 +22,41 @@ struct LoopSlot {
   EventLoop* loop;
 };
 
+// Reaps the zombie unless the loop did: a callback the loop drops unrun must not leave one.
+struct PendingReap {
+  int pid;
+  bool done = false;
+  int reap() {
+    done = true;
+    return reap_child(pid, "Unknown child process");
+  }
+  ~PendingReap() {
+    if (!done) reap_quietly(pid);
+  }
+};
+
+// Waits for the exit without reaping (WNOWAIT): the loop reaps, so that no signal can be
+// sent between the reap and the moment the transport learns of it.
 void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid, ChildWatcher::Callback callback) {
-  int returncode = reap_child(pid, "Unknown child process");
-  std::lock_guard lock(slot->mutex);  // close() waits for a callback in progress
-  if (slot->loop != nullptr) {
-    try {
-      callback(pid, returncode);  // hands over with call_soon_threadsafe, as asyncio
-      return;
-    } catch (const std::exception&) {
-      // closed in the meantime: warn below
+  siginfo_t info{};
+  while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+  }
+  {
+    std::lock_guard lock(slot->mutex);  // close() waits for a hand-over in progress
+    if (slot->loop != nullptr) {
+      try {
+        slot->loop->call_soon_threadsafe(
+            [reaper = std::shared_ptr<PendingReap>(new PendingReap{pid}),
+             cb = std::move(callback)] { cb(reaper->pid, reaper->reap()); });
+        return;
+      } catch (const std::exception&) {
+        // closed in the meantime: the dropped callback reaped the child
+      }
     }
   }
-  log(LogLevel::warning, "Loop that handles pid " + std::to_string(pid) +
-                             " is closed; its return code " + std::to_string(returncode) +
-                             " is lost");
+  reap_quietly(pid);
+  log(LogLevel::warning,
+      "Loop that handles pid " + std::to_string(pid) + " is closed; its exit goes unreported");
 }
 
 class ThreadedChildWatcher final : public ChildWatcher {
