@@ -240,4 +240,111 @@ Coro<void> StreamWriter::drain() {
   co_await protocol()->drain_helper();
 }
 
+// ---------------------------------------------------------------- StreamReaderProtocol
+
+StreamReaderProtocol::StreamReaderProtocol(std::shared_ptr<StreamReader> reader,
+                                           ClientConnected client_connected, EventLoop& loop)
+    : FlowControlMixin(loop),
+      reader_(std::move(reader)),
+      client_connected_(std::move(client_connected)),
+      closed_(loop.create_future<void>()) {}
+
+void StreamReaderProtocol::connection_made(std::shared_ptr<BaseTransport> transport) {
+  transport_ = transport;
+  auto read_side = std::dynamic_pointer_cast<ReadTransport>(transport);
+  if (reader_ && read_side) reader_->set_transport(read_side);
+  if (!client_connected_) return;
+  auto self = std::dynamic_pointer_cast<FlowControlMixin>(transport->get_protocol());
+  writer_ = std::make_shared<StreamWriter>(std::dynamic_pointer_cast<WriteTransport>(transport),
+                                           self, reader_, loop_);
+  Task<void> task = loop_.create_task(client_connected_(reader_, writer_));
+  task.add_done_callback([transport, &loop = loop_](Future<void> done) {
+    if (done.cancelled() || !done.exception()) return;
+    ExceptionContext ctx;
+    ctx.message = "Unhandled exception in client_connected_cb";
+    ctx.exception = done.exception();
+    ctx.transport = transport;
+    loop.call_exception_handler(ctx);
+    transport->close();
+  });
+}
+
+void StreamReaderProtocol::connection_lost(std::exception_ptr exc) {
+  if (reader_) {
+    if (exc)
+      reader_->set_exception(exc);
+    else
+      reader_->feed_eof();
+  }
+  if (!closed_.done()) {
+    if (exc) {
+      closed_.set_exception(exc);
+      closed_.state_ptr()->log_traceback = false;  // wait_closed() is optional
+    } else {
+      closed_.set_result();
+    }
+  }
+  FlowControlMixin::connection_lost(exc);
+  reader_.reset();  // asyncio drops these here: it breaks the protocol/writer cycle
+  writer_.reset();
+  transport_.reset();
+}
+
+void StreamReaderProtocol::data_received(std::string_view data) {
+  if (reader_) reader_->feed_data(data);
+}
+
+bool StreamReaderProtocol::eof_received() {
+  if (reader_) reader_->feed_eof();
+  return true;  // keep the write side open (no TLS here)
+}
+
+// ---------------------------------------------------------------- opening streams
+
+static Coro<StreamPair> open_stream(bool unix_socket, std::string where, int port,
+                                    ConnectionOptions options) {
+  EventLoop& loop = get_running_loop();
+  auto reader = std::make_shared<StreamReader>(options.limit, loop);
+  auto factory = [reader, &loop] {
+    return std::make_shared<StreamReaderProtocol>(reader, nullptr, loop);
+  };
+  std::pair<std::shared_ptr<Transport>, std::shared_ptr<StreamReaderProtocol>> made;
+  if (unix_socket)
+    made = co_await loop.create_unix_connection(factory, std::move(where), options);
+  else
+    made = co_await loop.create_connection(factory, std::move(where), port, options);
+  auto writer = std::make_shared<StreamWriter>(made.first, made.second, reader, loop);
+  co_return StreamPair(reader, writer);
+}
+
+Coro<StreamPair> open_connection(std::string host, int port, ConnectionOptions options) {
+  return open_stream(false, std::move(host), port, options);
+}
+
+Coro<StreamPair> open_unix_connection(std::string path, ConnectionOptions options) {
+  return open_stream(true, std::move(path), 0, options);
+}
+
+static auto stream_server_factory(StreamReaderProtocol::ClientConnected cb, std::size_t limit) {
+  EventLoop& loop = get_running_loop();
+  return [cb = std::move(cb), limit, &loop] {
+    return std::make_shared<StreamReaderProtocol>(std::make_shared<StreamReader>(limit, loop), cb,
+                                                  loop);
+  };
+}
+
+Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,
+                                           std::string host, int port, ServerOptions options) {
+  return get_running_loop().create_server(
+      stream_server_factory(std::move(client_connected), options.limit), std::move(host), port,
+      options);
+}
+
+Coro<std::shared_ptr<Server>> start_unix_server(
+    StreamReaderProtocol::ClientConnected client_connected, std::string path,
+    ServerOptions options) {
+  return get_running_loop().create_unix_server(
+      stream_server_factory(std::move(client_connected), options.limit), std::move(path), options);
+}
+
 }  // namespace asyncio

@@ -1,6 +1,7 @@
 // Everything asyncio-cpp offers, as `import asyncio` does.
 #pragma once
 
+#include <asyncio/base_events.hpp>
 #include <asyncio/coroutines.hpp>
 #include <asyncio/events.hpp>
 #include <asyncio/exceptions.hpp>

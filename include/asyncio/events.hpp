@@ -4,6 +4,7 @@
 #include <asyncio/detail/delay.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>
+#include <asyncio/network_options.hpp>
 #include <asyncio/subprocess_options.hpp>
 
 #include <chrono>
@@ -33,6 +34,10 @@ class BaseProtocol;
 class ReadTransport;
 class WriteTransport;
 class SubprocessTransport;
+class Transport;
+class DatagramTransport;
+class Server;
+struct AddrInfo;
 
 namespace detail {
 struct FutureStateBase;
@@ -156,6 +161,28 @@ class EventLoop {
                        SubprocessOptions options = {});
   template <class Factory>
   auto subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options = {});
+
+  // ---- networking, as coroutines; defined in base_events.hpp. The factory runs once
+  // the connection is up (for a server: per accepted connection), as in asyncio.
+  template <class Factory>
+  auto create_connection(Factory factory, std::string host, int port,
+                         ConnectionOptions options = {});
+  template <class Factory>
+  auto create_unix_connection(Factory factory, std::string path, ConnectionOptions options = {});
+  // Wraps an already connected socket (accepted elsewhere, or adopted from Asio); owns it.
+  template <class Factory>
+  auto connect_accepted_socket(Factory factory, int fd);
+  template <class Factory>
+  Coro<std::shared_ptr<Server>> create_server(Factory factory, std::string host, int port,
+                                              ServerOptions options = {});
+  template <class Factory>
+  Coro<std::shared_ptr<Server>> create_unix_server(Factory factory, std::string path,
+                                                   ServerOptions options = {});
+  template <class Factory>
+  auto create_datagram_endpoint(Factory factory, DatagramOptions options);
+  // getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
+  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0,
+                                          int type = 0, int proto = 0, int flags = 0);
 
   // ---- errors
   void set_exception_handler(ExceptionHandler handler);

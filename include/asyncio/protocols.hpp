@@ -2,8 +2,10 @@
 // Protocols are user classes (subclass and override), so these are virtual by design.
 #pragma once
 
+#include <cstddef>
 #include <exception>
 #include <memory>
+#include <span>
 #include <string_view>
 
 namespace asyncio {
@@ -29,6 +31,27 @@ class Protocol : public virtual BaseProtocol {
   virtual void data_received(std::string_view data) { (void)data; }
   // Return true to keep the transport half-open (only where it can be).
   virtual bool eof_received() { return false; }
+};
+
+// The zero-copy read path: the transport reads straight into the protocol's buffer.
+class BufferedProtocol : public virtual BaseProtocol {
+ public:
+  // A buffer to read into; `sizehint` is a hint (-1: any size). Must not be empty.
+  virtual std::span<char> get_buffer(std::ptrdiff_t sizehint) = 0;
+  virtual void buffer_updated(std::size_t nbytes) = 0;
+  virtual bool eof_received() { return false; }
+};
+
+struct SockAddr;
+
+class DatagramProtocol : public virtual BaseProtocol {
+ public:
+  virtual void datagram_received(std::string_view data, const SockAddr& addr) {
+    (void)data;
+    (void)addr;
+  }
+  // A send or receive failed (ICMP port unreachable gives ECONNREFUSED, ...).
+  virtual void error_received(std::exception_ptr exc) { (void)exc; }
 };
 
 class SubprocessProtocol : public virtual BaseProtocol {

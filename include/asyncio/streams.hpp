@@ -1,6 +1,7 @@
 // asyncio.streams: StreamReader, StreamWriter and the flow-control base of stream protocols.
 #pragma once
 
+#include <asyncio/base_events.hpp>
 #include <asyncio/coroutines.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/protocols.hpp>
@@ -9,6 +10,7 @@
 #include <cstddef>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +102,7 @@ class StreamWriter {
   bool can_write_eof() const { return transport_->can_write_eof(); }
   void close() { transport_->close(); }
   bool is_closing() const { return transport_->is_closing(); }
+  std::any get_extra_info(std::string_view name) const { return transport_->get_extra_info(name); }
   Coro<void> wait_closed();
   // Waits while the transport's buffer is over its high-water mark; raises the
   // connection's error (EPIPE, ECONNRESET, ...) once it is lost.
@@ -115,5 +118,40 @@ class StreamWriter {
   std::shared_ptr<StreamReader> reader_;
   EventLoop& loop_;
 };
+
+// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
+// makes the StreamWriter and runs client_connected_cb as a task.
+class StreamReaderProtocol : public FlowControlMixin, public Protocol {
+ public:
+  using ClientConnected =
+      std::function<Coro<void>(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>)>;
+  StreamReaderProtocol(std::shared_ptr<StreamReader> reader, ClientConnected client_connected,
+                       EventLoop& loop);
+  void connection_made(std::shared_ptr<BaseTransport> transport) override;
+  void connection_lost(std::exception_ptr exc) override;
+  void data_received(std::string_view data) override;
+  bool eof_received() override;
+  Future<void> get_close_waiter(StreamWriter&) override { return closed_; }
+
+  std::shared_ptr<StreamReader> reader() const { return reader_; }
+
+ private:
+  std::shared_ptr<StreamReader> reader_;
+  ClientConnected client_connected_;
+  std::shared_ptr<StreamWriter> writer_;
+  std::shared_ptr<BaseTransport> transport_;
+  Future<void> closed_;
+};
+
+using StreamPair = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
+
+// asyncio.open_connection / start_server and their Unix forms, on the running loop.
+Coro<StreamPair> open_connection(std::string host, int port, ConnectionOptions options = {});
+Coro<StreamPair> open_unix_connection(std::string path, ConnectionOptions options = {});
+Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,
+                                           std::string host, int port, ServerOptions options = {});
+Coro<std::shared_ptr<Server>> start_unix_server(
+    StreamReaderProtocol::ClientConnected client_connected, std::string path,
+    ServerOptions options = {});
 
 }  // namespace asyncio

@@ -1,6 +1,7 @@
 // asyncio.transports: the interfaces of transports; the loop creates the implementations.
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -26,6 +27,12 @@ class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
   virtual int fileno() const { return -1; }
   // For logs and exception contexts, like asyncio's transport reprs.
   virtual std::string repr() const { return "<Transport>"; }
+  // get_extra_info: "peername"/"sockname" give a SockAddr, "socket"/"pipe" an int fd;
+  // an empty std::any where the transport has no such information.
+  virtual std::any get_extra_info(std::string_view name) const {
+    (void)name;
+    return {};
+  }
 };
 
 class ReadTransport : public virtual BaseTransport {
@@ -56,6 +63,24 @@ class WriteTransport : public virtual BaseTransport {
 };
 
 class Transport : public ReadTransport, public WriteTransport {};
+
+// A socket address: (host, port) for IP, a path for AF_UNIX (in `host`, port 0).
+struct SockAddr {
+  int family = 0;
+  std::string host;
+  int port = 0;
+  std::string repr() const;  // as Python prints it: ('127.0.0.1', 8888) or '/tmp/sock'
+  bool operator==(const SockAddr&) const = default;
+};
+
+class DatagramTransport : public virtual BaseTransport {
+ public:
+  // Without an address, to the connected remote_addr. Never blocks: it buffers.
+  virtual void sendto(std::string_view data,
+                      const std::optional<SockAddr>& addr = std::nullopt) = 0;
+  virtual void abort() = 0;
+  virtual std::size_t get_write_buffer_size() const = 0;
+};
 
 class SubprocessTransport : public virtual BaseTransport {
  public:

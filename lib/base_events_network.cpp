@@ -1,0 +1,493 @@
+// base_events' networking: getaddrinfo off the loop, connecting, serving (Server and its
+// accept loop, with asyncio's back-off on EMFILE) and datagram endpoints.
+#include "server_impl.hpp"
+#include "socket_utils.hpp"
+
+#include <asyncio/log.hpp>
+#include <asyncio/tasks.hpp>
+#include <asyncio/threads.hpp>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+namespace asyncio {
+
+// ---------------------------------------------------------------- name resolution
+
+namespace {
+
+class GaiError : public std::system_error {  // socket.gaierror: an OSError of its own
+ public:
+  explicit GaiError(int code)
+      : std::system_error(
+            code, std::generic_category(),
+            std::string("[Errno ") + std::to_string(code) + "] " + ::gai_strerror(code)) {}
+};
+
+std::vector<AddrInfo> resolve_blocking(const std::string& host, const std::string& port, int family,
+                                       int type, int proto, int flags) {
+  addrinfo hints{};
+  hints.ai_family = family;
+  hints.ai_socktype = type;
+  hints.ai_protocol = proto;
+  hints.ai_flags = flags;
+  addrinfo* res = nullptr;
+  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(),
+                         port.empty() ? nullptr : port.c_str(), &hints, &res);
+  if (rc != 0) throw GaiError(rc);
+  std::vector<AddrInfo> out;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next)
+    out.push_back({ai->ai_family, ai->ai_socktype, ai->ai_protocol,
+                   ai->ai_canonname ? ai->ai_canonname : "",
+                   detail::to_sockaddr(ai->ai_addr, ai->ai_addrlen)});
+  ::freeaddrinfo(res);
+  return out;
+}
+
+bool is_numeric_host(const std::string& host) {
+  unsigned char buf[sizeof(in6_addr)];
+  return ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
+         ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, std::string port, int family,
+                                                   int type, int proto, int flags) {
+  // A numeric host needs no resolver thread (asyncio's _ipaddr_info shortcut).
+  if (is_numeric_host(host) || host.empty())
+    co_return resolve_blocking(host, port, family, type, proto, flags | AI_NUMERICHOST);
+  co_return co_await run_in_executor(nullptr, resolve_blocking, host, port, family, type, proto,
+                                     flags);
+}
+
+namespace detail {
+
+namespace {
+
+struct SocketGuard {  // closes the fd unless handed on
+  int fd = -1;
+  ~SocketGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
+
+// loop.sock_connect: a non-blocking connect, finished once the socket turns writable.
+Coro<void> sock_connect(EventLoop& loop, int fd, const SockAddr& addr) {
+  sockaddr_storage ss{};
+  socklen_t len = from_sockaddr(addr, ss);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
+  if (errno != EINPROGRESS && errno != EINTR)
+    throw_socket_error(errno, "Connect call failed " + addr.repr());
+  Future<void> done = loop.create_future<void>();
+  loop.add_writer(fd, [done]() mutable {
+    if (!done.done()) done.set_result();
+  });
+  struct Unwatch {
+    EventLoop& loop;
+    int fd;
+    ~Unwatch() { loop.remove_writer(fd); }
+  } unwatch{loop, fd};
+  co_await done;
+  int err = 0;
+  socklen_t elen = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+  if (err != 0) throw_socket_error(err, "Connect call failed " + addr.repr());
+}
+
+void bind_to(int fd, const SockAddr& addr) {
+  sockaddr_storage ss{};
+  socklen_t len = from_sockaddr(addr, ss);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0)
+    throw_socket_error(errno, "error while attempting to bind on address " + addr.repr());
+}
+
+// _create_connection_transport: the protocol is made once the socket is connected.
+Coro<Connected> wrap_connected(EventLoop& loop, ProtocolFactory factory, int fd) {
+  SocketGuard guard{fd};
+  std::shared_ptr<BaseProtocol> protocol = factory();
+  Future<void> waiter = loop.create_future<void>();
+  auto transport = make_socket_transport(loop, guard.release(), protocol, nullptr, waiter);
+  std::exception_ptr failure;
+  try {
+    co_await waiter;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    transport->close();
+    std::rethrow_exception(failure);
+  }
+  co_return Connected(transport, protocol);
+}
+
+// Tries each address in turn, as create_connection does without happy eyeballs.
+Coro<int> connect_any(EventLoop& loop, const std::vector<AddrInfo>& infos,
+                      const ConnectionOptions& options) {
+  std::vector<std::string> errors;
+  int first_errno = 0;
+  for (const AddrInfo& info : infos) {
+    SocketGuard guard{open_socket(info.family, SOCK_STREAM, info.proto)};
+    std::exception_ptr failure;
+    try {
+      if (options.local_addr) {
+        auto local = co_await loop.getaddrinfo(options.local_addr->first,
+                                               std::to_string(options.local_addr->second),
+                                               info.family, SOCK_STREAM);
+        bind_to(guard.fd, local.at(0).addr);
+      }
+      co_await sock_connect(loop, guard.fd, info.addr);
+      co_return guard.release();
+    } catch (const std::system_error& e) {
+      if (first_errno == 0) first_errno = e.code().value();
+      errors.push_back(e.what());
+      failure = std::current_exception();
+    }
+    if (infos.size() == 1) std::rethrow_exception(failure);
+  }
+  bool same = std::all_of(errors.begin(), errors.end(), [&](auto& e) { return e == errors[0]; });
+  if (same) throw std::system_error(first_errno, std::system_category(), errors.at(0));
+  std::string joined;
+  for (auto& e : errors) joined += (joined.empty() ? "" : ", ") + e;
+  throw std::system_error(first_errno, std::system_category(), "Multiple exceptions: " + joined);
+}
+
+}  // namespace
+
+Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, std::string host,
+                                    int port, ConnectionOptions options) {
+  if (options.sock >= 0) {
+    if (!host.empty())
+      throw std::invalid_argument("host/port and sock can not be specified at the same time");
+    co_return co_await adopt_connected_socket(loop, std::move(factory), options.sock);
+  }
+  auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM);
+  if (infos.empty())
+    throw std::system_error(EINVAL, std::system_category(), "getaddrinfo() returned empty list");
+  int fd = co_await connect_any(loop, infos, options);
+  co_return co_await wrap_connected(loop, std::move(factory), fd);
+}
+
+Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, std::string path,
+                                     ConnectionOptions options) {
+  if (options.sock >= 0)
+    co_return co_await adopt_connected_socket(loop, std::move(factory), options.sock);
+  SocketGuard guard{open_socket(AF_UNIX, SOCK_STREAM, 0)};
+  SockAddr addr{AF_UNIX, path, 0};  // named: GCC 12 mishandles temporaries in co_await
+  co_await sock_connect(loop, guard.fd, addr);
+  co_return co_await wrap_connected(loop, std::move(factory), guard.release());
+}
+
+Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+    throw_socket_error(errno, "getsockopt");
+  if (type != SOCK_STREAM)
+    throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
+  make_nonblocking_cloexec(fd);
+  co_return co_await wrap_connected(loop, std::move(factory), fd);
+}
+
+// ---------------------------------------------------------------- datagrams
+
+Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory factory,
+                                               DatagramOptions options) {
+  SocketGuard guard;
+  std::optional<SockAddr> remote;
+  if (options.sock >= 0) {
+    make_nonblocking_cloexec(options.sock);
+    guard.fd = options.sock;
+  } else {
+    if (!options.local_addr && !options.remote_addr && options.family == 0)
+      throw std::invalid_argument("unexpected address family");
+    std::optional<SockAddr> local;
+    int family = options.family;
+    if (options.local_addr) {
+      auto l =
+          co_await loop.getaddrinfo(options.local_addr->first,
+                                    std::to_string(options.local_addr->second), family, SOCK_DGRAM);
+      local = l.at(0).addr;
+      family = local->family;
+    }
+    if (options.remote_addr) {
+      auto r = co_await loop.getaddrinfo(options.remote_addr->first,
+                                         std::to_string(options.remote_addr->second), family,
+                                         SOCK_DGRAM);
+      remote = r.at(0).addr;
+      family = remote->family;
+    }
+    guard.fd = open_socket(family, SOCK_DGRAM, 0);
+    int one = 1;
+    if (options.reuse_port) ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (options.allow_broadcast) ::setsockopt(guard.fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
+    if (local) bind_to(guard.fd, *local);
+    if (remote) co_await sock_connect(loop, guard.fd, *remote);
+  }
+  std::shared_ptr<BaseProtocol> protocol = factory();
+  Future<void> waiter = loop.create_future<void>();
+  auto transport = make_datagram_transport(loop, guard.release(), protocol, remote, waiter);
+  std::exception_ptr failure;
+  try {
+    co_await waiter;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    transport->close();
+    std::rethrow_exception(failure);
+  }
+  co_return DatagramConnected(transport, protocol);
+}
+
+// ---------------------------------------------------------------- servers
+
+namespace {
+
+int listen_socket(const SockAddr& addr, int proto, const ServerOptions& options) {
+  SocketGuard guard{open_socket(addr.family, SOCK_STREAM, proto)};
+  int one = 1;
+  if (addr.family != AF_UNIX && options.reuse_address.value_or(true))
+    ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (options.reuse_port) ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+  if (addr.family == AF_INET6) ::setsockopt(guard.fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  bind_to(guard.fd, addr);
+  return guard.release();
+}
+
+Coro<std::shared_ptr<Server>> finish_server(EventLoop& loop, ProtocolFactory factory,
+                                            std::vector<int> socks, ServerOptions options) {
+  auto impl =
+      std::make_unique<Server::Impl>(loop, std::move(factory), std::move(socks), options.backlog);
+  for (int fd : impl->socks) impl->addrs.push_back(local_address(fd));
+  auto server = std::make_shared<Server>(std::move(impl));
+  server->impl().self = server;
+  if (options.start_serving) {
+    co_await server->start_serving();
+    co_await sleep(0);  // asyncio: let the accept readers register first
+  }
+  co_return server;
+}
+
+}  // namespace
+
+Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory factory,
+                                               std::string host, int port, ServerOptions options) {
+  std::vector<int> socks;
+  struct CloseAll {  // on failure every socket made so far is closed
+    std::vector<int>& socks;
+    bool done = false;
+    ~CloseAll() {
+      if (!done)
+        for (int fd : socks) ::close(fd);
+    }
+  } close_all{socks};
+  if (options.sock >= 0) {
+    make_nonblocking_cloexec(options.sock);
+    socks.push_back(options.sock);
+  } else {
+    auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM,
+                                           0, AI_PASSIVE);
+    std::vector<SockAddr> seen;
+    for (const AddrInfo& info : infos) {
+      if (std::find(seen.begin(), seen.end(), info.addr) != seen.end()) continue;
+      seen.push_back(info.addr);
+      socks.push_back(listen_socket(info.addr, info.proto, options));
+    }
+  }
+  close_all.done = true;
+  co_return co_await finish_server(loop, std::move(factory), std::move(socks), options);
+}
+
+Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory factory,
+                                                std::string path, ServerOptions options) {
+  std::vector<int> socks;
+  if (options.sock >= 0) {
+    make_nonblocking_cloexec(options.sock);
+    socks.push_back(options.sock);
+  } else {
+    // asyncio removes a stale socket file (but nothing else) before binding.
+    struct stat st {};
+    if (!path.empty() && path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
+      ::unlink(path.c_str());
+    socks.push_back(listen_socket(SockAddr{AF_UNIX, path, 0}, 0, options));
+  }
+  co_return co_await finish_server(loop, std::move(factory), std::move(socks), options);
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------- Server
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  for (int fd : impl_->socks) {
+    impl_->loop.remove_reader(fd);
+    ::close(fd);
+  }
+}
+
+EventLoop& Server::get_loop() const {
+  return impl_->loop;
+}
+bool Server::is_serving() const {
+  return impl_->serving;
+}
+std::vector<int> Server::sockets() const {
+  return impl_->socks;
+}
+std::vector<SockAddr> Server::addresses() const {
+  return impl_->closed ? std::vector<SockAddr>{} : impl_->addrs;
+}
+
+void Server::close() {
+  Impl& s = *impl_;
+  if (s.closed) return;
+  s.closed = true;
+  for (int fd : s.socks) {
+    s.loop.remove_reader(fd);
+    ::close(fd);
+  }
+  s.socks.clear();
+  s.serving = false;
+  if (s.clients.empty()) s.wakeup();
+}
+
+void Server::close_clients() {
+  auto clients = impl_->clients;  // closing detaches
+  for (Transport* t : clients) t->close();
+}
+
+void Server::abort_clients() {
+  auto clients = impl_->clients;
+  for (Transport* t : clients) t->abort();
+}
+
+Coro<void> Server::start_serving() {
+  Impl& s = *impl_;
+  if (s.serving || s.closed) co_return;
+  s.serving = true;
+  for (int fd : s.socks) {
+    if (::listen(fd, s.backlog) != 0) detail::throw_socket_error(errno, "listen");
+    s.start_accepting(fd);
+  }
+  co_return;
+}
+
+Coro<void> Server::serve_forever() {
+  Impl& s = *impl_;
+  if (s.serving_forever) throw RuntimeError("server is already being awaited on serve_forever()");
+  if (s.closed) throw RuntimeError("server is closed");
+  co_await start_serving();
+  s.serving_forever = s.loop.create_future<void>();
+  Future<void> forever = *s.serving_forever;
+  bool cancelled = false;
+  try {
+    co_await forever;
+  } catch (const CancelledError&) {
+    cancelled = true;
+  }
+  s.serving_forever.reset();
+  if (cancelled) {
+    close();
+    co_await wait_closed();
+    throw CancelledError();
+  }
+}
+
+Coro<void> Server::wait_closed() {
+  Impl& s = *impl_;
+  if (!s.waiters) co_return;  // closed and every connection gone
+  Future<void> waiter = s.loop.create_future<void>();
+  s.waiters->push_back(waiter);
+  co_await waiter;
+}
+
+void Server::Impl::detach(Transport* t) {
+  if (clients.erase(t) == 0) return;
+  if (clients.empty() && closed) wakeup();
+}
+
+void Server::Impl::wakeup() {
+  if (!waiters) return;
+  auto woken = std::move(*waiters);
+  waiters.reset();
+  for (auto& w : woken)
+    if (!w.done()) w.set_result();
+}
+
+void Server::Impl::start_accepting(int fd) {
+  loop.add_reader(fd, [this, fd] { accept_connections(fd); });
+}
+
+namespace {
+
+Coro<void> accept_connection2(std::shared_ptr<Server> server, int fd) {
+  Server::Impl& s = server->impl();
+  EventLoop& loop = s.loop;
+  detail::SocketGuard guard{fd};
+  std::shared_ptr<BaseProtocol> protocol;
+  std::shared_ptr<Transport> transport;
+  std::exception_ptr failure;
+  try {
+    protocol = s.factory();
+    Future<void> waiter = loop.create_future<void>();
+    transport = detail::make_socket_transport(loop, guard.release(), protocol, server, waiter);
+    co_await waiter;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!failure) co_return;
+  if (transport) transport->close();
+  if (loop.get_debug()) {
+    ExceptionContext ctx;
+    ctx.message = "Error on transport creation for incoming connection";
+    ctx.exception = failure;
+    ctx.protocol = protocol;
+    ctx.transport = transport;
+    loop.call_exception_handler(ctx);
+  }
+}
+
+}  // namespace
+
+void Server::Impl::accept_connections(int fd) {
+  for (int i = 0; i < backlog; ++i) {
+    int conn = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (conn >= 0) {
+      loop.create_task(accept_connection2(self.lock(), conn));
+      continue;
+    }
+    int err = errno;
+    if (err == EAGAIN || err == EINTR || err == ECONNABORTED) return;
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+      ExceptionContext ctx;
+      ctx.message = "socket.accept() out of system resource";
+      ctx.exception =
+          std::make_exception_ptr(std::system_error(err, std::system_category(), "accept"));
+      loop.call_exception_handler(ctx);
+      loop.remove_reader(fd);
+      // asyncio's ACCEPT_RETRY_DELAY: no busy loop while the process is out of fds.
+      loop.call_later(1.0, [weak = self, fd] {
+        auto server = weak.lock();
+        if (server && server->is_serving()) server->impl().start_accepting(fd);
+      });
+      return;
+    }
+    detail::throw_socket_error(err, "accept");
+  }
+}
+
+}  // namespace asyncio

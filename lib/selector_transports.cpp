@@ -1,0 +1,504 @@
+// selector_events._SelectorSocketTransport and _SelectorDatagramTransport: sockets driven
+// by the loop's readers and writers, with asyncio's closing and flow-control rules.
+#include "server_impl.hpp"
+#include "socket_utils.hpp"
+#include "unix_pipes.hpp"
+
+#include <asyncio/log.hpp>
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <deque>
+#include <system_error>
+
+namespace asyncio::detail {
+
+namespace {
+
+constexpr std::size_t max_read = 256 * 1024;  // selector_events' max_size
+
+bool is_os_error(const std::exception_ptr& exc) {
+  try {
+    std::rethrow_exception(exc);
+  } catch (const std::system_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::exception_ptr os_error(int err, const char* what) {
+  return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
+}
+
+// What stream and datagram transports share: the socket, the protocol, closing.
+class SelectorTransportBase {
+ protected:
+  SelectorTransportBase(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol)
+      : loop_(loop), fd_(fd), protocol_(std::move(protocol)) {
+    sockname_ = local_address(fd);
+    peername_ = peer_address(fd);
+  }
+  ~SelectorTransportBase() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  std::any extra_info(std::string_view name) const {
+    if (name == "peername" && peername_.family != 0) return peername_;
+    if (name == "sockname" && sockname_.family != 0) return sockname_;
+    if (name == "socket" && fd_ >= 0) return fd_;
+    return {};
+  }
+
+  void report_fatal(std::exception_ptr exc, const char* message,
+                    const std::shared_ptr<BaseTransport>& self) {
+    if (!is_os_error(exc)) {
+      ExceptionContext ctx;
+      ctx.message = message;
+      ctx.exception = exc;
+      ctx.transport = self;
+      ctx.protocol = protocol_;
+      loop_.call_exception_handler(ctx);
+    } else if (loop_.get_debug()) {
+      log(LogLevel::debug, std::string(message) + ": " + describe_exception(exc));
+    }
+  }
+
+  EventLoop& loop_;
+  int fd_;
+  std::shared_ptr<BaseProtocol> protocol_;
+  SockAddr sockname_;
+  SockAddr peername_;
+  bool closing_ = false;
+  bool paused_ = false;
+  int conn_lost_ = 0;
+  WriteFlowControl flow_;
+};
+
+// ---------------------------------------------------------------- streams
+
+class SocketTransport final : public Transport, SelectorTransportBase {
+ public:
+  SocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol,
+                  std::shared_ptr<Server> server)
+      : SelectorTransportBase(loop, fd, std::move(protocol)), server_(std::move(server)) {
+    pick_protocol();
+    set_nodelay_if_tcp(fd);
+    if (server_) server_->impl().attach(this);
+  }
+  ~SocketTransport() override {
+    if (server_) server_->impl().detach(this);
+  }
+
+  void start(std::weak_ptr<SocketTransport> self, std::optional<Future<void>> waiter) {
+    self_ = self;
+    auto t = self.lock();
+    loop_.call_soon([t] { t->protocol_->connection_made(t); });
+    loop_.call_soon([t] { t->add_reader(); });
+    if (waiter)
+      loop_.call_soon([w = *waiter]() mutable {
+        if (!w.cancelled()) w.set_result();
+      });
+  }
+
+  // ---- reading
+  bool is_reading() const override { return !paused_ && !closing_; }
+  void pause_reading() override {
+    if (!is_reading()) return;
+    paused_ = true;
+    loop_.remove_reader(fd_);
+  }
+  void resume_reading() override {
+    if (closing_ || !paused_) return;
+    paused_ = false;
+    add_reader();
+  }
+
+  // ---- writing
+  void write(std::string_view data) override;
+  void write_eof() override {
+    if (closing_ || eof_) return;
+    eof_ = true;
+    if (buffer_.empty()) ::shutdown(fd_, SHUT_WR);
+  }
+  bool can_write_eof() const override { return true; }
+  void abort() override { force_close(nullptr); }
+  std::size_t get_write_buffer_size() const override { return buffer_.size(); }
+  std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override {
+    return flow_.limits();
+  }
+  void set_write_buffer_limits(std::optional<std::size_t> high,
+                               std::optional<std::size_t> low) override {
+    flow_.set_limits(high, low);
+    flow_.maybe_pause(buffer_.size(), loop_, self_.lock(), protocol_);
+  }
+
+  // ---- closing
+  void close() override {
+    if (closing_) return;
+    closing_ = true;
+    loop_.remove_reader(fd_);
+    if (buffer_.empty()) {
+      ++conn_lost_;
+      loop_.remove_writer(fd_);
+      schedule_connection_lost(nullptr);
+    }
+  }
+  bool is_closing() const override { return closing_; }
+  void set_protocol(std::shared_ptr<BaseProtocol> p) override {
+    protocol_ = std::move(p);
+    pick_protocol();
+  }
+  std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
+  int fileno() const override { return fd_; }
+  std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
+  std::string repr() const override {
+    return "<_SelectorSocketTransport fd=" + std::to_string(fd_) + ">";
+  }
+
+ private:
+  void pick_protocol() {
+    buffered_ = dynamic_cast<BufferedProtocol*>(protocol_.get());
+    plain_ = buffered_ ? nullptr : dynamic_cast<Protocol*>(protocol_.get());
+  }
+  void add_reader() {
+    if (is_reading()) loop_.add_reader(fd_, [self = self_.lock()] { self->read_ready(); });
+  }
+  void read_ready() {
+    if (conn_lost_ > 0) return;
+    if (buffered_)
+      read_into_buffer();
+    else
+      read_data();
+  }
+  void read_data();
+  void read_into_buffer();
+  void on_eof();
+  void write_ready();
+  void fatal_error(std::exception_ptr exc, const char* message) {
+    report_fatal(exc, message, self_.lock());
+    force_close(exc);
+  }
+  void force_close(std::exception_ptr exc) {
+    if (conn_lost_ > 0) return;
+    if (!buffer_.empty()) {
+      buffer_.clear();
+      loop_.remove_writer(fd_);
+    }
+    if (!closing_) {
+      closing_ = true;
+      loop_.remove_reader(fd_);
+    }
+    ++conn_lost_;
+    schedule_connection_lost(exc);
+  }
+  void schedule_connection_lost(std::exception_ptr exc) {
+    loop_.call_soon([self = self_.lock(), exc] { self->call_connection_lost(exc); });
+  }
+  void call_connection_lost(std::exception_ptr exc) {
+    auto protocol = std::move(protocol_);
+    plain_ = nullptr;
+    buffered_ = nullptr;
+    struct Finally {  // asyncio's finally: the socket closes and the server hears of it
+      SocketTransport& t;
+      ~Finally() {
+        if (t.fd_ >= 0) ::close(std::exchange(t.fd_, -1));
+        if (t.server_) std::exchange(t.server_, nullptr)->impl().detach(&t);
+      }
+    } finally{*this};
+    if (protocol) protocol->connection_lost(exc);
+  }
+
+  std::weak_ptr<SocketTransport> self_;
+  std::shared_ptr<Server> server_;
+  Protocol* plain_ = nullptr;
+  BufferedProtocol* buffered_ = nullptr;
+  ByteBuffer buffer_;
+  bool eof_ = false;
+};
+
+void SocketTransport::read_data() {
+  thread_local std::string chunk(max_read, '\0');
+  ssize_t n = ::recv(fd_, chunk.data(), max_read, 0);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR)
+      fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
+    return;
+  }
+  if (n == 0) return on_eof();
+  try {
+    plain_->data_received(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
+  } catch (const std::exception&) {
+    fatal_error(std::current_exception(), "Fatal error: protocol.data_received() call failed.");
+  }
+}
+
+void SocketTransport::read_into_buffer() {
+  std::span<char> buf;
+  try {
+    buf = buffered_->get_buffer(-1);
+    if (buf.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
+  } catch (const std::exception&) {
+    fatal_error(std::current_exception(), "Fatal error: protocol.get_buffer() call failed.");
+    return;
+  }
+  ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EINTR)
+      fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
+    return;
+  }
+  if (n == 0) return on_eof();
+  try {
+    buffered_->buffer_updated(static_cast<std::size_t>(n));
+  } catch (const std::exception&) {
+    fatal_error(std::current_exception(), "Fatal error: protocol.buffer_updated() call failed.");
+  }
+}
+
+void SocketTransport::on_eof() {
+  if (loop_.get_debug()) log(LogLevel::debug, repr() + " received EOF");
+  bool keep_open = false;
+  try {
+    keep_open = buffered_ ? buffered_->eof_received() : plain_->eof_received();
+  } catch (const std::exception&) {
+    fatal_error(std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
+    return;
+  }
+  if (keep_open)
+    loop_.remove_reader(fd_);  // half-open: we may still write
+  else
+    close();
+}
+
+void SocketTransport::write(std::string_view data) {
+  if (eof_) throw RuntimeError("Cannot call write() after write_eof()");
+  if (data.empty()) return;
+  if (conn_lost_ > 0) {
+    if (conn_lost_ >= 5) log(LogLevel::warning, "socket.send() raised exception.");
+    ++conn_lost_;
+    return;
+  }
+  if (buffer_.empty()) {
+    ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) {
+        fatal_error(os_error(errno, "send"), "Fatal write error on socket transport");
+        return;
+      }
+      n = 0;
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+    if (data.empty()) return;
+    loop_.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
+  }
+  buffer_.append(data);
+  flow_.maybe_pause(buffer_.size(), loop_, self_.lock(), protocol_);
+}
+
+void SocketTransport::write_ready() {
+  if (conn_lost_ > 0) return;
+  std::string_view pending = buffer_.view();
+  ssize_t n = ::send(fd_, pending.data(), pending.size(), MSG_NOSIGNAL);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    int err = errno;
+    loop_.remove_writer(fd_);
+    buffer_.clear();
+    fatal_error(os_error(err, "send"), "Fatal write error on socket transport");
+    return;
+  }
+  buffer_.consume(static_cast<std::size_t>(n));
+  flow_.maybe_resume(buffer_.size(), loop_, self_.lock(), protocol_);
+  if (!buffer_.empty()) return;
+  loop_.remove_writer(fd_);
+  if (closing_)
+    call_connection_lost(nullptr);
+  else if (eof_)
+    ::shutdown(fd_, SHUT_WR);
+}
+
+// ---------------------------------------------------------------- datagrams
+
+class DatagramSocketTransport final : public DatagramTransport, SelectorTransportBase {
+ public:
+  DatagramSocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol,
+                          std::optional<SockAddr> remote)
+      : SelectorTransportBase(loop, fd, std::move(protocol)), remote_(std::move(remote)) {
+    proto_ = dynamic_cast<DatagramProtocol*>(protocol_.get());
+  }
+
+  void start(std::weak_ptr<DatagramSocketTransport> self, Future<void> waiter) {
+    self_ = self;
+    auto t = self.lock();
+    loop_.call_soon([t] { t->protocol_->connection_made(t); });
+    loop_.call_soon([t] {
+      if (!t->closing_) t->loop_.add_reader(t->fd_, [t] { t->read_ready(); });
+    });
+    loop_.call_soon([waiter]() mutable {
+      if (!waiter.cancelled()) waiter.set_result();
+    });
+  }
+
+  void sendto(std::string_view data, const std::optional<SockAddr>& addr) override;
+  void abort() override { force_close(nullptr); }
+  std::size_t get_write_buffer_size() const override { return buffered_bytes_; }
+  void close() override {
+    if (closing_) return;
+    closing_ = true;
+    loop_.remove_reader(fd_);
+    if (queue_.empty()) {
+      ++conn_lost_;
+      loop_.remove_writer(fd_);
+      schedule_connection_lost(nullptr);
+    }
+  }
+  bool is_closing() const override { return closing_; }
+  void set_protocol(std::shared_ptr<BaseProtocol> p) override {
+    protocol_ = std::move(p);
+    proto_ = dynamic_cast<DatagramProtocol*>(protocol_.get());
+  }
+  std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
+  int fileno() const override { return fd_; }
+  std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
+  std::string repr() const override {
+    return "<_SelectorDatagramTransport fd=" + std::to_string(fd_) + ">";
+  }
+
+ private:
+  struct Datagram {
+    std::string data;
+    std::optional<SockAddr> addr;
+  };
+  void read_ready();
+  void write_ready();
+  bool send_one(const Datagram& d, int& err);
+  void error_received(int err, const char* what) {
+    if (proto_) proto_->error_received(os_error(err, what));
+  }
+  void force_close(std::exception_ptr exc) {
+    if (conn_lost_ > 0) return;
+    if (!queue_.empty()) {
+      queue_.clear();
+      buffered_bytes_ = 0;
+      loop_.remove_writer(fd_);
+    }
+    if (!closing_) {
+      closing_ = true;
+      loop_.remove_reader(fd_);
+    }
+    ++conn_lost_;
+    schedule_connection_lost(exc);
+  }
+  void schedule_connection_lost(std::exception_ptr exc) {
+    loop_.call_soon([self = self_.lock(), exc] {
+      auto protocol = std::move(self->protocol_);
+      self->proto_ = nullptr;
+      struct Closer {
+        int& fd;
+        ~Closer() {
+          if (fd >= 0) ::close(std::exchange(fd, -1));
+        }
+      } closer{self->fd_};
+      if (protocol) protocol->connection_lost(exc);
+    });
+  }
+
+  std::weak_ptr<DatagramSocketTransport> self_;
+  DatagramProtocol* proto_;
+  std::optional<SockAddr> remote_;
+  std::deque<Datagram> queue_;
+  std::size_t buffered_bytes_ = 0;
+};
+
+void DatagramSocketTransport::read_ready() {
+  if (conn_lost_ > 0) return;
+  thread_local std::string chunk(max_read, '\0');
+  sockaddr_storage from{};
+  socklen_t len = sizeof from;
+  ssize_t n = ::recvfrom(fd_, chunk.data(), max_read, 0, reinterpret_cast<sockaddr*>(&from), &len);
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EINTR) return;
+    error_received(errno, "recvfrom");  // asyncio: OSError goes to error_received
+    return;
+  }
+  SockAddr addr = len > 0 ? to_sockaddr(reinterpret_cast<sockaddr*>(&from), len) : SockAddr{};
+  if (proto_) proto_->datagram_received(std::string_view(chunk.data(), std::size_t(n)), addr);
+}
+
+bool DatagramSocketTransport::send_one(const Datagram& d, int& err) {
+  ssize_t n;
+  if (d.addr) {
+    sockaddr_storage to{};
+    socklen_t len = from_sockaddr(*d.addr, to);
+    n = ::sendto(fd_, d.data.data(), d.data.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&to),
+                 len);
+  } else {
+    n = ::send(fd_, d.data.data(), d.data.size(), MSG_NOSIGNAL);
+  }
+  err = n < 0 ? errno : 0;
+  return n >= 0;
+}
+
+void DatagramSocketTransport::sendto(std::string_view data, const std::optional<SockAddr>& addr) {
+  if (remote_ && addr && !(*addr == *remote_))
+    throw std::invalid_argument("Invalid address: must be None or " + remote_->repr());
+  if (conn_lost_ > 0 && remote_) {
+    if (conn_lost_ >= 5) log(LogLevel::warning, "socket.send() raised exception.");
+    ++conn_lost_;
+    return;
+  }
+  Datagram d{std::string(data), remote_ ? std::nullopt : addr};
+  if (queue_.empty()) {
+    int err = 0;
+    if (send_one(d, err)) return;
+    if (err != EAGAIN && err != EINTR) {
+      error_received(err, "sendto");
+      return;
+    }
+    loop_.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
+  }
+  buffered_bytes_ += d.data.size();
+  queue_.push_back(std::move(d));
+  flow_.maybe_pause(buffered_bytes_, loop_, self_.lock(), protocol_);
+}
+
+void DatagramSocketTransport::write_ready() {
+  while (!queue_.empty()) {
+    int err = 0;
+    if (!send_one(queue_.front(), err)) {
+      if (err == EAGAIN || err == EINTR) return;
+      error_received(err, "sendto");
+    }
+    buffered_bytes_ -= queue_.front().data.size();
+    queue_.pop_front();
+  }
+  flow_.maybe_resume(buffered_bytes_, loop_, self_.lock(), protocol_);
+  loop_.remove_writer(fd_);
+  if (closing_) schedule_connection_lost(nullptr);
+}
+
+}  // namespace
+
+std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
+                                                 std::shared_ptr<BaseProtocol> protocol,
+                                                 std::shared_ptr<Server> server,
+                                                 std::optional<Future<void>> waiter) {
+  auto t = std::make_shared<SocketTransport>(loop, fd, std::move(protocol), std::move(server));
+  t->start(t, std::move(waiter));
+  return t;
+}
+
+std::shared_ptr<DatagramTransport> make_datagram_transport(EventLoop& loop, int fd,
+                                                           std::shared_ptr<BaseProtocol> protocol,
+                                                           std::optional<SockAddr> remote,
+                                                           Future<void> waiter) {
+  auto t =
+      std::make_shared<DatagramSocketTransport>(loop, fd, std::move(protocol), std::move(remote));
+  t->start(t, std::move(waiter));
+  return t;
+}
+
+}  // namespace asyncio::detail

@@ -1,0 +1,47 @@
+// Server's state, shared by the accept loop and the transports it creates.
+#pragma once
+
+#include <asyncio/base_events.hpp>
+
+#include <optional>
+#include <set>
+#include <vector>
+
+namespace asyncio {
+
+struct Server::Impl {
+  Impl(EventLoop& l, detail::ProtocolFactory f, std::vector<int> listening, int backlog_)
+      : loop(l), factory(std::move(f)), socks(std::move(listening)), backlog(backlog_) {}
+
+  EventLoop& loop;
+  detail::ProtocolFactory factory;
+  std::vector<int> socks;  // listening fds, owned; empty once closed
+  std::vector<SockAddr> addrs;
+  bool closed = false;
+  int backlog;
+  bool serving = false;
+  std::set<Transport*> clients;  // accepted transports not yet lost
+  std::optional<std::vector<Future<void>>> waiters{std::in_place};  // nullopt once woken
+  std::optional<Future<void>> serving_forever;
+  std::weak_ptr<Server> self;
+
+  void attach(Transport* t) { clients.insert(t); }
+  void detach(Transport* t);
+  void wakeup();
+  void start_accepting(int fd);
+  void accept_connections(int fd);
+};
+
+namespace detail {
+// A stream transport over a connected socket (selector_transports.cpp).
+std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
+                                                 std::shared_ptr<BaseProtocol> protocol,
+                                                 std::shared_ptr<Server> server,
+                                                 std::optional<Future<void>> waiter);
+std::shared_ptr<DatagramTransport> make_datagram_transport(EventLoop& loop, int fd,
+                                                           std::shared_ptr<BaseProtocol> protocol,
+                                                           std::optional<SockAddr> remote,
+                                                           Future<void> waiter);
+}  // namespace detail
+
+}  // namespace asyncio

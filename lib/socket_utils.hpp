@@ -1,0 +1,24 @@
+// sockaddr <-> SockAddr, and sockets made the way the loop needs them.
+#pragma once
+
+#include <asyncio/transports.hpp>
+
+#include <sys/socket.h>
+
+#include <string>
+
+namespace asyncio::detail {
+
+SockAddr to_sockaddr(const sockaddr* sa, socklen_t len);
+// Fills `out` for host/port (numeric host) or for a Unix path; returns its length.
+socklen_t from_sockaddr(const SockAddr& addr, sockaddr_storage& out);
+SockAddr local_address(int fd);  // getsockname
+SockAddr peer_address(int fd);   // getpeername; family 0 when not connected
+
+// socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC: Asio 1.81 would not set close-on-exec.
+int open_socket(int family, int type, int proto);
+void make_nonblocking_cloexec(int fd);
+void set_nodelay_if_tcp(int fd);
+[[noreturn]] void throw_socket_error(int err, const std::string& what);
+
+}  // namespace asyncio::detail
