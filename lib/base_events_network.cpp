@@ -71,6 +71,89 @@ Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, std::string
                                      flags);
 }
 
+// ---------------------------------------------------------------- sock_* coroutines
+
+namespace {
+
+// Waits until fd is readable (or writable); the watch goes away however the wait ends.
+Coro<void> wait_ready(EventLoop& loop, int fd, bool for_write) {
+  Future<void> ready = loop.create_future<void>();
+  auto wake = [ready]() mutable {
+    if (!ready.done()) ready.set_result();
+  };
+  if (for_write)
+    loop.add_writer(fd, wake);
+  else
+    loop.add_reader(fd, wake);
+  struct Unwatch {
+    EventLoop& loop;
+    int fd;
+    bool for_write;
+    ~Unwatch() { for_write ? loop.remove_writer(fd) : loop.remove_reader(fd); }
+  } unwatch{loop, fd, for_write};
+  co_await ready;
+}
+
+bool would_block(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
+}
+
+}  // namespace
+
+Coro<std::size_t> EventLoop::sock_recv_into(int fd, std::span<char> buffer) {
+  while (true) {
+    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
+    if (n >= 0) co_return static_cast<std::size_t>(n);
+    if (!would_block(errno)) detail::throw_socket_error(errno, "recv");
+    co_await wait_ready(*this, fd, false);
+  }
+}
+
+Coro<std::string> EventLoop::sock_recv(int fd, std::size_t nbytes) {
+  std::string data(nbytes, '\0');
+  std::size_t n = co_await sock_recv_into(fd, std::span<char>(data.data(), data.size()));
+  data.resize(n);
+  co_return data;
+}
+
+Coro<void> EventLoop::sock_sendall(int fd, std::string data) {
+  std::string_view rest = data;
+  while (!rest.empty()) {
+    ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
+    if (n >= 0) {
+      rest.remove_prefix(static_cast<std::size_t>(n));
+      continue;
+    }
+    if (!would_block(errno)) detail::throw_socket_error(errno, "send");
+    co_await wait_ready(*this, fd, true);
+  }
+}
+
+Coro<void> EventLoop::sock_connect(int fd, SockAddr address) {
+  sockaddr_storage ss{};
+  socklen_t len = detail::from_sockaddr(address, ss);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
+  if (errno != EINPROGRESS && errno != EINTR)
+    detail::throw_socket_error(errno, "Connect call failed " + address.repr());
+  co_await wait_ready(*this, fd, true);
+  int err = 0;
+  socklen_t elen = sizeof err;
+  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+  if (err != 0) detail::throw_socket_error(err, "Connect call failed " + address.repr());
+}
+
+Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
+  while (true) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int conn = ::accept4(fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (conn >= 0)
+      co_return std::pair(conn, detail::to_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
+    if (!would_block(errno) && errno != ECONNABORTED) detail::throw_socket_error(errno, "accept");
+    co_await wait_ready(*this, fd, false);
+  }
+}
+
 namespace detail {
 
 namespace {
@@ -83,27 +166,8 @@ struct SocketGuard {  // closes the fd unless handed on
   int release() { return std::exchange(fd, -1); }
 };
 
-// loop.sock_connect: a non-blocking connect, finished once the socket turns writable.
 Coro<void> sock_connect(EventLoop& loop, int fd, const SockAddr& addr) {
-  sockaddr_storage ss{};
-  socklen_t len = from_sockaddr(addr, ss);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
-  if (errno != EINPROGRESS && errno != EINTR)
-    throw_socket_error(errno, "Connect call failed " + addr.repr());
-  Future<void> done = loop.create_future<void>();
-  loop.add_writer(fd, [done]() mutable {
-    if (!done.done()) done.set_result();
-  });
-  struct Unwatch {
-    EventLoop& loop;
-    int fd;
-    ~Unwatch() { loop.remove_writer(fd); }
-  } unwatch{loop, fd};
-  co_await done;
-  int err = 0;
-  socklen_t elen = sizeof err;
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  if (err != 0) throw_socket_error(err, "Connect call failed " + addr.repr());
+  co_await loop.sock_connect(fd, addr);
 }
 
 void bind_to(int fd, const SockAddr& addr) {

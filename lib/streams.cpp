@@ -3,6 +3,7 @@
 #include <asyncio/streams.hpp>
 #include <asyncio/tasks.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 
@@ -107,27 +108,46 @@ Coro<std::string> StreamReader::readline() {
 }
 
 Coro<std::string> StreamReader::readuntil(std::string separator) {
-  if (separator.empty())
+  std::vector<std::string> one;
+  one.push_back(std::move(separator));
+  co_return co_await readuntil(std::move(one));
+}
+
+// 3.13's form: the match that ends first wins; at equal ends, the shortest separator.
+Coro<std::string> StreamReader::readuntil(std::vector<std::string> separators) {
+  std::sort(separators.begin(), separators.end(),
+            [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  if (separators.empty())
+    throw std::invalid_argument("Separator should contain at least one element");
+  if (separators.front().empty())
     throw std::invalid_argument("Separator should be at least one-byte string");
   if (exception_) std::rethrow_exception(exception_);
-  std::size_t seplen = separator.size();
+  std::size_t min_len = separators.front().size();
+  std::size_t max_len = separators.back().size();
   std::size_t offset = 0;
-  std::size_t isep;
+  std::size_t match_start = 0;
+  std::size_t match_end = 0;
   while (true) {
     std::size_t buflen = buffered();
-    if (buflen >= offset + seplen) {
-      isep = view().find(separator, offset);
-      if (isep != std::string_view::npos) break;
-      offset = buflen + 1 - seplen;
+    if (buflen >= offset + min_len) {
+      for (const auto& sep : separators) {
+        std::size_t at = view().find(sep, offset);
+        if (at != std::string_view::npos && (match_end == 0 || at + sep.size() < match_end)) {
+          match_start = at;
+          match_end = at + sep.size();
+        }
+      }
+      if (match_end != 0) break;
+      offset = buflen + 1 > max_len ? buflen + 1 - max_len : 0;
       if (offset > limit_)
         throw LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
     }
     if (eof_) throw IncompleteReadError(take(buffered()), std::nullopt);
     co_await wait_for_data("readuntil");
   }
-  if (isep > limit_)
-    throw LimitOverrunError("Separator is found, but chunk is longer than limit", isep);
-  std::string chunk = take(isep + seplen);
+  if (match_start > limit_)
+    throw LimitOverrunError("Separator is found, but chunk is longer than limit", match_start);
+  std::string chunk = take(match_end);
   maybe_resume_transport();
   co_return chunk;
 }

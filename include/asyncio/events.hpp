@@ -11,6 +11,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,7 @@ class Transport;
 class DatagramTransport;
 class Server;
 struct AddrInfo;
+struct SockAddr;
 
 namespace detail {
 struct FutureStateBase;
@@ -180,6 +182,12 @@ class EventLoop {
                                                    ServerOptions options = {});
   template <class Factory>
   auto create_datagram_endpoint(Factory factory, DatagramOptions options);
+  // Low-level socket coroutines on a non-blocking socket the caller owns (selector_events).
+  Coro<std::string> sock_recv(int fd, std::size_t nbytes);
+  Coro<std::size_t> sock_recv_into(int fd, std::span<char> buffer);
+  Coro<void> sock_sendall(int fd, std::string data);
+  Coro<void> sock_connect(int fd, SockAddr address);
+  Coro<std::pair<int, SockAddr>> sock_accept(int fd);  // the new fd is non-blocking, cloexec
   // getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
   Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0,
                                           int type = 0, int proto = 0, int flags = 0);

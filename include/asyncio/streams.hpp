@@ -40,6 +40,7 @@ class StreamReader {
   // std::invalid_argument (readline's ValueError), RuntimeError for a second waiter.
   Coro<std::string> readline();
   Coro<std::string> readuntil(std::string separator = "\n");
+  Coro<std::string> readuntil(std::vector<std::string> separators);  // 3.13
   Coro<std::string> read(std::ptrdiff_t n = -1);
   Coro<std::string> readexactly(std::ptrdiff_t n);
   // `async for line in reader`: the next line, or std::nullopt at EOF.
