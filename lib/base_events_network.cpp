@@ -227,6 +227,70 @@ Coro<int> connect_any(EventLoop& loop, const std::vector<AddrInfo>& infos,
   throw std::system_error(first_errno, std::system_category(), "Multiple exceptions: " + joined);
 }
 
+// base_events._interleave_addrinfos: `first_count` of the first family, then round-robin.
+std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, int first_count) {
+  std::vector<std::vector<AddrInfo>> by_family;
+  for (const AddrInfo& info : infos) {
+    auto it = std::find_if(by_family.begin(), by_family.end(),
+                           [&](auto& group) { return group.front().family == info.family; });
+    if (it == by_family.end())
+      by_family.push_back({info});
+    else
+      it->push_back(info);
+  }
+  std::vector<AddrInfo> out;
+  auto& first = by_family.front();
+  std::size_t lead = std::min(first.size(), static_cast<std::size_t>(std::max(first_count, 0)));
+  out.insert(out.end(), first.begin(), first.begin() + static_cast<std::ptrdiff_t>(lead));
+  first.erase(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(lead));
+  for (std::size_t round = 0;; ++round) {
+    bool any = false;
+    for (auto& group : by_family)
+      if (round < group.size()) {
+        out.push_back(group[round]);
+        any = true;
+      }
+    if (!any) break;
+  }
+  return out;
+}
+
+Coro<int> connect_one(EventLoop& loop, AddrInfo info, ConnectionOptions options) {
+  std::vector<AddrInfo> one;
+  one.push_back(std::move(info));
+  co_return co_await connect_any(loop, one, options);
+}
+
+// staggered.staggered_race: the next attempt starts when the delay passes or the latest
+// attempt fails; the first connected socket wins and the others are cancelled or closed.
+Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double delay,
+                           ConnectionOptions options) {
+  std::exception_ptr last_error;
+  int winner = -1;
+  std::vector<Future<int>> pending;
+  std::size_t started = 0;
+  while (winner < 0) {
+    if (started < infos.size())
+      pending.push_back(loop.create_task(connect_one(loop, infos[started++], options)));
+    if (pending.empty()) break;
+    std::optional<double> timeout;
+    if (started < infos.size()) timeout = delay;  // more to start: do not wait longer
+    auto result = co_await wait(pending, timeout, FIRST_COMPLETED);
+    for (auto& f : result.done) {
+      if (f.exception())
+        last_error = f.exception();
+      else if (winner < 0)
+        winner = f.result();
+      else
+        ::close(f.result());  // a later success is not needed
+    }
+    pending = std::move(result.pending);
+  }
+  for (auto& f : pending) f.cancel();
+  if (winner >= 0) co_return winner;
+  std::rethrow_exception(last_error);
+}
+
 }  // namespace
 
 Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, std::string host,
@@ -239,7 +303,13 @@ Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, st
   auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM);
   if (infos.empty())
     throw std::system_error(EINVAL, std::system_category(), "getaddrinfo() returned empty list");
-  int fd = co_await connect_any(loop, infos, options);
+  int lead = options.interleave.value_or(options.happy_eyeballs_delay ? 1 : 0);
+  if (lead > 0) infos = interleave_families(infos, lead);
+  int fd = -1;
+  if (options.happy_eyeballs_delay && infos.size() > 1)
+    fd = co_await race_connections(loop, infos, *options.happy_eyeballs_delay, options);
+  else
+    fd = co_await connect_any(loop, infos, options);
   co_return co_await wrap_connected(loop, std::move(factory), fd);
 }
 

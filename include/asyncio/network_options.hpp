@@ -14,6 +14,12 @@ struct ConnectionOptions {
   std::optional<HostPort> local_addr;  // bind before connecting
   int sock = -1;                       // adopt this connected socket instead (host empty)
   std::size_t limit = 64 * 1024;       // open_connection's StreamReader limit
+  // RFC 8305: start the next address's attempt after this many seconds (0.25 is the
+  // recommended value); unset tries the addresses one after another.
+  std::optional<double> happy_eyeballs_delay;
+  // How many addresses of the first family lead the interleaving; 1 when
+  // happy_eyeballs_delay is set and this is unset.
+  std::optional<int> interleave;
 };
 
 struct ServerOptions {
