@@ -154,6 +154,12 @@ Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
   }
 }
 
+Coro<std::size_t> EventLoop::sendfile(std::shared_ptr<Transport> transport, int fd,
+                                      std::size_t offset, std::optional<std::size_t> count,
+                                      bool fallback) {
+  return detail::transport_sendfile(*this, std::move(transport), fd, offset, count, fallback);
+}
+
 namespace detail {
 
 namespace {

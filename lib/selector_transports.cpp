@@ -6,9 +6,12 @@
 
 #include <asyncio/log.hpp>
 
+#include <sys/sendfile.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 #include <system_error>
@@ -135,6 +138,15 @@ class SocketTransport final : public Transport, SelectorTransportBase {
     flow_.maybe_pause(buffer_.size(), loop_, self_.lock(), protocol_);
   }
 
+  // ---- sendfile: it waits for the buffer to drain, then writes the socket itself
+  Future<void> make_empty_waiter() {
+    if (empty_waiter_) throw RuntimeError("Empty waiter is already set");
+    empty_waiter_ = loop_.create_future<void>();
+    if (buffer_.empty()) empty_waiter_->set_result();
+    return *empty_waiter_;
+  }
+  void reset_empty_waiter() { empty_waiter_.reset(); }
+
   // ---- closing
   void close() override {
     if (closing_) return;
@@ -187,6 +199,9 @@ class SocketTransport final : public Transport, SelectorTransportBase {
       buffer_.clear();
       loop_.remove_writer(fd_);
     }
+    if (empty_waiter_ && !empty_waiter_->done())
+      empty_waiter_->set_exception(std::make_exception_ptr(
+          std::system_error(ECONNRESET, std::system_category(), "Connection is closed by peer")));
     if (!closing_) {
       closing_ = true;
       loop_.remove_reader(fd_);
@@ -213,6 +228,7 @@ class SocketTransport final : public Transport, SelectorTransportBase {
 
   std::weak_ptr<SocketTransport> self_;
   std::shared_ptr<Server> server_;
+  std::optional<Future<void>> empty_waiter_;  // set while sendfile owns the socket
   Protocol* plain_ = nullptr;
   BufferedProtocol* buffered_ = nullptr;
   ByteBuffer buffer_;
@@ -275,6 +291,7 @@ void SocketTransport::on_eof() {
 
 void SocketTransport::write(std::string_view data) {
   if (eof_) throw RuntimeError("Cannot call write() after write_eof()");
+  if (empty_waiter_) throw RuntimeError("unable to write; sendfile is in progress");
   if (data.empty()) return;
   if (conn_lost_ > 0) {
     if (conn_lost_ >= 5) log(LogLevel::warning, "socket.send() raised exception.");
@@ -314,6 +331,7 @@ void SocketTransport::write_ready() {
   flow_.maybe_resume(buffer_.size(), loop_, self_.lock(), protocol_);
   if (!buffer_.empty()) return;
   loop_.remove_writer(fd_);
+  if (empty_waiter_ && !empty_waiter_->done()) empty_waiter_->set_result();
   if (closing_)
     call_connection_lost(nullptr);
   else if (eof_)
@@ -480,7 +498,83 @@ void DatagramSocketTransport::write_ready() {
   if (closing_) schedule_connection_lost(nullptr);
 }
 
+// Waits for the socket to accept more; the watch goes away however the wait ends.
+Coro<void> until_writable(EventLoop& loop, int fd) {
+  Future<void> ready = loop.create_future<void>();
+  loop.add_writer(fd, [ready]() mutable {
+    if (!ready.done()) ready.set_result();
+  });
+  struct Unwatch {
+    EventLoop& loop;
+    int fd;
+    ~Unwatch() { loop.remove_writer(fd); }
+  } unwatch{loop, fd};
+  co_await ready;
+}
+
+// os.sendfile in a loop; with `copy`, pread + send instead (the fallback for files that
+// sendfile(2) refuses). Returns the bytes sent.
+Coro<std::size_t> send_file_bytes(EventLoop& loop, int sock, int fd, std::size_t offset,
+                                  std::optional<std::size_t> count, bool copy) {
+  std::size_t sent = 0;
+  std::string chunk(copy ? 256 * 1024 : 0, '\0');
+  while (!count || sent < *count) {
+    std::size_t want = count ? std::min<std::size_t>(*count - sent, 1 << 30) : 1 << 30;
+    ssize_t n;
+    if (copy) {
+      ssize_t got = ::pread(fd, chunk.data(), std::min(want, chunk.size()), off_t(offset + sent));
+      if (got < 0) throw_socket_error(errno, "pread");
+      if (got == 0) break;
+      n = ::send(sock, chunk.data(), std::size_t(got), MSG_NOSIGNAL);
+      if (n >= 0 && n < got) {  // the rest goes out once the socket drains
+        sent += std::size_t(n);
+        co_await until_writable(loop, sock);
+        continue;
+      }
+    } else {
+      off_t off = off_t(offset + sent);
+      n = ::sendfile(sock, fd, &off, want);
+      if (n == 0) break;  // end of file
+    }
+    if (n < 0) {
+      if (errno != EAGAIN && errno != EINTR) throw_socket_error(errno, copy ? "send" : "sendfile");
+      co_await until_writable(loop, sock);
+      continue;
+    }
+    sent += std::size_t(n);
+  }
+  co_return sent;
+}
+
 }  // namespace
+
+// loop.sendfile for socket transports (_sendfile_native, with a copying fallback).
+Coro<std::size_t> transport_sendfile(EventLoop& loop, std::shared_ptr<Transport> transport, int fd,
+                                     std::size_t offset, std::optional<std::size_t> count,
+                                     bool fallback) {
+  if (transport->is_closing()) throw RuntimeError("Transport is closing");
+  auto* socket = dynamic_cast<SocketTransport*>(transport.get());
+  if (socket == nullptr)
+    throw RuntimeError("sendfile is not supported for transport " + transport->repr());
+  struct stat st {};
+  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  if (!regular && !fallback) throw SendfileNotAvailableError("not a regular file");
+  bool resume = socket->is_reading();
+  socket->pause_reading();
+  std::exception_ptr failure;
+  std::size_t sent = 0;
+  try {
+    co_await socket->make_empty_waiter();
+    sent = co_await send_file_bytes(loop, socket->fileno(), fd, offset, count, !regular);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  socket->reset_empty_waiter();
+  if (resume) socket->resume_reading();
+  if (failure) std::rethrow_exception(failure);
+  ::lseek(fd, off_t(offset + sent), SEEK_SET);  // as asyncio leaves the file position
+  co_return sent;
+}
 
 std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
                                                  std::shared_ptr<BaseProtocol> protocol,

@@ -38,6 +38,9 @@ std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
                                                  std::shared_ptr<BaseProtocol> protocol,
                                                  std::shared_ptr<Server> server,
                                                  std::optional<Future<void>> waiter);
+Coro<std::size_t> transport_sendfile(EventLoop& loop, std::shared_ptr<Transport> transport, int fd,
+                                     std::size_t offset, std::optional<std::size_t> count,
+                                     bool fallback);
 std::shared_ptr<DatagramTransport> make_datagram_transport(EventLoop& loop, int fd,
                                                            std::shared_ptr<BaseProtocol> protocol,
                                                            std::optional<SockAddr> remote,

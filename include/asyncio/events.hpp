@@ -11,6 +11,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -188,6 +189,11 @@ class EventLoop {
   Coro<void> sock_sendall(int fd, std::string data);
   Coro<void> sock_connect(int fd, SockAddr address);
   Coro<std::pair<int, SockAddr>> sock_accept(int fd);  // the new fd is non-blocking, cloexec
+  // Sends fd's bytes [offset, offset + count) over a socket transport with sendfile(2)
+  // (copying when the fd is not a regular file, unless fallback is false); returns the
+  // bytes sent and leaves the file position after them.
+  Coro<std::size_t> sendfile(std::shared_ptr<Transport> transport, int fd, std::size_t offset = 0,
+                             std::optional<std::size_t> count = std::nullopt, bool fallback = true);
   // getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
   Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0,
                                           int type = 0, int proto = 0, int flags = 0);
