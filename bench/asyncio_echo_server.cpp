@@ -38,15 +38,17 @@ class EchoBufferedProtocol : public asyncio::BufferedProtocol {
   void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
     transport_ = std::dynamic_pointer_cast<asyncio::Transport>(t);
   }
-  std::span<char> get_buffer(std::ptrdiff_t) override { return buffer_; }
+  std::span<char> get_buffer(std::ptrdiff_t) override { return {buffer_.get(), size}; }
   void buffer_updated(std::size_t n) override {
-    transport_->write(std::string_view(buffer_.data(), n));
+    transport_->write(std::string_view(buffer_.get(), n));
   }
   void connection_lost(std::exception_ptr) override { transport_.reset(); }
 
  private:
   std::shared_ptr<asyncio::Transport> transport_;
-  std::vector<char> buffer_ = std::vector<char>(256 * 1024);
+  static constexpr std::size_t size = 256 * 1024;
+  // Uninitialised: an idle connection touches no page of it.
+  std::unique_ptr<char[]> buffer_{new char[size]};
 };
 
 asyncio::Coro<void> echo_stream(std::shared_ptr<asyncio::StreamReader> reader,
