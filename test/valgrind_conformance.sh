@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # valgrind memcheck over every conformance binary of a build: no invalid access and no
-# definite leak. Usage: test/valgrind_conformance.sh [build dir, default build/dev]
+# definite leak. Two at a time, for the 2-core CI budget.
+# Usage: test/valgrind_conformance.sh [build dir, default build/dev]
 set -u
 build=${1:-build/dev}
-failed=0
-checked=0
-for binary in "$build"/test/conformance_*; do
-  [[ -x "$binary" && "$binary" != *.log ]] || continue  # skip its own logs on a rerun
-  checked=$((checked + 1))
-  if ! timeout 300 valgrind -q --error-exitcode=99 --leak-check=full \
+
+check_one() {
+  local binary=$1
+  if timeout 300 valgrind -q --error-exitcode=99 --leak-check=full \
       --errors-for-leak-kinds=definite "$binary" > /dev/null 2> "$binary.valgrind.log"; then
+    echo clean >> "$binary.valgrind.status"
+  else
     echo "valgrind found errors in $binary:"
     cat "$binary.valgrind.log"
-    failed=$((failed + 1))
   fi
+}
+export -f check_one
+
+binaries=()
+for binary in "$build"/test/conformance_*; do
+  [[ -x "$binary" && "$binary" != *.log && "$binary" != *.status ]] || continue
+  rm -f "$binary.valgrind.status"
+  binaries+=("$binary")
 done
-echo "valgrind memcheck: $((checked - failed)) clean, $failed with errors"
-[ "$checked" -gt 0 ] && [ "$failed" -eq 0 ]
+printf '%s\0' "${binaries[@]}" | xargs -0 -P 2 -I{} bash -c 'check_one "$1"' _ {}
+clean=$(cat "$build"/test/conformance_*.valgrind.status 2>/dev/null | wc -l)
+failed=$((${#binaries[@]} - clean))
+echo "valgrind memcheck: $clean clean, $failed with errors"
+[ "${#binaries[@]}" -gt 0 ] && [ "$failed" -eq 0 ]
