@@ -353,9 +353,10 @@ static auto stream_server_factory(StreamReaderProtocol::ClientConnected cb, std:
   };
 }
 
+// Coroutines, so that the running loop is looked up when they run, as in asyncio.
 Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,
                                            std::string host, int port, ServerOptions options) {
-  return get_running_loop().create_server(
+  co_return co_await get_running_loop().create_server(
       stream_server_factory(std::move(client_connected), options.limit), std::move(host), port,
       options);
 }
@@ -363,7 +364,7 @@ Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected
 Coro<std::shared_ptr<Server>> start_unix_server(
     StreamReaderProtocol::ClientConnected client_connected, std::string path,
     ServerOptions options) {
-  return get_running_loop().create_unix_server(
+  co_return co_await get_running_loop().create_unix_server(
       stream_server_factory(std::move(client_connected), options.limit), std::move(path), options);
 }
 
