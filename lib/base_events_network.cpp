@@ -347,6 +347,10 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
   SocketGuard guard;
   std::optional<SockAddr> remote;
   if (options.sock >= 0) {
+    if (options.local_addr || options.remote_addr || options.family != 0 || options.reuse_port ||
+        options.allow_broadcast)
+      throw std::invalid_argument(
+          "socket modifier keyword arguments can not be used when sock is specified");
     make_nonblocking_cloexec(options.sock);
     guard.fd = options.sock;
   } else {
@@ -434,6 +438,8 @@ Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory 
     }
   } close_all{socks};
   if (options.sock >= 0) {
+    if (!host.empty() || port != 0)
+      throw std::invalid_argument("host/port and sock can not be specified at the same time");
     make_nonblocking_cloexec(options.sock);
     socks.push_back(options.sock);
   } else {
@@ -502,6 +508,8 @@ void Server::close() {
   }
   s.socks.clear();
   s.serving = false;
+  if (s.serving_forever && !s.serving_forever->done()) s.serving_forever->cancel();
+  s.serving_forever.reset();
   if (s.clients.empty()) s.wakeup();
 }
 

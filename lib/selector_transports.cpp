@@ -483,17 +483,22 @@ void DatagramSocketTransport::sendto(std::string_view data, const std::optional<
   flow_.maybe_pause(buffered_bytes_, loop_, self_.lock(), protocol_);
 }
 
+// _sendto_ready: send what the socket takes; an OS error goes to error_received and
+// ends this pass, with the failed datagram dropped.
 void DatagramSocketTransport::write_ready() {
   while (!queue_.empty()) {
     int err = 0;
-    if (!send_one(queue_.front(), err)) {
-      if (err == EAGAIN || err == EINTR) return;
-      error_received(err, "sendto");
-    }
+    bool sent = send_one(queue_.front(), err);
+    if (!sent && (err == EAGAIN || err == EINTR)) break;
     buffered_bytes_ -= queue_.front().data.size();
     queue_.pop_front();
+    if (!sent) {
+      error_received(err, "sendto");
+      return;
+    }
   }
   flow_.maybe_resume(buffered_bytes_, loop_, self_.lock(), protocol_);
+  if (!queue_.empty()) return;
   loop_.remove_writer(fd_);
   if (closing_) schedule_connection_lost(nullptr);
 }
