@@ -240,9 +240,10 @@ StreamWriter::StreamWriter(std::shared_ptr<WriteTransport> transport,
                            std::shared_ptr<FlowControlMixin> protocol,
                            std::shared_ptr<StreamReader> reader, EventLoop& loop)
     : transport_(std::move(transport)),
-      protocol_(std::move(protocol)),
+      protocol_(protocol),
       reader_(std::move(reader)),
-      loop_(loop) {}
+      loop_(loop),
+      closed_(protocol->get_close_waiter(*this)) {}
 
 std::shared_ptr<FlowControlMixin> StreamWriter::protocol() const {
   auto p = protocol_.lock();
@@ -251,7 +252,8 @@ std::shared_ptr<FlowControlMixin> StreamWriter::protocol() const {
 }
 
 Coro<void> StreamWriter::wait_closed() {
-  co_await protocol()->get_close_waiter(*this);
+  Future<void> closed = closed_;  // kept: the protocol may be gone by now
+  co_await closed;
 }
 
 Coro<void> StreamWriter::drain() {
@@ -356,16 +358,18 @@ static auto stream_server_factory(StreamReaderProtocol::ClientConnected cb, std:
 // Coroutines, so that the running loop is looked up when they run, as in asyncio.
 Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,
                                            std::string host, int port, ServerOptions options) {
-  co_return co_await get_running_loop().create_server(
-      stream_server_factory(std::move(client_connected), options.limit), std::move(host), port,
-      options);
+  // Named first: GCC 12 destroys a capturing lambda temporary twice inside co_await.
+  auto factory = stream_server_factory(std::move(client_connected), options.limit);
+  co_return co_await get_running_loop().create_server(std::move(factory), std::move(host), port,
+                                                      options);
 }
 
 Coro<std::shared_ptr<Server>> start_unix_server(
     StreamReaderProtocol::ClientConnected client_connected, std::string path,
     ServerOptions options) {
-  co_return co_await get_running_loop().create_unix_server(
-      stream_server_factory(std::move(client_connected), options.limit), std::move(path), options);
+  auto factory = stream_server_factory(std::move(client_connected), options.limit);
+  co_return co_await get_running_loop().create_unix_server(std::move(factory), std::move(path),
+                                                           options);
 }
 
 }  // namespace asyncio

@@ -118,6 +118,7 @@ class StreamWriter {
   std::weak_ptr<FlowControlMixin> protocol_;
   std::shared_ptr<StreamReader> reader_;
   EventLoop& loop_;
+  Future<void> closed_;  // the protocol's close waiter, asked for once
 };
 
 // streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also

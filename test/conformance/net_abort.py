@@ -1,0 +1,67 @@
+# Mirrors CPython test_selector_events.SelectorSocketTransportTests.test_abort and
+# test_force_close: abort() drops the write buffer and closes at once; connection_lost(None)
+# comes in the next loop iteration, not inline; the peer gets less than was written.
+import asyncio
+
+TOTAL = 32 * 1024 * 1024
+
+
+class ServerProto(asyncio.Protocol):
+    def __init__(self, made, done):
+        self.made = made
+        self.done = done
+        self.received = 0
+        self.events = []
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.pause_reading()
+        self.made.set_result(self)
+
+    def data_received(self, data):
+        self.received += len(data)
+
+    def eof_received(self):
+        self.events.append("eof_received")
+
+    def connection_lost(self, exc):
+        self.events.append(f"connection_lost {exc}")
+        self.done.set_result(None)
+
+
+class ClientProto(asyncio.Protocol):
+    def __init__(self):
+        self.events = []
+        self.lost = asyncio.get_running_loop().create_future()
+
+    def connection_lost(self, exc):
+        self.events.append(f"connection_lost {exc}")
+        self.lost.set_result(None)
+
+
+async def main():
+    loop = asyncio.get_running_loop()
+    made = loop.create_future()
+    done = loop.create_future()
+    server = await loop.create_server(lambda: ServerProto(made, done), "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport, client = await loop.create_connection(ClientProto, "127.0.0.1", port)
+    peer = await made
+    transport.write(b"x" * TOTAL)
+    print("data buffered:", transport.get_write_buffer_size() > 0)
+    transport.abort()
+    print("after abort(): is_closing", transport.is_closing(), "events", client.events)
+    print("write buffer size after abort():", transport.get_write_buffer_size())
+    await client.lost
+    print("client:", client.events)
+    transport.abort()  # a no-op once closed
+    transport.close()
+    peer.transport.resume_reading()
+    await done
+    print("server:", peer.events)
+    print("server got less than was written:", 0 < peer.received < TOTAL)
+    server.close()
+    await server.wait_closed()
+
+
+asyncio.run(main())

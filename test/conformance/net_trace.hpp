@@ -1,0 +1,87 @@
+// Helpers for the net_* and streams_* conformance pairs: Python-like names of socket
+// errors, reprs of event lists and addresses, and a few socket utilities the .py files get
+// from the `socket` module.
+#pragma once
+
+#include <asyncio/asyncio.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <any>
+#include <cerrno>
+#include <exception>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "proc_trace.hpp"
+
+namespace net_trace {
+
+// The OSError subclass Python raises for a socket errno.
+inline std::string os_error_name(int err) {
+  switch (err) {
+    case ECONNREFUSED:
+      return "ConnectionRefusedError";
+    case ECONNRESET:
+      return "ConnectionResetError";
+    case ECONNABORTED:
+      return "ConnectionAbortedError";
+    case EPIPE:
+      return "BrokenPipeError";
+    case ENOENT:
+      return "FileNotFoundError";
+    default:
+      return "OSError";
+  }
+}
+
+// What connection_lost received, as the .py files print it: None or the exception's type.
+inline std::string exc_str(const std::exception_ptr& exc) {
+  if (!exc) return "None";
+  try {
+    std::rethrow_exception(exc);
+  } catch (const std::system_error& e) {
+    return os_error_name(e.code().value());
+  } catch (const std::exception& e) {
+    return std::string("C++ exception: ") + e.what();
+  } catch (...) {
+    return "unknown exception";
+  }
+}
+
+inline std::optional<asyncio::SockAddr> addr_info(const asyncio::BaseTransport& t,
+                                                  std::string_view name) {
+  std::any info = t.get_extra_info(name);
+  if (auto* addr = std::any_cast<asyncio::SockAddr>(&info)) return *addr;
+  return std::nullopt;
+}
+
+inline std::string addr_repr(const std::optional<asyncio::SockAddr>& addr) {
+  return addr ? addr->repr() : "None";
+}
+
+inline int port_of(const asyncio::Server& server) {
+  return server.addresses().at(0).port;
+}
+
+// A local TCP or UDP port nobody listens on (bound, then closed).
+inline int closed_port(int type = SOCK_STREAM) {
+  int s = ::socket(AF_INET, type, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  socklen_t len = sizeof sin;
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&sin), &len);
+  ::close(s);
+  return ntohs(sin.sin_port);
+}
+
+// A few loop iterations, as `for _ in range(n): await asyncio.sleep(0)`.
+inline asyncio::Coro<void> spin(int n) {
+  for (int i = 0; i < n; ++i) co_await asyncio::sleep(0);
+}
+
+}  // namespace net_trace
