@@ -3,6 +3,7 @@ file(REMOVE_RECURSE ${BINARY})
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SOURCE} -B ${BINARY} -G Ninja
                         -DASYNCIO_CPP_SOURCE_DIR=${ASYNCIO_CPP_SOURCE_DIR}
                         -DCMAKE_BUILD_TYPE=Debug
+                        -DCMAKE_CXX_COMPILER_LAUNCHER=${LAUNCHER}
                 RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "configure failed")
