@@ -7,6 +7,8 @@
 #include <asyncio/streams.hpp>
 #include <catch2/catch.hpp>
 
+#include "unit/loop_support.hpp"
+
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
@@ -419,6 +421,10 @@ TEST_CASE(
     "test_base_events.BaseEventLoopWithSelectorTests.test_accept_connection_exception: "
     "EMFILE backs off for ACCEPT_RETRY_DELAY, then accepts again",
     "[net]") {
+  if (test_support::sanitized) {
+    WARN("skipped under sanitizers");
+    return;
+  }
   EventLoop loop;
   NoFileLimit limit;
   int calls = 0;

@@ -3,6 +3,8 @@
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
+#include "unit/loop_support.hpp"
+
 #include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -67,21 +69,13 @@ asyncio::Coro<void> one_iteration() {
   co_await asyncio::sleep(0);
 }
 
-// The sanitizer runtimes need free fds of their own (UBSan's vptr check probes memory
-// through a pipe), so fd exhaustion gives them false reports: these run unsanitized only.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
-
 }  // namespace
 
 // CPython: test_subprocess.py SubprocessMixin has no EMFILE test; the behaviour asked for is
 // subprocess.Popen's: OSError(EMFILE) from the pipe() that failed, and nothing left open.
 TEST_CASE("EMFILE while making the child's pipes: OSError, no fd leaked, no child",
           "[subprocess][faults]") {
-  if (sanitized) {
+  if (test_support::sanitized) {
     WARN("skipped under sanitizers");
     return;
   }
@@ -112,7 +106,7 @@ TEST_CASE("EMFILE while making the child's pipes: OSError, no fd leaked, no chil
 // A pidfd is one more fd: without one, the watcher must fall back to a waiting thread.
 TEST_CASE("pidfd_open fails with EMFILE: the child is still watched and reaped",
           "[subprocess][faults]") {
-  if (sanitized) {
+  if (test_support::sanitized) {
     WARN("skipped under sanitizers");
     return;
   }
