@@ -2,6 +2,7 @@
 // accept loop, with asyncio's back-off on EMFILE) and datagram endpoints.
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
+#include "unix_pipes.hpp"
 
 #include <asyncio/log.hpp>
 #include <asyncio/tasks.hpp>
@@ -189,13 +190,7 @@ Coro<Connected> wrap_connected(EventLoop& loop, ProtocolFactory factory, int fd)
   std::shared_ptr<BaseProtocol> protocol = factory();
   Future<void> waiter = loop.create_future<void>();
   auto transport = make_socket_transport(loop, guard.release(), protocol, nullptr, waiter);
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
+  if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     transport->close();
     std::rethrow_exception(failure);
   }
@@ -382,13 +377,7 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
   std::shared_ptr<BaseProtocol> protocol = factory();
   Future<void> waiter = loop.create_future<void>();
   auto transport = make_datagram_transport(loop, guard.release(), protocol, remote, waiter);
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
+  if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     transport->close();
     std::rethrow_exception(failure);
   }

@@ -355,13 +355,7 @@ Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
     reap_in_background(transport->get_pid());
     throw;
   }
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
+  if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     transport->close();
     co_await transport->wait_exit();
     std::rethrow_exception(failure);

@@ -22,20 +22,6 @@ namespace {
 
 constexpr std::size_t max_read = 256 * 1024;  // selector_events' max_size
 
-bool is_os_error(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-std::exception_ptr os_error(int err, const char* what) {
-  return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
-}
-
 // What stream and datagram transports share: the socket, the protocol, closing.
 class SelectorTransportBase {
  protected:

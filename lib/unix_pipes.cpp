@@ -75,6 +75,29 @@ void ByteBuffer::consume(std::size_t n) {
   }
 }
 
+bool is_os_error(const std::exception_ptr& exc) {
+  try {
+    std::rethrow_exception(exc);
+  } catch (const std::system_error&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+std::exception_ptr os_error(int err, const char* what) {
+  return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
+}
+
+Coro<std::exception_ptr> await_outcome(Future<void> waiter) {
+  try {
+    co_await waiter;
+  } catch (...) {
+    co_return std::current_exception();
+  }
+  co_return nullptr;
+}
+
 void ignore_sigpipe() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -101,20 +124,6 @@ void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
     throw std::system_error(errno, std::system_category(), "fcntl(O_NONBLOCK)");
-}
-
-bool is_os_error(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
-
-std::exception_ptr os_error(int err, const char* what) {
-  return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
 }
 
 // What both pipe transports share: the fd, the protocol, closing and the final call.
@@ -383,13 +392,7 @@ Coro<std::shared_ptr<TransportT>> await_connected(EventLoop& loop, std::shared_p
   loop.call_soon([waiter]() mutable {
     if (!waiter.cancelled()) waiter.set_result();
   });
-  std::exception_ptr failure;
-  try {
-    co_await waiter;
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
+  if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     t->close();
     std::rethrow_exception(failure);
   }

@@ -1,7 +1,9 @@
 // The write-buffer bookkeeping shared by write transports (transports._FlowControlMixin).
 #pragma once
 
+#include <asyncio/coroutines.hpp>
 #include <asyncio/events.hpp>
+#include <asyncio/futures.hpp>
 #include <asyncio/protocols.hpp>
 #include <asyncio/transports.hpp>
 
@@ -45,6 +47,13 @@ class ByteBuffer {
   std::string data_;
   std::size_t start_ = 0;
 };
+
+// Awaits `waiter` and gives back the exception it ended with (cancellation included), or
+// null: the caller then closes what it made before rethrowing, as asyncio's `except:` does.
+Coro<std::exception_ptr> await_outcome(Future<void> waiter);
+
+bool is_os_error(const std::exception_ptr& exc);         // an OSError (system_error)?
+std::exception_ptr os_error(int err, const char* what);  // OSError(err)
 
 // SIGPIPE would kill the process on a write to a pipe whose reader is gone; like
 // Python, the process ignores it (if nobody else handles it) and sees EPIPE instead.
