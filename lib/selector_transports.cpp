@@ -55,6 +55,29 @@ class SelectorTransportBase {
     }
   }
 
+  // _SelectorTransport.close: stop reading; true when nothing is left to send, so that the
+  // caller schedules connection_lost now.
+  bool start_closing(bool nothing_buffered) {
+    if (closing_) return false;
+    closing_ = true;
+    loop_.remove_reader(fd_);
+    if (!nothing_buffered) return false;
+    ++conn_lost_;
+    loop_.remove_writer(fd_);
+    return true;
+  }
+  // _force_close without dropping the buffer (the caller's); false if already lost.
+  bool start_force_close(bool had_buffer) {
+    if (conn_lost_ > 0) return false;
+    if (had_buffer) loop_.remove_writer(fd_);
+    if (!closing_) {
+      closing_ = true;
+      loop_.remove_reader(fd_);
+    }
+    ++conn_lost_;
+    return true;
+  }
+
   EventLoop& loop_;
   int fd_;
   std::shared_ptr<BaseProtocol> protocol_;
@@ -135,14 +158,7 @@ class SocketTransport final : public Transport, SelectorTransportBase {
 
   // ---- closing
   void close() override {
-    if (closing_) return;
-    closing_ = true;
-    loop_.remove_reader(fd_);
-    if (buffer_.empty()) {
-      ++conn_lost_;
-      loop_.remove_writer(fd_);
-      schedule_connection_lost(nullptr);
-    }
+    if (start_closing(buffer_.empty())) schedule_connection_lost(nullptr);
   }
   bool is_closing() const override { return closing_; }
   void set_protocol(std::shared_ptr<BaseProtocol> p) override {
@@ -180,19 +196,11 @@ class SocketTransport final : public Transport, SelectorTransportBase {
     force_close(exc);
   }
   void force_close(std::exception_ptr exc) {
-    if (conn_lost_ > 0) return;
-    if (!buffer_.empty()) {
-      buffer_.clear();
-      loop_.remove_writer(fd_);
-    }
+    if (!start_force_close(!buffer_.empty())) return;
+    buffer_.clear();
     if (empty_waiter_ && !empty_waiter_->done())
       empty_waiter_->set_exception(std::make_exception_ptr(
           std::system_error(ECONNRESET, std::system_category(), "Connection is closed by peer")));
-    if (!closing_) {
-      closing_ = true;
-      loop_.remove_reader(fd_);
-    }
-    ++conn_lost_;
     schedule_connection_lost(exc);
   }
   void schedule_connection_lost(std::exception_ptr exc) {
@@ -350,14 +358,7 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
   void abort() override { force_close(nullptr); }
   std::size_t get_write_buffer_size() const override { return buffered_bytes_; }
   void close() override {
-    if (closing_) return;
-    closing_ = true;
-    loop_.remove_reader(fd_);
-    if (queue_.empty()) {
-      ++conn_lost_;
-      loop_.remove_writer(fd_);
-      schedule_connection_lost(nullptr);
-    }
+    if (start_closing(queue_.empty())) schedule_connection_lost(nullptr);
   }
   bool is_closing() const override { return closing_; }
   void set_protocol(std::shared_ptr<BaseProtocol> p) override {
@@ -383,17 +384,9 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
     if (proto_) proto_->error_received(os_error(err, what));
   }
   void force_close(std::exception_ptr exc) {
-    if (conn_lost_ > 0) return;
-    if (!queue_.empty()) {
-      queue_.clear();
-      buffered_bytes_ = 0;
-      loop_.remove_writer(fd_);
-    }
-    if (!closing_) {
-      closing_ = true;
-      loop_.remove_reader(fd_);
-    }
-    ++conn_lost_;
+    if (!start_force_close(!queue_.empty())) return;
+    queue_.clear();
+    buffered_bytes_ = 0;
     schedule_connection_lost(exc);
   }
   void schedule_connection_lost(std::exception_ptr exc) {
