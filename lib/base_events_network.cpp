@@ -55,6 +55,17 @@ std::vector<AddrInfo> resolve_blocking(const std::string& host, const std::strin
   return out;
 }
 
+std::pair<std::string, std::string> name_blocking(const SockAddr& addr, int flags) {
+  sockaddr_storage ss{};
+  socklen_t len = detail::from_sockaddr(addr, ss);
+  char host[NI_MAXHOST];
+  char serv[NI_MAXSERV];
+  int rc = ::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, serv,
+                         sizeof serv, flags);
+  if (rc != 0) throw GaiError(rc);
+  return {host, serv};
+}
+
 bool is_numeric_host(const std::string& host) {
   unsigned char buf[sizeof(in6_addr)];
   return ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
@@ -70,6 +81,40 @@ Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, std::string
     co_return resolve_blocking(host, port, family, type, proto, flags | AI_NUMERICHOST);
   co_return co_await run_in_executor(nullptr, resolve_blocking, host, port, family, type, proto,
                                      flags);
+}
+
+Coro<std::pair<std::string, std::string>> EventLoop::getnameinfo(SockAddr addr, int flags) {
+  co_return co_await run_in_executor(nullptr, name_blocking, std::move(addr), flags);
+}
+
+// ---------------------------------------------------------------- TLS upgrade
+
+Coro<std::shared_ptr<Transport>> EventLoop::start_tls(
+    std::shared_ptr<Transport> transport, std::shared_ptr<BaseProtocol> protocol,
+    std::shared_ptr<boost::asio::ssl::context> sslcontext, StartTLSOptions options) {
+  if (!sslcontext)
+    throw std::invalid_argument("sslcontext is expected to be an instance of ssl.SSLContext");
+  if (!dynamic_cast<detail::StartTLSCompatible*>(transport.get()))
+    throw std::invalid_argument("transport " + transport->repr() +
+                                " is not supported by start_tls()");
+  auto settings = detail::ssl_settings(std::move(sslcontext), options.server_side,
+                                       options.server_hostname.value_or(""),
+                                       options.ssl_handshake_timeout, options.ssl_shutdown_timeout);
+  Future<void> waiter = create_future<void>();
+  auto [ssl_protocol, app_transport] =
+      detail::make_ssl_protocol(*this, std::move(protocol), std::move(settings), waiter, false);
+  // Paused first, so that no data reaches the TLS protocol before its connection_made.
+  transport->pause_reading();
+  transport->set_protocol(ssl_protocol);
+  Handle conmade = call_soon([p = ssl_protocol, transport] { p->connection_made(transport); });
+  Handle resume = call_soon([transport] { transport->resume_reading(); });
+  if (std::exception_ptr failure = co_await detail::await_outcome(waiter)) {
+    transport->close();
+    conmade.cancel();
+    resume.cancel();
+    std::rethrow_exception(failure);
+  }
+  co_return app_transport;
 }
 
 // ---------------------------------------------------------------- sock_* coroutines
@@ -184,12 +229,49 @@ void bind_to(int fd, const SockAddr& addr) {
     throw_socket_error(errno, "error while attempting to bind on address " + addr.repr());
 }
 
+// A socket handed in must be a stream socket; it becomes non-blocking and close-on-exec.
+void check_stream_socket(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
+    throw_socket_error(errno, "getsockopt");
+  if (type != SOCK_STREAM)
+    throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
+  make_nonblocking_cloexec(fd);
+}
+
+// create_connection's checks of its TLS arguments, before anything connects.
+std::optional<SSLSettings> client_ssl(const ConnectionOptions& options, const std::string& host,
+                                      bool unix_socket) {
+  auto only_with_ssl = [](const char* name) {
+    return std::invalid_argument(std::string(name) + " is only meaningful with ssl");
+  };
+  if (!options.ssl) {
+    if (options.server_hostname) throw only_with_ssl("server_hostname");
+    if (options.ssl_handshake_timeout) throw only_with_ssl("ssl_handshake_timeout");
+    if (options.ssl_shutdown_timeout) throw only_with_ssl("ssl_shutdown_timeout");
+    return std::nullopt;
+  }
+  if (unix_socket && !options.server_hostname)
+    throw std::invalid_argument("you have to pass server_hostname when using ssl");
+  if (!options.server_hostname && host.empty())
+    throw std::invalid_argument("You must set server_hostname when using ssl without a host");
+  return ssl_settings(options.ssl, false, options.server_hostname.value_or(host),
+                      options.ssl_handshake_timeout, options.ssl_shutdown_timeout);
+}
+
 // _create_connection_transport: the protocol is made once the socket is connected.
-Coro<Connected> wrap_connected(EventLoop& loop, ProtocolFactory factory, int fd) {
+Coro<Connected> wrap_connected(EventLoop& loop, ProtocolFactory factory, int fd,
+                               std::optional<SSLSettings> ssl = std::nullopt) {
   SocketGuard guard{fd};
   std::shared_ptr<BaseProtocol> protocol = factory();
   Future<void> waiter = loop.create_future<void>();
-  auto transport = make_socket_transport(loop, guard.release(), protocol, nullptr, waiter);
+  std::shared_ptr<Transport> transport;
+  if (ssl)
+    transport =
+        make_ssl_transport(loop, guard.release(), protocol, std::move(*ssl), nullptr, waiter);
+  else
+    transport = make_socket_transport(loop, guard.release(), protocol, nullptr, waiter);
   if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     transport->close();
     std::rethrow_exception(failure);
@@ -296,10 +378,12 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
 
 Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, std::string host,
                                     int port, ConnectionOptions options) {
+  std::optional<SSLSettings> ssl = client_ssl(options, host, false);
   if (options.sock >= 0) {
     if (!host.empty())
       throw std::invalid_argument("host/port and sock can not be specified at the same time");
-    co_return co_await adopt_connected_socket(loop, std::move(factory), options.sock);
+    check_stream_socket(options.sock);
+    co_return co_await wrap_connected(loop, std::move(factory), options.sock, std::move(ssl));
   }
   auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM);
   if (infos.empty())
@@ -311,27 +395,24 @@ Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, st
     fd = co_await race_connections(loop, infos, *options.happy_eyeballs_delay, options);
   else
     fd = co_await connect_any(loop, infos, options);
-  co_return co_await wrap_connected(loop, std::move(factory), fd);
+  co_return co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
 }
 
 Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, std::string path,
                                      ConnectionOptions options) {
-  if (options.sock >= 0)
-    co_return co_await adopt_connected_socket(loop, std::move(factory), options.sock);
+  std::optional<SSLSettings> ssl = client_ssl(options, path, true);
+  if (options.sock >= 0) {
+    check_stream_socket(options.sock);
+    co_return co_await wrap_connected(loop, std::move(factory), options.sock, std::move(ssl));
+  }
   SocketGuard guard{open_socket(AF_UNIX, SOCK_STREAM, 0)};
   SockAddr addr{AF_UNIX, path, 0};  // named: GCC 12 mishandles temporaries in co_await
   co_await sock_connect(loop, guard.fd, addr);
-  co_return co_await wrap_connected(loop, std::move(factory), guard.release());
+  co_return co_await wrap_connected(loop, std::move(factory), guard.release(), std::move(ssl));
 }
 
 Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd) {
-  int type = 0;
-  socklen_t len = sizeof type;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-    throw_socket_error(errno, "getsockopt");
-  if (type != SOCK_STREAM)
-    throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
-  make_nonblocking_cloexec(fd);
+  check_stream_socket(fd);
   co_return co_await wrap_connected(loop, std::move(factory), fd);
 }
 
@@ -399,11 +480,23 @@ int listen_socket(const SockAddr& addr, int proto, const ServerOptions& options)
   return guard.release();
 }
 
+// create_server's checks of its TLS arguments, before anything listens.
+void check_server_ssl(const ServerOptions& options) {
+  if (options.ssl) return;
+  if (options.ssl_handshake_timeout)
+    throw std::invalid_argument("ssl_handshake_timeout is only meaningful with ssl");
+  if (options.ssl_shutdown_timeout)
+    throw std::invalid_argument("ssl_shutdown_timeout is only meaningful with ssl");
+}
+
 Coro<std::shared_ptr<Server>> finish_server(EventLoop& loop, ProtocolFactory factory,
                                             std::vector<int> socks, ServerOptions options) {
   auto impl =
       std::make_unique<Server::Impl>(loop, std::move(factory), std::move(socks), options.backlog);
   for (int fd : impl->socks) impl->addrs.push_back(local_address(fd));
+  if (options.ssl)
+    impl->ssl = ssl_settings(options.ssl, true, {}, options.ssl_handshake_timeout,
+                             options.ssl_shutdown_timeout);
   auto server = std::make_shared<Server>(std::move(impl));
   server->impl().self = server;
   if (options.start_serving) {
@@ -417,6 +510,7 @@ Coro<std::shared_ptr<Server>> finish_server(EventLoop& loop, ProtocolFactory fac
 
 Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory factory,
                                                std::string host, int port, ServerOptions options) {
+  check_server_ssl(options);
   std::vector<int> socks;
   struct CloseAll {  // on failure every socket made so far is closed
     std::vector<int>& socks;
@@ -447,6 +541,7 @@ Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory 
 
 Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory factory,
                                                 std::string path, ServerOptions options) {
+  check_server_ssl(options);
   std::vector<int> socks;
   if (options.sock >= 0) {
     make_nonblocking_cloexec(options.sock);
@@ -581,7 +676,11 @@ Coro<void> accept_connection2(std::shared_ptr<Server> server, int fd) {
   try {
     protocol = s.factory();
     Future<void> waiter = loop.create_future<void>();
-    transport = detail::make_socket_transport(loop, guard.release(), protocol, server, waiter);
+    if (s.ssl)
+      transport =
+          detail::make_ssl_transport(loop, guard.release(), protocol, *s.ssl, server, waiter);
+    else
+      transport = detail::make_socket_transport(loop, guard.release(), protocol, server, waiter);
     co_await waiter;
   } catch (...) {
     failure = std::current_exception();

@@ -2,6 +2,7 @@
 // by the loop's readers and writers, with asyncio's closing and flow-control rules.
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
+#include "sslproto.hpp"
 #include "unix_pipes.hpp"
 
 #include <asyncio/log.hpp>
@@ -91,7 +92,7 @@ class SelectorTransportBase {
 
 // ---------------------------------------------------------------- streams
 
-class SocketTransport final : public Transport, SelectorTransportBase {
+class SocketTransport final : public Transport, public StartTLSCompatible, SelectorTransportBase {
  public:
   SocketTransport(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol,
                   std::shared_ptr<Server> server)
@@ -195,7 +196,9 @@ class SocketTransport final : public Transport, SelectorTransportBase {
     report_fatal(exc, message, self_.lock());
     force_close(exc);
   }
-  void force_close(std::exception_ptr exc) {
+
+ public:
+  void force_close(std::exception_ptr exc) override {
     if (!start_force_close(!buffer_.empty())) return;
     buffer_.clear();
     if (empty_waiter_ && !empty_waiter_->done())
@@ -203,6 +206,8 @@ class SocketTransport final : public Transport, SelectorTransportBase {
           std::system_error(ECONNRESET, std::system_category(), "Connection is closed by peer")));
     schedule_connection_lost(exc);
   }
+
+ private:
   void schedule_connection_lost(std::exception_ptr exc) {
     loop_.call_soon([self = self_.lock(), exc] { self->call_connection_lost(exc); });
   }
@@ -567,6 +572,22 @@ std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
   auto t = std::make_shared<SocketTransport>(loop, fd, std::move(protocol), std::move(server));
   t->start(t, std::move(waiter));
   return t;
+}
+
+std::shared_ptr<Transport> make_ssl_transport(EventLoop& loop, int fd,
+                                              std::shared_ptr<BaseProtocol> protocol,
+                                              SSLSettings settings, std::shared_ptr<Server> server,
+                                              std::optional<Future<void>> waiter) {
+  std::pair<std::shared_ptr<Protocol>, std::shared_ptr<Transport>> made;
+  try {
+    made =
+        make_ssl_protocol(loop, std::move(protocol), std::move(settings), std::move(waiter), true);
+  } catch (...) {
+    ::close(fd);  // the fd was handed over: nothing may leak
+    throw;
+  }
+  make_socket_transport(loop, fd, made.first, std::move(server), std::nullopt);
+  return made.second;
 }
 
 std::shared_ptr<DatagramTransport> make_datagram_transport(EventLoop& loop, int fd,

@@ -3,6 +3,8 @@
 
 #include <asyncio/base_events.hpp>
 
+#include "sslproto.hpp"
+
 #include <optional>
 #include <set>
 #include <vector>
@@ -24,6 +26,7 @@ struct Server::Impl {
   std::optional<std::vector<Future<void>>> waiters{std::in_place};  // nullopt once woken
   std::optional<Future<void>> serving_forever;
   std::weak_ptr<Server> self;
+  std::optional<detail::SSLSettings> ssl;  // TLS on every accepted connection
 
   void attach(Transport* t) { clients.insert(t); }
   void detach(Transport* t);
@@ -38,6 +41,12 @@ std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
                                                  std::shared_ptr<BaseProtocol> protocol,
                                                  std::shared_ptr<Server> server,
                                                  std::optional<Future<void>> waiter);
+// selector_events._make_ssl_transport: the socket transport carries an SSLProtocol; the
+// application gets the TLS transport, and the waiter wakes after the handshake.
+std::shared_ptr<Transport> make_ssl_transport(EventLoop& loop, int fd,
+                                              std::shared_ptr<BaseProtocol> protocol,
+                                              SSLSettings settings, std::shared_ptr<Server> server,
+                                              std::optional<Future<void>> waiter);
 Coro<std::size_t> transport_sendfile(EventLoop& loop, std::shared_ptr<Transport> transport, int fd,
                                      std::size_t offset, std::optional<std::size_t> count,
                                      bool fallback);

@@ -262,6 +262,20 @@ Coro<void> StreamWriter::drain() {
   co_await protocol()->drain_helper();
 }
 
+Coro<void> StreamWriter::start_tls(std::shared_ptr<boost::asio::ssl::context> sslcontext,
+                                   StartTLSOptions options) {
+  auto stream_protocol = std::dynamic_pointer_cast<StreamReaderProtocol>(protocol());
+  if (!stream_protocol) throw std::invalid_argument("start_tls() needs a StreamReaderProtocol");
+  options.server_side = stream_protocol->is_server_side();
+  co_await drain();
+  auto plain = std::dynamic_pointer_cast<Transport>(transport_);
+  if (!plain) throw std::invalid_argument("start_tls() needs a socket transport");
+  std::shared_ptr<Transport> tls =
+      co_await loop_.start_tls(plain, stream_protocol, std::move(sslcontext), options);
+  transport_ = tls;
+  stream_protocol->replace_transport(tls);
+}
+
 // ---------------------------------------------------------------- StreamReaderProtocol
 
 StreamReaderProtocol::StreamReaderProtocol(std::shared_ptr<StreamReader> reader,
@@ -275,6 +289,7 @@ void StreamReaderProtocol::connection_made(std::shared_ptr<BaseTransport> transp
   transport_ = transport;
   auto read_side = std::dynamic_pointer_cast<ReadTransport>(transport);
   if (reader_ && read_side) reader_->set_transport(read_side);
+  over_ssl_ = transport->get_extra_info("sslcontext").has_value();
   if (!client_connected_) return;
   auto self = std::dynamic_pointer_cast<FlowControlMixin>(transport->get_protocol());
   writer_ = std::make_shared<StreamWriter>(std::dynamic_pointer_cast<WriteTransport>(transport),
@@ -318,7 +333,12 @@ void StreamReaderProtocol::data_received(std::string_view data) {
 
 bool StreamReaderProtocol::eof_received() {
   if (reader_) reader_->feed_eof();
-  return true;  // keep the write side open (no TLS here)
+  return !over_ssl_;  // half-open, except over TLS, which cannot be
+}
+
+void StreamReaderProtocol::replace_transport(const std::shared_ptr<Transport>& transport) {
+  transport_ = transport;  // the reader keeps pausing the socket below, as in asyncio
+  over_ssl_ = transport->get_extra_info("sslcontext").has_value();
 }
 
 // ---------------------------------------------------------------- opening streams

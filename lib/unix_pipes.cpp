@@ -21,7 +21,7 @@ namespace asyncio::detail {
 // ---------------------------------------------------------------- shared helpers
 
 void WriteFlowControl::set_limits(std::optional<std::size_t> high, std::optional<std::size_t> low) {
-  std::size_t h = high ? *high : (low ? 4 * *low : 64 * 1024);
+  std::size_t h = high ? *high : (low ? 4 * *low : default_kb_ * 1024);
   std::size_t l = low ? *low : h / 4;
   if (h < l)
     throw std::invalid_argument("high (" + std::to_string(h) + ") must be >= low (" +
@@ -44,7 +44,7 @@ static void report_flow_error(EventLoop& loop, const char* message,
 void WriteFlowControl::maybe_pause(std::size_t size, EventLoop& loop,
                                    const std::shared_ptr<BaseTransport>& t,
                                    const std::shared_ptr<BaseProtocol>& p) {
-  if (size <= high_ || paused_) return;
+  if (paused_ || size < high_ || (size == high_ && !at_high_)) return;
   paused_ = true;
   try {
     p->pause_writing();

@@ -17,16 +17,23 @@ namespace asyncio::detail {
 // Write buffer limits and the pause/resume calls they drive; the owner reports its size.
 class WriteFlowControl {
  public:
+  // `default_kb`: the high-water mark when none is given; `at_high`: pause once the size
+  // reaches it (sslproto) rather than once it exceeds it (selector transports).
+  explicit WriteFlowControl(std::size_t default_kb = 64, bool at_high = false)
+      : default_kb_(default_kb), high_(default_kb * 1024), low_(high_ / 4), at_high_(at_high) {}
   void set_limits(std::optional<std::size_t> high, std::optional<std::size_t> low);
   std::pair<std::size_t, std::size_t> limits() const { return {low_, high_}; }
   void maybe_pause(std::size_t size, EventLoop& loop, const std::shared_ptr<BaseTransport>& t,
                    const std::shared_ptr<BaseProtocol>& p);
+  bool paused() const noexcept { return paused_; }
   void maybe_resume(std::size_t size, EventLoop& loop, const std::shared_ptr<BaseTransport>& t,
                     const std::shared_ptr<BaseProtocol>& p);
 
  private:
-  std::size_t high_ = 64 * 1024;
-  std::size_t low_ = 16 * 1024;
+  std::size_t default_kb_;
+  std::size_t high_;
+  std::size_t low_;
+  bool at_high_;
   bool paused_ = false;
 };
 

@@ -12,6 +12,7 @@
 #include <asyncio/protocols.hpp>
 #include <asyncio/queues.hpp>
 #include <asyncio/runners.hpp>
+#include <asyncio/ssl.hpp>
 #include <asyncio/streams.hpp>
 #include <asyncio/subprocess.hpp>
 #include <asyncio/taskgroups.hpp>

@@ -194,9 +194,18 @@ class EventLoop {
   // bytes sent and leaves the file position after them.
   Coro<std::size_t> sendfile(std::shared_ptr<Transport> transport, int fd, std::size_t offset = 0,
                              std::optional<std::size_t> count = std::nullopt, bool fallback = true);
+  // Upgrades a connection to TLS (STARTTLS): `protocol` now hears the plaintext, through
+  // the returned transport, once the handshake is done. std::invalid_argument if
+  // `transport` is not a socket or TLS transport.
+  Coro<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
+                                             std::shared_ptr<BaseProtocol> protocol,
+                                             std::shared_ptr<boost::asio::ssl::context> sslcontext,
+                                             StartTLSOptions options = {});
   // getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
   Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0,
                                           int type = 0, int proto = 0, int flags = 0);
+  // getnameinfo(3) on the default executor: (host, service), e.g. ("localhost", "http").
+  Coro<std::pair<std::string, std::string>> getnameinfo(SockAddr address, int flags = 0);
 
   // ---- errors
   void set_exception_handler(ExceptionHandler handler);

@@ -108,6 +108,10 @@ class StreamWriter {
   // Waits while the transport's buffer is over its high-water mark; raises the
   // connection's error (EPIPE, ECONNRESET, ...) once it is lost.
   Coro<void> drain();
+  // Upgrades the connection to TLS in place (server side when start_server made it);
+  // options.server_side is ignored.
+  Coro<void> start_tls(std::shared_ptr<boost::asio::ssl::context> sslcontext,
+                       StartTLSOptions options = {});
   EventLoop& get_loop() const noexcept { return loop_; }
 
  private:
@@ -136,6 +140,9 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol {
   Future<void> get_close_waiter(StreamWriter&) override { return closed_; }
 
   std::shared_ptr<StreamReader> reader() const { return reader_; }
+  bool is_server_side() const noexcept { return static_cast<bool>(client_connected_); }
+  // After start_tls: the writer now writes to `transport` (_replace_writer).
+  void replace_transport(const std::shared_ptr<Transport>& transport);
 
  private:
   std::shared_ptr<StreamReader> reader_;
@@ -143,6 +150,7 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol {
   std::shared_ptr<StreamWriter> writer_;
   std::shared_ptr<BaseTransport> transport_;
   Future<void> closed_;
+  bool over_ssl_ = false;
 };
 
 using StreamPair = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
