@@ -365,8 +365,7 @@ void SSLProtocol::start_handshake() {
     std::string msg = "SSL handshake is taking longer than " +
                       float_repr(self->settings_.handshake_timeout) +
                       " seconds: aborting the connection";
-    self->fatal_error(
-        std::make_exception_ptr(std::system_error(ECONNABORTED, std::system_category(), msg)));
+    self->fatal_error(os_error_exactly(ECONNABORTED, msg));
   });
   do_handshake();
 }

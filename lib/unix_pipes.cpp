@@ -89,6 +89,22 @@ std::exception_ptr os_error(int err, const char* what) {
   return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
 }
 
+namespace {
+class ExactOSError final : public std::system_error {
+ public:
+  ExactOSError(int err, std::string message)
+      : std::system_error(err, std::system_category()), message_(std::move(message)) {}
+  const char* what() const noexcept override { return message_.c_str(); }
+
+ private:
+  std::string message_;
+};
+}  // namespace
+
+std::exception_ptr os_error_exactly(int err, std::string message) {
+  return std::make_exception_ptr(ExactOSError(err, std::move(message)));
+}
+
 Coro<std::exception_ptr> await_outcome(Future<void> waiter) {
   try {
     co_await waiter;

@@ -61,6 +61,8 @@ Coro<std::exception_ptr> await_outcome(Future<void> waiter);
 
 bool is_os_error(const std::exception_ptr& exc);         // an OSError (system_error)?
 std::exception_ptr os_error(int err, const char* what);  // OSError(err)
+// OSError(err, message) whose what() is the message alone, as str() is in Python.
+std::exception_ptr os_error_exactly(int err, std::string message);
 
 // SIGPIPE would kill the process on a write to a pipe whose reader is gone; like
 // Python, the process ignores it (if nobody else handles it) and sees EPIPE instead.
