@@ -36,6 +36,8 @@ class AsyncioCppConan(ConanFile):
         # Only header-only Boost is used: Asio, Process v2, and System (header-only since 1.69).
         self.requires("boost/[>=1.81]", transitive_headers=True,
                       options={"header_only": True})
+        # TLS: <asyncio/ssl.hpp> exposes Asio's ssl::context, so OpenSSL's headers are public.
+        self.requires("openssl/[>=1.1.1 <4]", transitive_headers=True, transitive_libs=True)
 
     def build_requirements(self):
         self.test_requires("catch2/[>=2.13 <3]")
