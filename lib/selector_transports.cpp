@@ -163,7 +163,9 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   }
   bool is_closing() const override { return closing_; }
   void set_protocol(std::shared_ptr<BaseProtocol> p) override {
-    protocol_ = std::move(p);
+    // The old protocol may be the caller (set_protocol from data_received): it stays alive
+    // until the next read, as a bound method keeps it alive in Python.
+    retired_ = std::exchange(protocol_, std::move(p));
     pick_protocol();
   }
   std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
@@ -183,6 +185,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   }
   void read_ready() {
     if (conn_lost_ > 0) return;
+    if (retired_) retired_.reset();
     if (buffered_)
       read_into_buffer();
     else
@@ -227,6 +230,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
 
   std::weak_ptr<SocketTransport> self_;
   std::shared_ptr<Server> server_;
+  std::shared_ptr<BaseProtocol> retired_;     // replaced by set_protocol, maybe still running
   std::optional<Future<void>> empty_waiter_;  // set while sendfile owns the socket
   Protocol* plain_ = nullptr;
   BufferedProtocol* buffered_ = nullptr;

@@ -15,8 +15,9 @@ std::shared_ptr<SSLContext> create_default_context(Purpose purpose, const std::s
   ctx->set_options(SSLContext::default_workarounds | SSLContext::no_compression |
                    SSLContext::single_dh_use);
   ::SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  if (!client) return ctx;  // a server does not ask for client certificates by default
-  ctx->set_verify_mode(boost::asio::ssl::verify_peer);
+  // A server does not ask for client certificates by default, but trusts the same CAs
+  // (load_default_certs) in case it is told to.
+  if (client) ctx->set_verify_mode(boost::asio::ssl::verify_peer);
   if (cafile.empty())
     ctx->set_default_verify_paths();
   else
@@ -58,6 +59,11 @@ SSLError::SSLError(int code, std::string library_, std::string reason_, const st
     : std::system_error(code, ssl_category(), message),
       library(std::move(library_)),
       reason(std::move(reason_)) {}
+
+SSLZeroReturnError::SSLZeroReturnError()
+    : SSLError(SSL_ERROR_ZERO_RETURN, "", "", "TLS/SSL connection has been closed (EOF)") {}
+
+SSLEOFError::SSLEOFError() : SSLError(8, "", "", "EOF occurred in violation of protocol") {}
 
 SSLCertVerificationError::SSLCertVerificationError(std::string library_, std::string reason_,
                                                    long verify_code_, std::string verify_message_)
@@ -108,12 +114,19 @@ std::string verify_message(SSL* ssl, long verify_code, const std::string& server
 std::exception_ptr ssl_failure(SSL* ssl, int ssl_error, const std::string& server_hostname) {
   unsigned long code = ::ERR_peek_last_error();
   ::ERR_clear_error();
-  if (code == 0) {
-    if (ssl_error == SSL_ERROR_ZERO_RETURN)
-      return std::make_exception_ptr(
-          ssl::SSLError(ssl_error, "", "", "TLS/SSL connection has been closed (EOF)"));
-    return std::make_exception_ptr(
-        ssl::SSLError(8, "", "", "EOF occurred in violation of protocol"));  // SSLEOFError
+  if (code == 0) {  // no detail queued: Python's messages by error kind
+    switch (ssl_error) {
+      case SSL_ERROR_ZERO_RETURN:
+        return std::make_exception_ptr(ssl::SSLZeroReturnError());
+      case SSL_ERROR_SYSCALL:
+        return std::make_exception_ptr(ssl::SSLEOFError());
+      case SSL_ERROR_WANT_X509_LOOKUP:
+        return std::make_exception_ptr(
+            ssl::SSLError(ssl_error, "", "", "The operation did not complete (X509 lookup)"));
+      default:
+        return std::make_exception_ptr(
+            ssl::SSLError(ssl_error, "", "", "A failure in the SSL library occurred"));
+    }
   }
   std::string library = library_name(code);
   std::string reason = mnemonic(::ERR_reason_error_string(code));

@@ -15,6 +15,7 @@
 
 #include <charconv>
 #include <deque>
+#include <map>
 #include <stdexcept>
 #include <system_error>
 
@@ -45,6 +46,11 @@ bool is_ip_address(const std::string& host) {
 }
 
 class SSLProtocolTransport;
+
+// SSLSyscallError is retried by asyncio; an empty error queue means SSLEOFError instead.
+bool retryable_syscall(int err) {
+  return err == SSL_ERROR_SYSCALL && ::ERR_peek_error() != 0;
+}
 
 class SSLProtocol final : public Protocol {
  public:
@@ -115,6 +121,7 @@ class SSLProtocol final : public Protocol {
   State state_ = State::unwrapped;
   AppState app_state_;
   std::shared_ptr<BaseProtocol> app_;
+  std::shared_ptr<BaseProtocol> retired_app_;  // replaced by set_protocol, maybe running
   Protocol* app_plain_ = nullptr;
   BufferedProtocol* app_buffered_ = nullptr;
   std::shared_ptr<SSLProtocolTransport> app_transport_;
@@ -135,6 +142,7 @@ class SSLProtocol final : public Protocol {
   std::optional<ssl::PeerCert> peercert_;
   std::tuple<std::string, std::string, int> cipher_;
   bool handshake_done_ = false;
+  bool closed_before_start_ = false;  // close() came before the socket's connection_made
 };
 
 // sslproto._SSLProtocolTransport. It holds the protocol weakly: the socket transport owns
@@ -192,9 +200,13 @@ class SSLProtocolTransport final : public Transport, public StartTLSCompatible {
     return p ? p->app_protocol() : nullptr;
   }
   std::any get_extra_info(std::string_view name) const override {
-    auto p = proto_.lock();
-    return p ? p->extra_info(name) : std::any();
+    if (auto p = proto_.lock()) return p->extra_info(name);
+    // The connection is gone; the TLS details stay, as they do in sslproto's _extra.
+    auto it = extras_.find(std::string(name));
+    return it != extras_.end() ? it->second : std::any();
   }
+  // What get_extra_info keeps giving after the protocol is gone.
+  void keep_extra(std::string name, std::any value) { extras_[std::move(name)] = std::move(value); }
   int fileno() const override {
     std::any fd = get_extra_info("socket");
     return fd.has_value() ? std::any_cast<int>(fd) : -1;
@@ -205,6 +217,7 @@ class SSLProtocolTransport final : public Transport, public StartTLSCompatible {
  private:
   std::weak_ptr<SSLProtocol> proto_;
   WriteFlowControl flow_{write_high_water_kb, true};  // the application's write limits
+  std::map<std::string, std::any> extras_;
   bool closed_ = false;
 };
 
@@ -219,6 +232,11 @@ SSLProtocol::SSLProtocol(EventLoop& loop, std::shared_ptr<BaseProtocol> app, SSL
   if (!ssl_) std::rethrow_exception(ssl_failure(nullptr, SSL_ERROR_SSL, ""));
   in_ = ::BIO_new(::BIO_s_mem());
   out_ = ::BIO_new(::BIO_s_mem());
+  if (!in_ || !out_) {
+    ::BIO_free(in_);
+    ::BIO_free(out_);
+    throw std::bad_alloc();
+  }
   BIO_set_mem_eof_return(in_, -1);  // an empty BIO means "want more", not EOF
   BIO_set_mem_eof_return(out_, -1);
   ::SSL_set_bio(ssl_, in_, out_);
@@ -245,6 +263,7 @@ SSLProtocol::SSLProtocol(EventLoop& loop, std::shared_ptr<BaseProtocol> app, SSL
 void SSLProtocol::start(const std::shared_ptr<SSLProtocol>& self) {
   self_ = self;
   app_transport_ = std::make_shared<SSLProtocolTransport>(self);
+  app_transport_->keep_extra("sslcontext", settings_.context);
 }
 
 std::shared_ptr<Transport> SSLProtocol::app_transport() const {
@@ -252,7 +271,8 @@ std::shared_ptr<Transport> SSLProtocol::app_transport() const {
 }
 
 void SSLProtocol::set_app_protocol(std::shared_ptr<BaseProtocol> app) {
-  app_ = std::move(app);
+  // The old protocol may be the caller: it stays alive until the next delivery.
+  retired_app_ = std::exchange(app_, std::move(app));
   app_buffered_ = dynamic_cast<BufferedProtocol*>(app_.get());
   app_plain_ = app_buffered_ ? nullptr : dynamic_cast<Protocol*>(app_.get());
 }
@@ -282,6 +302,7 @@ void SSLProtocol::set_state(State next) {
 
 void SSLProtocol::connection_made(std::shared_ptr<BaseTransport> transport) {
   transport_ = std::dynamic_pointer_cast<Transport>(transport);
+  if (closed_before_start_) return transport_->abort();  // its caller was cancelled
   start_handshake();
 }
 
@@ -307,6 +328,7 @@ void SSLProtocol::connection_lost(std::exception_ptr exc) {
 }
 
 void SSLProtocol::data_received(std::string_view data) {
+  if (retired_app_) retired_app_.reset();
   if (::BIO_write(in_, data.data(), static_cast<int>(data.size())) != static_cast<int>(data.size()))
     throw std::bad_alloc();
   switch (state_) {
@@ -329,8 +351,7 @@ bool SSLProtocol::eof_received() {
   try {
     switch (state_) {
       case State::do_handshake:
-        on_handshake_complete(
-            std::make_exception_ptr(std::system_error(ECONNRESET, std::system_category())));
+        on_handshake_complete(os_error_exactly(ECONNRESET, ""));  // a bare ConnectionResetError()
         break;
       case State::wrapped:
         set_state(State::flushing);
@@ -375,7 +396,7 @@ void SSLProtocol::do_handshake() {
   int rc = ::SSL_do_handshake(ssl_);
   if (rc == 1) return on_handshake_complete(nullptr);
   int err = ::SSL_get_error(ssl_, rc);
-  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_SYSCALL) {
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || retryable_syscall(err)) {
     ::ERR_clear_error();
     return process_outgoing();
   }
@@ -402,6 +423,8 @@ void SSLProtocol::on_handshake_complete(std::exception_ptr exc) {
   peercert_ = peer_cert(ssl_);
   cipher_ = cipher(ssl_);
   handshake_done_ = true;
+  for (const char* name : {"peercert", "cipher", "compression"})
+    app_transport_->keep_extra(name, extra_info(name));
   auto keep = self_.lock();
   if (app_state_ == AppState::init) {
     app_state_ = AppState::con_made;
@@ -417,7 +440,8 @@ std::any SSLProtocol::extra_info(std::string_view name) const {
     if (name == "peercert") return peercert_ ? std::any(*peercert_) : std::any();
     if (name == "cipher") return cipher_;
     if (name == "compression") return std::optional<std::string>();  // never compressed
-    if (name == "ssl_object") return ssl_;
+    // The SSL* keeps this protocol alive for as long as the caller holds it.
+    if (name == "ssl_object") return std::shared_ptr<SSL>(self_.lock(), ssl_);
   }
   return transport_ ? transport_->get_extra_info(name) : std::any();
 }
@@ -425,6 +449,7 @@ std::any SSLProtocol::extra_info(std::string_view name) const {
 // ---------------------------------------------------------------- shutdown
 
 void SSLProtocol::start_shutdown() {
+  if (state_ == State::unwrapped && !transport_ && conn_lost_ == 0) closed_before_start_ = true;
   if (state_ == State::flushing || state_ == State::shutdown || state_ == State::unwrapped) return;
   if (app_transport_) app_transport_->mark_closed();
   if (state_ == State::do_handshake) return abort();
@@ -468,7 +493,7 @@ bool SSLProtocol::unwrap() {
       continue;
     }
     int err = ::SSL_get_error(ssl_, rc);
-    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_SYSCALL) {
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || retryable_syscall(err)) {
       ::ERR_clear_error();
       return false;
     }
@@ -488,7 +513,10 @@ void SSLProtocol::on_shutdown_complete(std::exception_ptr exc) {
 
 void SSLProtocol::abort(std::exception_ptr exc) {
   set_state(State::unwrapped);
-  if (!transport_) return;
+  if (!transport_) {
+    closed_before_start_ = conn_lost_ == 0;  // aborted before the socket was handed over
+    return;
+  }
   auto* t = dynamic_cast<StartTLSCompatible*>(transport_.get());
   if (exc && t)
     t->force_close(exc);
@@ -516,7 +544,7 @@ void SSLProtocol::do_write() {
     ::ERR_clear_error();
     if (::SSL_write_ex(ssl_, data.data(), data.size(), &written) != 1) {
       int err = ::SSL_get_error(ssl_, 0);
-      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_SYSCALL)
+      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE && !retryable_syscall(err))
         std::rethrow_exception(ssl_failure(ssl_, err, settings_.server_hostname));
       ::ERR_clear_error();
       break;
@@ -584,7 +612,7 @@ static bool read_some(SSL* ssl, char* buf, std::size_t n, std::size_t& got,
   if (::SSL_read_ex(ssl, buf, n, &got) == 1) return true;
   int err = ::SSL_get_error(ssl, 0);
   if (err == SSL_ERROR_ZERO_RETURN) return false;
-  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || err == SSL_ERROR_SYSCALL) {
+  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || retryable_syscall(err)) {
     ::ERR_clear_error();
     return true;
   }
@@ -592,37 +620,46 @@ static bool read_some(SSL* ssl, char* buf, std::size_t n, std::size_t& got,
 }
 
 bool SSLProtocol::read_copied() {
-  // One shared buffer per thread; a nested read (close() from data_received) gets its own.
-  thread_local std::string shared;
+  // Plaintext lands in one buffer per thread and is handed over without a copy when it fits;
+  // a nested read (close() from data_received) gets its own buffer.
+  thread_local std::array<char, max_size> shared;
   thread_local bool shared_busy = false;
-  std::string own;
-  bool using_shared = !shared_busy;
-  std::string& data = using_shared ? shared : own;
+  std::unique_ptr<char[]> own;
+  char* buf = shared.data();
+  if (shared_busy) {
+    own.reset(new char[max_size]);
+    buf = own.get();
+  }
   struct Release {
     bool active;
     ~Release() {
       if (active) shared_busy = false;
     }
-  } release{using_shared};
+  } release{!own};
   shared_busy = true;
-  data.clear();
+  std::string joined;  // only when more than one buffer's worth is waiting
+  std::size_t used = 0;
   bool open = true;
   for (;;) {
-    std::size_t old = data.size();
-    data.resize(old + max_size);
+    if (used == max_size) {
+      joined.append(buf, used);
+      used = 0;
+    }
     std::size_t got = 0;
-    open = read_some(ssl_, data.data() + old, max_size, got, settings_.server_hostname);
-    data.resize(old + got);
+    open = read_some(ssl_, buf + used, max_size - used, got, settings_.server_hostname);
+    used += got;
     if (!open || got == 0) break;
   }
+  std::string_view data(buf, used);
+  if (!joined.empty()) data = joined.append(buf, used);
   if (!data.empty() && app_plain_) app_plain_->data_received(data);
-  if (using_shared && data.capacity() > 4 * max_size) std::string().swap(data);
   return open;
 }
 
 bool SSLProtocol::read_buffered() {
   std::span<char> buf =
       app_buffered_->get_buffer(static_cast<std::ptrdiff_t>(BIO_ctrl_pending(in_)));
+  if (buf.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
   std::size_t offset = 0;
   bool open = true;
   while (offset < buf.size()) {

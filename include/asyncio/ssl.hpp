@@ -37,6 +37,18 @@ class SSLError : public std::system_error {
   std::string reason;
 };
 
+// ssl.SSLZeroReturnError: the peer closed TLS cleanly where data was expected.
+class SSLZeroReturnError : public SSLError {
+ public:
+  SSLZeroReturnError();
+};
+
+// ssl.SSLEOFError: the connection ended in violation of the protocol (errno 8).
+class SSLEOFError : public SSLError {
+ public:
+  SSLEOFError();
+};
+
 // ssl.SSLCertVerificationError (ssl.CertificateError): the peer's certificate was refused.
 class SSLCertVerificationError : public SSLError {
  public:

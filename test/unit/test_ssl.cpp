@@ -314,9 +314,10 @@ TEST_CASE("sslproto: SNI and ssl_object — the server's SSL* sees the client's 
   auto s = serve(loop, server_context());
   auto [transport, client] = connect(loop, s->port, client_context(), "localhost");
   wait(loop, s->peers.at(0)->made);
-  auto* server_ssl = std::any_cast<SSL*>(s->peers[0]->transport->get_extra_info("ssl_object"));
+  auto server_ssl =
+      std::any_cast<std::shared_ptr<SSL>>(s->peers[0]->transport->get_extra_info("ssl_object"));
   REQUIRE(server_ssl != nullptr);
-  const char* sni = ::SSL_get_servername(server_ssl, TLSEXT_NAMETYPE_host_name);
+  const char* sni = ::SSL_get_servername(server_ssl.get(), TLSEXT_NAMETYPE_host_name);
   REQUIRE(sni != nullptr);
   CHECK(std::string(sni) == "localhost");
   // The socket's own information is still there, through the TLS transport.
@@ -476,4 +477,89 @@ TEST_CASE("ssl::create_default_context: peer verification for clients, none for 
   auto server = ssl::create_default_context(ssl::Purpose::CLIENT_AUTH);
   CHECK(::SSL_CTX_get_verify_mode(server->native_handle()) == SSL_VERIFY_NONE);
   CHECK_THROWS(ssl::create_default_context(ssl::Purpose::SERVER_AUTH, "/nonexistent/ca.pem"));
+}
+
+TEST_CASE(
+    "sslproto _extra: the TLS details outlive the connection, and a kept ssl_object stays "
+    "valid",
+    "[tls][net]") {
+  EventLoop loop;
+  auto s = serve(loop, server_context());
+  auto [transport, client] = connect(loop, s->port, client_context());
+  auto kept = std::any_cast<std::shared_ptr<SSL>>(transport->get_extra_info("ssl_object"));
+  transport->close();
+  wait(loop, client->lost);
+  shut(loop, *s);
+  CHECK(transport->get_extra_info("sslcontext").has_value());
+  CHECK(transport->get_extra_info("cipher").has_value());
+  auto cert = std::any_cast<ssl::PeerCert>(transport->get_extra_info("peercert"));
+  CHECK(cert.subject.at(0).second == "localhost");
+  CHECK(std::string(::SSL_get_version(kept.get())) == "TLSv1.3");
+}
+
+namespace {
+bool replaced_alive = true;
+// Replaces itself from inside data_received; only the transport owns it.
+class SelfReplacing : public asyncio::Protocol {
+ public:
+  explicit SelfReplacing(std::shared_ptr<Peer> next) : next_(std::move(next)) {}
+  ~SelfReplacing() override { replaced_alive = false; }
+  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
+    transport_ = std::dynamic_pointer_cast<asyncio::Transport>(t);
+  }
+  void data_received(std::string_view d) override {
+    auto t = std::move(transport_);
+    t->set_protocol(next_);  // drops the transport's reference to this object
+    CHECK(replaced_alive);   // still alive while its method runs
+    next_->data.append(d);
+    t->write("switched");
+  }
+  std::shared_ptr<asyncio::Transport> transport_;
+  std::shared_ptr<Peer> next_;
+};
+}  // namespace
+
+TEST_CASE("set_protocol from inside data_received keeps the old protocol alive until it returns",
+          "[tls][net]") {
+  bool tls = GENERATE(false, true);
+  EventLoop loop;
+  auto next = std::make_shared<Peer>(loop);
+  replaced_alive = true;
+  asyncio::ServerOptions options;
+  if (tls) options.ssl = server_context();
+  auto server = loop.run_until_complete(loop.create_server(
+      [&] { return std::make_shared<SelfReplacing>(next); }, "127.0.0.1", 0, options));
+  int port = server->addresses().at(0).port;
+  asyncio::ConnectionOptions copts;
+  if (tls) copts.ssl = client_context();
+  if (tls) copts.server_hostname = "localhost";
+  auto [transport, client] = loop.run_until_complete(loop.create_connection(
+      [&loop] { return std::make_shared<Peer>(loop); }, "127.0.0.1", port, copts));
+  client->expect(loop, 8);
+  transport->write("hello");
+  wait(loop, client->enough);
+  CHECK(client->data == "switched");
+  CHECK(next->data == "hello");
+  transport->close();
+  wait(loop, client->lost);
+  server->close();
+  run(loop, server->wait_closed());
+}
+
+TEST_CASE("A create_connection cancelled during the handshake leaves no connection behind",
+          "[tls][net]") {
+  EventLoop loop;
+  int before = open_fd_count();
+  auto s = serve(loop, server_context());
+  asyncio::ConnectionOptions options;
+  options.ssl = client_context();
+  options.server_hostname = "localhost";
+  auto task = loop.create_task(loop.create_connection(
+      [&loop] { return std::make_shared<Peer>(loop); }, "127.0.0.1", s->port, options));
+  // Let the TCP connect finish and the TLS transport be made, then cancel.
+  for (int i = 0; i < 200 && s->peers.empty(); ++i) test_support::run_once(loop);
+  task.cancel();
+  CHECK_THROWS_AS(loop.run_until_complete(task), asyncio::CancelledError);
+  shut(loop, *s);  // waits until the server side is gone too
+  CHECK(open_fd_count() == before);
 }
