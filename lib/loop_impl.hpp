@@ -4,6 +4,7 @@
 #include <asyncio/events.hpp>
 #include <asyncio/threads.hpp>
 
+#include "linux/epoll_edge_wait.hpp"
 #include "linux/self_pipe.hpp"
 #include "ring_buffer.hpp"
 #include "threadsafe_inbox.hpp"
@@ -38,16 +39,21 @@ class WaitDescriptor : public asio::posix::stream_descriptor {
   ~WaitDescriptor() { forget(); }
   void assign_for_waits(int fd, boost::system::error_code& ec);
   void forget() noexcept;  // deregisters and gives the fd back untouched
+  auto& native_impl() noexcept { return impl_.get_implementation(); }  // for EdgeWait
 };
 
 // The reader and writer of one fd (CPython keeps them as a selector key's data).
 struct FdWatch {
-  explicit FdWatch(asio::io_context& io) : desc(io) {}
+  FdWatch(asio::io_context& io, EventLoop::Impl& l);
   WaitDescriptor desc;
+  EventLoop::Impl& loop;
   HandleImpl* handles[2] = {nullptr, nullptr};  // [0] reader, [1] writer
   bool armed[2] = {false, false};
   bool ready[2] = {false, false};  // seen ready in this poll, not yet appended
   bool staged = false;
+  bool drained = false;  // the reader emptied the fd since its last event (note_drained)
+  detail::EdgeWait edge_wait;
+  std::shared_ptr<FdWatch> edge_keepalive;  // set while edge_wait is queued
 };
 
 struct EventLoop::Impl {
@@ -129,6 +135,7 @@ struct EventLoop::Impl {
   void watch(int fd, int dir, HandleImpl* h);
   bool unwatch(int fd, int dir);
   void arm(const std::shared_ptr<FdWatch>& w, int dir);
+  static void on_edge(void* watch, const boost::system::error_code& ec, bool destroyed);
   void on_fd_ready(const std::shared_ptr<FdWatch>& w, int dir);
   void flush_staged_io();
   void rearm_flushed_io();

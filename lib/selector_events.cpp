@@ -1,4 +1,5 @@
 // add_reader / add_writer, as CPython's selector_events does them, on Asio descriptors.
+#include "fd_hints.hpp"
 #include "loop_impl.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -63,6 +64,9 @@ bool EventLoop::unwatch_fd(int fd, bool for_write) {
   return L.unwatch(fd, for_write ? writer : reader);
 }
 
+FdWatch::FdWatch(asio::io_context& io, EventLoop::Impl& l)
+    : desc(io), loop(l), edge_wait(&EventLoop::Impl::on_edge, this) {}
+
 void EventLoop::Impl::watch(int fd, int dir, HandleImpl* h) {
   if (fd < 0) throw std::invalid_argument("Invalid file descriptor: " + std::to_string(fd));
   std::shared_ptr<FdWatch>& slot = fd_watches[fd];
@@ -71,7 +75,7 @@ void EventLoop::Impl::watch(int fd, int dir, HandleImpl* h) {
     int err = ::fstat(fd, &st) != 0 ? errno : 0;
     if (err == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))) err = EPERM;  // as epoll says
     boost::system::error_code ec;
-    auto w = std::make_shared<FdWatch>(io);
+    auto w = std::make_shared<FdWatch>(io, *this);
     if (err == 0) w->desc.assign_for_waits(fd, ec);
     if (err != 0 || ec) {
       fd_watches.erase(fd);
@@ -105,6 +109,14 @@ bool EventLoop::Impl::unwatch(int fd, int dir) {
 void EventLoop::Impl::arm(const std::shared_ptr<FdWatch>& w, int dir) {
   if (w->armed[dir]) return;
   w->armed[dir] = true;
+  bool drained = std::exchange(w->drained, false);
+  // A drained fd needs only the next edge: no epoll_ctl. Only where no other thread runs
+  // the io_context, since the completion skips the strand.
+  if (dir == reader && drained && owned_io) {
+    w->edge_keepalive = w;
+    w->edge_wait.start(io, w->desc);
+    return;
+  }
   auto wait = dir == reader ? asio::posix::stream_descriptor::wait_read
                             : asio::posix::stream_descriptor::wait_write;
   w->desc.async_wait(wait, asio::bind_executor(
@@ -113,6 +125,20 @@ void EventLoop::Impl::arm(const std::shared_ptr<FdWatch>& w, int dir) {
                                  if (ec == asio::error::operation_aborted || !alive->load()) return;
                                  on_fd_ready(w, dir);
                                }));
+}
+
+void EventLoop::Impl::on_edge(void* watch, const boost::system::error_code& ec, bool destroyed) {
+  auto* w = static_cast<FdWatch*>(watch);
+  std::shared_ptr<FdWatch> keep = std::move(w->edge_keepalive);  // may be the last owner
+  w->armed[reader] = false;
+  if (destroyed || ec == asio::error::operation_aborted || w->loop.closed) return;
+  w->loop.on_fd_ready(keep, reader);
+}
+
+void detail::note_drained(EventLoop& loop, int fd) noexcept {
+  auto& watches = detail::LoopAccess::impl(loop).fd_watches;
+  auto it = watches.find(fd);
+  if (it != watches.end()) it->second->drained = true;
 }
 
 void EventLoop::Impl::on_fd_ready(const std::shared_ptr<FdWatch>& w, int dir) {

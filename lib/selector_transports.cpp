@@ -1,5 +1,6 @@
 // selector_events._SelectorSocketTransport and _SelectorDatagramTransport: sockets driven
 // by the loop's readers and writers, with asyncio's closing and flow-control rules.
+#include "fd_hints.hpp"
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
 #include "sslproto.hpp"
@@ -241,6 +242,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
 void SocketTransport::read_data() {
   thread_local std::string chunk(max_read, '\0');
   ssize_t n = ::recv(fd_, chunk.data(), max_read, 0);
+  if (n < static_cast<ssize_t>(max_read) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR)
       fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
@@ -264,6 +266,7 @@ void SocketTransport::read_into_buffer() {
     return;
   }
   ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+  if (n < static_cast<ssize_t>(buf.size()) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR)
       fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");

@@ -2,6 +2,8 @@
 // sockets, character devices) driven by the loop's readers and writers.
 #include "unix_pipes.hpp"
 
+#include "fd_hints.hpp"
+
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
 #include <asyncio/unix_events.hpp>
@@ -247,6 +249,7 @@ class ReadPipeTransport final : public ReadTransport,
     // One buffer per thread: data_received's view is only valid during the call.
     thread_local std::string buffer(max_size, '\0');
     ssize_t n = ::read(fd_, buffer.data(), max_size);
+    if (n < static_cast<ssize_t>(max_size) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR)
         fatal_error(os_error(errno, "read"), "Fatal read error on pipe transport");

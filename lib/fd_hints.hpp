@@ -1,0 +1,14 @@
+// What transports tell the loop about their fds, so that it can wait more cheaply.
+#pragma once
+
+namespace asyncio {
+class EventLoop;
+}
+
+namespace asyncio::detail {
+
+// The reader of `fd` just emptied it (a short read or EAGAIN): until the next event there is
+// nothing to see, so the loop may wait for the next edge instead of re-checking the level.
+void note_drained(EventLoop& loop, int fd) noexcept;
+
+}  // namespace asyncio::detail
