@@ -68,6 +68,11 @@ void StreamReader::consume(std::size_t n) {
 }
 
 std::string StreamReader::take(std::size_t n) {
+  if (start_ == 0 && n >= buffer_.size()) {  // everything: hand the buffer over, no copy
+    std::string out;
+    out.swap(buffer_);
+    return out;
+  }
   std::string out(view().substr(0, n));
   consume(out.size());
   return out;
@@ -259,7 +264,9 @@ Coro<void> StreamWriter::wait_closed() {
 Coro<void> StreamWriter::drain() {
   if (reader_ && reader_->exception()) std::rethrow_exception(reader_->exception());
   if (transport_->is_closing()) co_await sleep(0);  // let connection_lost run first
-  co_await protocol()->drain_helper();
+  std::shared_ptr<FlowControlMixin> p = protocol();
+  if (p->drain_ready()) co_return;  // the common case: no second coroutine
+  co_await p->drain_helper();
 }
 
 Coro<void> StreamWriter::start_tls(std::shared_ptr<boost::asio::ssl::context> sslcontext,

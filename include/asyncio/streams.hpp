@@ -78,6 +78,8 @@ class FlowControlMixin : public virtual BaseProtocol {
   void resume_writing() override;
   void connection_lost(std::exception_ptr exc) override;
   Coro<void> drain_helper();
+  // drain() would return at once: neither paused nor lost.
+  bool drain_ready() const noexcept { return !paused_ && !connection_lost_; }
   virtual Future<void> get_close_waiter(StreamWriter& stream) = 0;
   EventLoop& get_loop() const noexcept { return loop_; }
 
