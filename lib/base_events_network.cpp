@@ -310,7 +310,9 @@ Coro<int> connect_any(EventLoop& loop, const std::vector<AddrInfo>& infos,
   throw std::system_error(first_errno, std::system_category(), "Multiple exceptions: " + joined);
 }
 
-// base_events._interleave_addrinfos: `first_count` of the first family, then round-robin.
+}  // namespace
+
+// base_events._interleave_addrinfos: first_count - 1 of the first family, then round-robin.
 std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, int first_count) {
   std::vector<std::vector<AddrInfo>> by_family;
   for (const AddrInfo& info : infos) {
@@ -323,7 +325,8 @@ std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, in
   }
   std::vector<AddrInfo> out;
   auto& first = by_family.front();
-  std::size_t lead = std::min(first.size(), static_cast<std::size_t>(std::max(first_count, 0)));
+  // The first family leads with first_count - 1 addresses; then one of each family in turn.
+  std::size_t lead = std::min(first.size(), static_cast<std::size_t>(std::max(first_count - 1, 0)));
   out.insert(out.end(), first.begin(), first.begin() + static_cast<std::ptrdiff_t>(lead));
   first.erase(first.begin(), first.begin() + static_cast<std::ptrdiff_t>(lead));
   for (std::size_t round = 0;; ++round) {
@@ -338,7 +341,7 @@ std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, in
   return out;
 }
 
-Coro<int> connect_one(EventLoop& loop, AddrInfo info, ConnectionOptions options) {
+static Coro<int> connect_one(EventLoop& loop, AddrInfo info, ConnectionOptions options) {
   std::vector<AddrInfo> one;
   one.push_back(std::move(info));
   co_return co_await connect_any(loop, one, options);
@@ -351,6 +354,12 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
   std::exception_ptr last_error;
   int winner = -1;
   std::vector<Future<int>> pending;
+  struct CancelPending {  // staggered_race's finally: no attempt outlives the race
+    std::vector<Future<int>>& tasks;
+    ~CancelPending() {
+      for (auto& f : tasks) f.cancel();
+    }
+  } cancel_pending{pending};
   std::size_t started = 0;
   while (winner < 0) {
     if (started < infos.size())
@@ -369,12 +378,9 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
     }
     pending = std::move(result.pending);
   }
-  for (auto& f : pending) f.cancel();
   if (winner >= 0) co_return winner;
   std::rethrow_exception(last_error);
 }
-
-}  // namespace
 
 Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, std::string host,
                                     int port, ConnectionOptions options) {

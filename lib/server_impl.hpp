@@ -41,6 +41,11 @@ std::shared_ptr<Transport> make_socket_transport(EventLoop& loop, int fd,
                                                  std::shared_ptr<BaseProtocol> protocol,
                                                  std::shared_ptr<Server> server,
                                                  std::optional<Future<void>> waiter);
+// base_events._interleave_addrinfos: first_count - 1 of the first family, then round-robin.
+std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, int first_count);
+// create_connection's happy eyeballs (staggered.staggered_race): the connected fd.
+Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double delay,
+                           ConnectionOptions options);
 // selector_events._make_ssl_transport: the socket transport carries an SSLProtocol; the
 // application gets the TLS transport, and the waiter wakes after the handshake.
 std::shared_ptr<Transport> make_ssl_transport(EventLoop& loop, int fd,

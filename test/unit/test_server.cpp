@@ -7,6 +7,7 @@
 #include <asyncio/streams.hpp>
 #include <catch2/catch.hpp>
 
+#include "server_impl.hpp"
 #include "unit/loop_support.hpp"
 
 #include <arpa/inet.h>
@@ -655,4 +656,73 @@ TEST_CASE("stress: 10k concurrent loopback connections, each echoes once", "[net
     CHECK(open_fd_count() == loop_fds);
   }
   CHECK(open_fd_count() == start_fds);
+}
+
+// ---------------------------------------------------------------- happy eyeballs
+
+TEST_CASE(
+    "test_base_events.test_create_connection_happy_eyeballs: a stalled first address loses "
+    "to the next one once the delay has passed",
+    "[net]") {
+  EventLoop loop;
+  // A listener whose accept queue is full drops further SYNs: connecting to it stalls.
+  int stalled = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(stalled, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
+  REQUIRE(::listen(stalled, 0) == 0);
+  socklen_t len = sizeof sin;
+  ::getsockname(stalled, reinterpret_cast<sockaddr*>(&sin), &len);
+  int stalled_port = ntohs(sin.sin_port);
+  int filler = raw_connect(stalled_port);  // fills the queue
+  auto s = serve(loop);
+  int before = open_fd_count();
+
+  std::vector<asyncio::AddrInfo> infos(2);
+  infos[0] = {AF_INET, SOCK_STREAM, 0, "", asyncio::SockAddr{AF_INET, "127.0.0.1", stalled_port}};
+  infos[1] = {AF_INET, SOCK_STREAM, 0, "", asyncio::SockAddr{AF_INET, "127.0.0.1", s->port}};
+  double start = loop.time();
+  int fd = run(loop, asyncio::detail::race_connections(loop, infos, 0.05, {}));
+  double took = loop.time() - start;
+  CHECK(took >= 0.04);  // the second attempt waited for the delay
+  sockaddr_in peer{};
+  len = sizeof peer;
+  REQUIRE(::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) == 0);
+  CHECK(ntohs(peer.sin_port) == s->port);
+  ::close(fd);
+  spin(loop, 3);  // the losing attempt's cancellation closes its socket
+  CHECK(open_fd_count() == before);
+
+  SECTION("without the race, the stalled address is tried alone first") {
+    auto first = loop.create_task(asyncio::detail::race_connections(loop, {infos[0]}, 0.05, {}));
+    spin(loop, 20);
+    CHECK_FALSE(first.done());  // one address: nothing to race against
+    first.cancel();
+    spin(loop, 3);
+  }
+  ::close(filler);
+  ::close(stalled);
+  s->server->close();
+  run(loop, s->server->wait_closed());
+}
+
+TEST_CASE(
+    "base_events._interleave_addrinfos: first_address_family_count of the first family, "
+    "then one of each in turn",
+    "[net]") {
+  auto info = [](int family, std::string host) {
+    return asyncio::AddrInfo{family, SOCK_STREAM, 0, "", asyncio::SockAddr{family, host, 80}};
+  };
+  std::vector<asyncio::AddrInfo> infos = {info(AF_INET6, "::1"), info(AF_INET6, "::2"),
+                                          info(AF_INET, "1.1.1.1"), info(AF_INET, "2.2.2.2")};
+  auto hosts = [](const std::vector<asyncio::AddrInfo>& v) {
+    std::vector<std::string> out;
+    for (auto& i : v) out.push_back(i.addr.host);
+    return out;
+  };
+  CHECK(hosts(asyncio::detail::interleave_families(infos, 1)) ==
+        std::vector<std::string>{"::1", "1.1.1.1", "::2", "2.2.2.2"});
+  CHECK(hosts(asyncio::detail::interleave_families(infos, 2)) ==
+        std::vector<std::string>{"::1", "::2", "1.1.1.1", "2.2.2.2"});
 }
