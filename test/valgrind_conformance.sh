@@ -4,6 +4,9 @@
 # Usage: test/valgrind_conformance.sh [build dir, default build/dev]
 set -u
 build=${1:-build/dev}
+# The tls_* pairs read their certificates from here (CTest's tls_certs fixture made them).
+export ASYNCIO_TEST_CERTS=$(realpath "$build")/test/certs
+[ -f "$ASYNCIO_TEST_CERTS/ca.pem" ] || sh "$(dirname "$0")/tls/make_certs.sh" "$ASYNCIO_TEST_CERTS"
 
 check_one() {
   local binary=$1
