@@ -1,6 +1,7 @@
 // asyncio.futures: Future<T>, a copyable reference to a result that arrives later.
 #pragma once
 
+#include <asyncio/coroutines.hpp>
 #include <asyncio/events.hpp>
 
 #include <coroutine>
@@ -119,7 +120,9 @@ class Future {
   using CallbackId = std::size_t;
 
   Future() = default;  // empty: a placeholder to assign to
-  explicit Future(EventLoop& loop) : state_(std::make_shared<State>(loop)) {}
+  // From the per-thread pools the coroutine frames use: a future per await is common.
+  explicit Future(EventLoop& loop)
+      : state_(std::allocate_shared<State>(detail::PoolAllocator<State>(), loop)) {}
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
 
   bool done() const { return state_ && state_->done(); }
