@@ -417,9 +417,18 @@ Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, s
   co_return co_await wrap_connected(loop, std::move(factory), guard.release(), std::move(ssl));
 }
 
-Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd) {
+Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd,
+                                       ServerOptions options) {
+  std::optional<SSLSettings> ssl;
+  if (options.ssl)
+    ssl = ssl_settings(options.ssl, true, {}, options.ssl_handshake_timeout,
+                       options.ssl_shutdown_timeout);
+  else if (options.ssl_handshake_timeout)
+    throw std::invalid_argument("ssl_handshake_timeout is only meaningful with ssl");
+  else if (options.ssl_shutdown_timeout)
+    throw std::invalid_argument("ssl_shutdown_timeout is only meaningful with ssl");
   check_stream_socket(fd);
-  co_return co_await wrap_connected(loop, std::move(factory), fd);
+  co_return co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
 }
 
 // ---------------------------------------------------------------- datagrams

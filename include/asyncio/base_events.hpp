@@ -34,7 +34,8 @@ Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, st
                                     int port, ConnectionOptions options);
 Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, std::string path,
                                      ConnectionOptions options);
-Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd);
+Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd,
+                                       ServerOptions options = {});
 Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory factory,
                                                std::string host, int port, ServerOptions options);
 Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory factory,
@@ -98,9 +99,9 @@ auto EventLoop::create_unix_connection(Factory factory, std::string path,
 }
 
 template <class Factory>
-auto EventLoop::connect_accepted_socket(Factory factory, int fd) {
-  return detail::typed_pair<Transport, Factory>(
-      detail::adopt_connected_socket(*this, detail::erase_factory(std::move(factory)), fd));
+auto EventLoop::connect_accepted_socket(Factory factory, int fd, ServerOptions options) {
+  return detail::typed_pair<Transport, Factory>(detail::adopt_connected_socket(
+      *this, detail::erase_factory(std::move(factory)), fd, std::move(options)));
 }
 
 template <class Factory>

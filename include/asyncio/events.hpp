@@ -173,8 +173,10 @@ class EventLoop {
   template <class Factory>
   auto create_unix_connection(Factory factory, std::string path, ConnectionOptions options = {});
   // Wraps an already connected socket (accepted elsewhere, or adopted from Asio); owns it.
+  // Of the options only ssl, ssl_handshake_timeout and ssl_shutdown_timeout apply: TLS,
+  // server side, as in asyncio.
   template <class Factory>
-  auto connect_accepted_socket(Factory factory, int fd);
+  auto connect_accepted_socket(Factory factory, int fd, ServerOptions options = {});
   template <class Factory>
   Coro<std::shared_ptr<Server>> create_server(Factory factory, std::string host, int port,
                                               ServerOptions options = {});

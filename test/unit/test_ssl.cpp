@@ -7,7 +7,9 @@
 
 #include "unit/loop_support.hpp"
 
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -562,4 +564,48 @@ TEST_CASE("A create_connection cancelled during the handshake leaves no connecti
   CHECK_THROWS_AS(loop.run_until_complete(task), asyncio::CancelledError);
   shut(loop, *s);  // waits until the server side is gone too
   CHECK(open_fd_count() == before);
+}
+
+TEST_CASE(
+    "test_events.test_connect_accepted_socket with ssl: an fd accepted elsewhere becomes "
+    "the server side of a TLS connection",
+    "[tls][net]") {
+  EventLoop loop;
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
+  REQUIRE(::listen(listener, 4) == 0);
+  socklen_t len = sizeof sin;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&sin), &len);
+  int port = ntohs(sin.sin_port);
+
+  auto connecting = loop.create_task(
+      loop.create_connection([&loop] { return std::make_shared<Peer>(loop); }, "127.0.0.1", port,
+                             [] {
+                               asyncio::ConnectionOptions o;
+                               o.ssl = client_context();
+                               o.server_hostname = "localhost";
+                               return o;
+                             }()));
+  for (int i = 0; i < 100 && !connecting.done(); ++i) test_support::run_once(loop);
+  int accepted = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+  REQUIRE(accepted >= 0);
+  asyncio::ServerOptions options;
+  options.ssl = server_context();
+  auto [server_transport, server_side] = loop.run_until_complete(loop.connect_accepted_socket(
+      [&loop] { return std::make_shared<Peer>(loop, true); }, accepted, options));
+  auto [transport, client] = wait(
+      loop, asyncio::Future<std::pair<std::shared_ptr<asyncio::Transport>, std::shared_ptr<Peer>>>(
+                connecting));
+  CHECK(server_transport->get_extra_info("sslcontext").has_value());
+  client->expect(loop, 4);
+  transport->write("ping");
+  wait(loop, client->enough);
+  CHECK(client->data == "ping");
+  transport->close();
+  wait(loop, client->lost);
+  wait(loop, server_side->lost);
+  ::close(listener);
 }
