@@ -68,11 +68,6 @@ void StreamReader::consume(std::size_t n) {
 }
 
 std::string StreamReader::take(std::size_t n) {
-  if (start_ == 0 && n >= buffer_.size()) {  // everything: hand the buffer over, no copy
-    std::string out;
-    out.swap(buffer_);
-    return out;
-  }
   std::string out(view().substr(0, n));
   consume(out.size());
   return out;
