@@ -50,7 +50,7 @@ ProtocolFactory erase_factory(Factory factory) {
   return [f = std::move(factory)]() -> std::shared_ptr<BaseProtocol> { return f(); };
 }
 
-// Gives the pair its caller's protocol type back.
+/// Gives the pair its caller's protocol type back.
 template <class TransportT, class Factory, class Pair>
 Coro<std::pair<std::shared_ptr<TransportT>, typename std::invoke_result_t<Factory&>>> typed_pair(
     Coro<Pair> connecting) {
@@ -60,7 +60,7 @@ Coro<std::pair<std::shared_ptr<TransportT>, typename std::invoke_result_t<Factor
 }
 }  // namespace detail
 
-// asyncio.Server: listening sockets, and the connections accepted from them.
+/// asyncio.Server: listening sockets, and the connections accepted from them.
 class Server : public std::enable_shared_from_this<Server> {
  public:
   struct Impl;

@@ -16,15 +16,15 @@ class Coro;
 
 namespace detail {
 
-// Throws what the running task was woken with; nothing outside a task (lib/tasks.cpp).
+/// Throws what the running task was woken with; nothing outside a task (lib/tasks.cpp).
 void rethrow_wakeup_error();
 
-// Coroutine frames come from per-thread free lists by size class (lib/coroutines.cpp):
-// a task allocates one or more frames, and malloc was most of a task's cost.
+/// Coroutine frames come from per-thread free lists by size class (lib/coroutines.cpp):
+/// a task allocates one or more frames, and malloc was most of a task's cost.
 void* allocate_frame(std::size_t size);
 void free_frame(void* frame, std::size_t size) noexcept;
 
-// An allocator on the same pools, for task states (allocate_shared).
+/// An allocator on the same pools, for task states (allocate_shared).
 template <class T>
 struct PoolAllocator {
   using value_type = T;
@@ -46,8 +46,8 @@ struct CoroPromiseBase {
   std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
   std::exception_ptr exception;
 
-  // A task cancelled before its first step throws at once, without running the body,
-  // as Python's coro.throw() does on a coroutine that has not started.
+  /// A task cancelled before its first step throws at once, without running the body,
+  /// as Python's coro.throw() does on a coroutine that has not started.
   struct InitialAwaiter {
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
@@ -119,7 +119,7 @@ class Coro {
   bool done() const noexcept { return h_ && h_.done(); }
   explicit operator bool() const noexcept { return static_cast<bool>(h_); }
 
-  // Runs the coroutine inside the awaiting task, by symmetric transfer.
+  /// Runs the coroutine inside the awaiting task, by symmetric transfer.
   auto operator co_await() const noexcept {
     struct Awaiter {
       handle_type h;

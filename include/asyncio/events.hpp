@@ -47,8 +47,8 @@ struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
 struct LoopAccess;  // lib/'s way to the loop's machinery
-// Outlives its loop, so that a future can tell whether the loop is gone; it also lists
-// the loop's tasks (asyncio's _all_tasks), intrusively.
+/// Outlives its loop, so that a future can tell whether the loop is gone; it also lists
+/// the loop's tasks (asyncio's _all_tasks), intrusively.
 struct LoopAnchor {
   EventLoop* loop;
   TaskCore* tasks = nullptr;
@@ -56,7 +56,7 @@ struct LoopAnchor {
 std::shared_ptr<LoopAnchor> loop_anchor(EventLoop& loop);
 }  // namespace detail
 
-// What asyncio passes to an exception handler as its `context` dict.
+/// What asyncio passes to an exception handler as its `context` dict.
 struct ExceptionContext {
   std::string message;
   std::exception_ptr exception;
@@ -78,7 +78,7 @@ class EventLoop {
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
 
-  // ---- running and stopping
+  /// ---- running and stopping
   void run_forever();
   template <class Awaitable>
   auto run_until_complete(Awaitable&& aw) {
@@ -89,12 +89,12 @@ class EventLoop {
   bool is_closed() const noexcept;
   void close();
 
-  // ---- scheduling callbacks
+  /// ---- scheduling callbacks
   template <class F, class... Args>
   Handle call_soon(F&& callback, Args&&... args) {
     return Handle(schedule_soon(make(std::forward<F>(callback), std::forward<Args>(args)...)));
   }
-  // The one method that is safe to call from any thread.
+  /// The one method that is safe to call from any thread.
   template <class F, class... Args>
   Handle call_soon_threadsafe(F&& callback, Args&&... args) {
     return Handle(
@@ -111,13 +111,13 @@ class EventLoop {
     return TimerHandle(
         schedule_at(when, make(std::forward<F>(callback), std::forward<Args>(args)...)));
   }
-  // Monotonic seconds: the clock of call_at and of TimerHandle::when().
+  /// Monotonic seconds: the clock of call_at and of TimerHandle::when().
   double time() const noexcept {
     using namespace std::chrono;
     return duration<double>(steady_clock::now().time_since_epoch()).count();
   }
 
-  // ---- watching file descriptors (the fd is never owned, closed or made non-blocking)
+  /// ---- watching file descriptors (the fd is never owned, closed or made non-blocking)
   template <class F, class... Args>
   void add_reader(int fd, F&& callback, Args&&... args) {
     watch_fd(fd, false, make(std::forward<F>(callback), std::forward<Args>(args)...));
@@ -129,52 +129,52 @@ class EventLoop {
   bool remove_reader(int fd) { return unwatch_fd(fd, false); }
   bool remove_writer(int fd) { return unwatch_fd(fd, true); }
 
-  // ---- Unix signals: the handler runs as a loop callback, never in signal context
+  /// ---- Unix signals: the handler runs as a loop callback, never in signal context
   template <class F, class... Args>
   void add_signal_handler(int sig, F&& callback, Args&&... args) {
     watch_signal(sig, make(std::forward<F>(callback), std::forward<Args>(args)...));
   }
   bool remove_signal_handler(int sig);
 
-  // loop.create_future(); defined in futures.hpp
+  /// loop.create_future(); defined in futures.hpp
   template <class T = void>
   Future<T> create_future();
-  // loop.create_task(coro, name); defined in tasks.hpp
+  /// loop.create_task(coro, name); defined in tasks.hpp
   template <class T>
   Task<T> create_task(Coro<T> coro, std::string name = {});
 
-  // ---- executors (threads.hpp)
-  // Runs f(args...) on `executor` (nullptr: the default ThreadPoolExecutor) -> Future<R>.
+  /// ---- executors (threads.hpp)
+  /// Runs f(args...) on `executor` (nullptr: the default ThreadPoolExecutor) -> Future<R>.
   template <class F, class... Args>
   auto run_in_executor(Executor* executor, F&& f, Args&&... args);
   void set_default_executor(std::shared_ptr<Executor> executor);
   Executor& default_executor();      // created on first use: min(32, cores + 4) threads
   void shutdown_default_executor();  // waits for its threads; asyncio.run calls it
 
-  // ---- pipes and subprocesses, as coroutines; defined in unix_events.hpp.
-  // Each factory returns a std::shared_ptr to a new protocol; the pair is
-  // (transport, protocol). A pipe transport owns `fd` and closes it.
+  /// ---- pipes and subprocesses, as coroutines; defined in unix_events.hpp.
+  /// Each factory returns a std::shared_ptr to a new protocol; the pair is
+  /// (transport, protocol). A pipe transport owns `fd` and closes it.
   template <class Factory>
   auto connect_read_pipe(Factory factory, int fd);
   template <class Factory>
   auto connect_write_pipe(Factory factory, int fd);
-  // `args` excludes the program itself, as *args does in asyncio.
+  /// `args` excludes the program itself, as *args does in asyncio.
   template <class Factory>
   auto subprocess_exec(Factory factory, std::string program, std::vector<std::string> args = {},
                        SubprocessOptions options = {});
   template <class Factory>
   auto subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options = {});
 
-  // ---- networking, as coroutines; defined in base_events.hpp. The factory runs once
-  // the connection is up (for a server: per accepted connection), as in asyncio.
+  /// ---- networking, as coroutines; defined in base_events.hpp. The factory runs once
+  /// the connection is up (for a server: per accepted connection), as in asyncio.
   template <class Factory>
   auto create_connection(Factory factory, std::string host, int port,
                          ConnectionOptions options = {});
   template <class Factory>
   auto create_unix_connection(Factory factory, std::string path, ConnectionOptions options = {});
-  // Wraps an already connected socket (accepted elsewhere, or adopted from Asio); owns it.
-  // Of the options only ssl, ssl_handshake_timeout and ssl_shutdown_timeout apply: TLS,
-  // server side, as in asyncio.
+  /// Wraps an already connected socket (accepted elsewhere, or adopted from Asio); owns it.
+  /// Of the options only ssl, ssl_handshake_timeout and ssl_shutdown_timeout apply: TLS,
+  /// server side, as in asyncio.
   template <class Factory>
   auto connect_accepted_socket(Factory factory, int fd, ServerOptions options = {});
   template <class Factory>
@@ -185,37 +185,37 @@ class EventLoop {
                                                    ServerOptions options = {});
   template <class Factory>
   auto create_datagram_endpoint(Factory factory, DatagramOptions options);
-  // Low-level socket coroutines on a non-blocking socket the caller owns (selector_events).
+  /// Low-level socket coroutines on a non-blocking socket the caller owns (selector_events).
   Coro<std::string> sock_recv(int fd, std::size_t nbytes);
   Coro<std::size_t> sock_recv_into(int fd, std::span<char> buffer);
   Coro<void> sock_sendall(int fd, std::string data);
   Coro<void> sock_connect(int fd, SockAddr address);
   Coro<std::pair<int, SockAddr>> sock_accept(int fd);  // the new fd is non-blocking, cloexec
-  // Sends fd's bytes [offset, offset + count) over a socket transport with sendfile(2)
-  // (copying when the fd is not a regular file, unless fallback is false); returns the
-  // bytes sent and leaves the file position after them.
+  /// Sends fd's bytes [offset, offset + count) over a socket transport with sendfile(2)
+  /// (copying when the fd is not a regular file, unless fallback is false); returns the
+  /// bytes sent and leaves the file position after them.
   Coro<std::size_t> sendfile(std::shared_ptr<Transport> transport, int fd, std::size_t offset = 0,
                              std::optional<std::size_t> count = std::nullopt, bool fallback = true);
-  // Upgrades a connection to TLS (STARTTLS): `protocol` now hears the plaintext, through
-  // the returned transport, once the handshake is done. std::invalid_argument if
-  // `transport` is not a socket or TLS transport.
+  /// Upgrades a connection to TLS (STARTTLS): `protocol` now hears the plaintext, through
+  /// the returned transport, once the handshake is done. std::invalid_argument if
+  /// `transport` is not a socket or TLS transport.
   Coro<std::shared_ptr<Transport>> start_tls(std::shared_ptr<Transport> transport,
                                              std::shared_ptr<BaseProtocol> protocol,
                                              std::shared_ptr<boost::asio::ssl::context> sslcontext,
                                              StartTLSOptions options = {});
-  // getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
+  /// getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
   Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0,
                                           int type = 0, int proto = 0, int flags = 0);
-  // getnameinfo(3) on the default executor: (host, service), e.g. ("localhost", "http").
+  /// getnameinfo(3) on the default executor: (host, service), e.g. ("localhost", "http").
   Coro<std::pair<std::string, std::string>> getnameinfo(SockAddr address, int flags = 0);
 
-  // ---- errors
+  /// ---- errors
   void set_exception_handler(ExceptionHandler handler);
   ExceptionHandler get_exception_handler() const;
   void default_exception_handler(const ExceptionContext& context);
   void call_exception_handler(const ExceptionContext& context) noexcept;
 
-  // ---- debug mode
+  /// ---- debug mode
   bool get_debug() const noexcept;
   void set_debug(bool enabled) noexcept;
   double slow_callback_duration = 0.1;  // seconds
@@ -229,7 +229,7 @@ class EventLoop {
   detail::HandleImpl* make(F&& callback, Args&&... args) {
     return detail::make_handle(this, std::forward<F>(callback), std::forward<Args>(args)...);
   }
-  // Each takes over the handle's reference and returns a new one for the caller.
+  /// Each takes over the handle's reference and returns a new one for the caller.
   detail::HandleImpl* schedule_soon(detail::HandleImpl* h);
   detail::HandleImpl* schedule_threadsafe(detail::HandleImpl* h);
   detail::HandleImpl* schedule_at(double when, detail::HandleImpl* h);
@@ -243,7 +243,7 @@ class EventLoop {
   std::unique_ptr<Impl> impl_;
 };
 
-// The loop running on this thread; asyncio::RuntimeError("no running event loop") if none.
+/// The loop running on this thread; asyncio::RuntimeError("no running event loop") if none.
 EventLoop& get_running_loop();
 
 namespace detail {

@@ -10,8 +10,8 @@
 
 namespace asyncio {
 
-// CancelledError is a BaseException in Python: deliberately not a std::exception,
-// so that `catch (const std::exception&)` does not swallow cancellation.
+/// CancelledError is a BaseException in Python: deliberately not a std::exception,
+/// so that `catch (const std::exception&)` does not swallow cancellation.
 class CancelledError {
  public:
   CancelledError() = default;
@@ -89,9 +89,9 @@ class ExceptionGroup : public Error {
   std::vector<std::exception_ptr> exceptions;
 };
 
-// "TypeName: message", the last line of a Python traceback; used by log output.
+/// "TypeName: message", the last line of a Python traceback; used by log output.
 std::string describe_exception(const std::exception_ptr& exc);
-// "TypeName('message')", Python's repr() of an exception.
+/// "TypeName('message')", Python's repr() of an exception.
 std::string exception_repr(const std::exception_ptr& exc);
 
 }  // namespace asyncio

@@ -26,10 +26,10 @@ enum class FutureStatus : std::uint8_t { pending, cancelled, finished };
 struct FutureStateBase;
 struct TaskCore;
 using FuturePtr = std::shared_ptr<FutureStateBase>;
-// A done callback receives the future, as asyncio passes it.
+/// A done callback receives the future, as asyncio passes it.
 using DoneCallback = std::function<void(const FuturePtr&)>;
 
-// Everything about a future but its value's type: tasks and combinators work on this.
+/// Everything about a future but its value's type: tasks and combinators work on this.
 struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   explicit FutureStateBase(EventLoop& owner);
   virtual ~FutureStateBase();  // reports an exception nobody retrieved
@@ -40,13 +40,13 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   std::exception_ptr exception;
   mutable bool log_traceback = false;  // set_exception() sets it; result()/exception() clear it
   std::string cancel_message;
-  // The CancelledError a task's coroutine ended with: handed out once, as asyncio's
-  // _cancelled_exc, so its message reaches the first to ask (the awaiting task).
+  /// The CancelledError a task's coroutine ended with: handed out once, as asyncio's
+  /// _cancelled_exc, so its message reaches the first to ask (the awaiting task).
   mutable std::exception_ptr cancelled_exc;
   std::size_t next_callback_id = 1;
-  // A done callback, or `notify(target, this)`: tasks waking up and gather counting its
-  // children are the common cases and need no std::function (an allocation each). Both
-  // kinds keep registration order.
+  /// A done callback, or `notify(target, this)`: tasks waking up and gather counting its
+  /// children are the common cases and need no std::function (an allocation each). Both
+  /// kinds keep registration order.
   using Notify = void (*)(const FuturePtr& target, const FuturePtr& done);
   struct DoneEntry {
     std::size_t id;
@@ -54,8 +54,8 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
     FuturePtr target;
     Notify notify = nullptr;
   };
-  // Most futures get exactly one callback (the task awaiting them, or gather): it is kept
-  // inline, and only further ones go to the vector.
+  /// Most futures get exactly one callback (the task awaiting them, or gather): it is kept
+  /// inline, and only further ones go to the vector.
   std::optional<DoneEntry> first_callback;
   std::vector<DoneEntry> callbacks;
   TaskCore* task = nullptr;  // set when this is a Task's state
@@ -67,10 +67,10 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   std::size_t remove_done_callback(std::size_t id);
   void set_exception(std::exception_ptr exc);
   void finish();  // FINISHED, then schedules the callbacks
-  // Future.cancel; Task and gather's future override it as asyncio does.
+  /// Future.cancel; Task and gather's future override it as asyncio does.
   virtual bool cancel(std::string msg);
   bool cancel_future(std::string msg);
-  // For await and result(): rethrows the exception or CancelledError; marks it retrieved.
+  /// For await and result(): rethrows the exception or CancelledError; marks it retrieved.
   void rethrow_if_failed() const;
   std::exception_ptr cancelled_error() const;
 
@@ -104,11 +104,11 @@ struct FutureState : FutureStateBase {
   }
 };
 
-// Resumes a task whose awaited future is done: asyncio's Task.__wakeup (lib/tasks.cpp).
+/// Resumes a task whose awaited future is done: asyncio's Task.__wakeup (lib/tasks.cpp).
 void wake_task(const FuturePtr& task, const FuturePtr& awaited);
-// Suspends the running task on `fut` (lib/tasks.cpp): the task resumes `h` once it is done.
+/// Suspends the running task on `fut` (lib/tasks.cpp): the task resumes `h` once it is done.
 void suspend_task_on(const FuturePtr& fut, std::coroutine_handle<> h);
-// Throws what the task was woken with (its cancellation, or the awaited future's error).
+/// Throws what the task was woken with (its cancellation, or the awaited future's error).
 void rethrow_wakeup_error();
 
 }  // namespace detail
@@ -120,7 +120,7 @@ class Future {
   using CallbackId = std::size_t;
 
   Future() = default;  // empty: a placeholder to assign to
-  // From the per-thread pools the coroutine frames use: a future per await is common.
+  /// From the per-thread pools the coroutine frames use: a future per await is common.
   explicit Future(EventLoop& loop)
       : state_(std::allocate_shared<State>(detail::PoolAllocator<State>(), loop)) {}
   explicit Future(std::shared_ptr<detail::FutureState<T>> state) : state_(std::move(state)) {}
@@ -128,7 +128,7 @@ class Future {
   bool done() const { return state_ && state_->done(); }
   bool cancelled() const { return state_ && state_->status == detail::FutureStatus::cancelled; }
 
-  // The value; rethrows the exception; CancelledError once cancelled.
+  /// The value; rethrows the exception; CancelledError once cancelled.
   T result() const {
     const State& s = checked_done("Result is not set.");
     s.rethrow_if_failed();
@@ -160,7 +160,7 @@ class Future {
 
   bool cancel(std::string msg = {}) { return state().cancel(std::move(msg)); }
 
-  // fn(Future<T>) runs through call_soon once the future is done, never inline.
+  /// fn(Future<T>) runs through call_soon once the future is done, never inline.
   template <class F>
   CallbackId add_done_callback(F&& fn) {
     return state().add_done_callback(
@@ -168,7 +168,7 @@ class Future {
           fn(Future<T>(std::static_pointer_cast<State>(s)));
         });
   }
-  // Python compares callbacks; C++ callables are not comparable, so an id names one.
+  /// Python compares callbacks; C++ callables are not comparable, so an id names one.
   std::size_t remove_done_callback(CallbackId id) { return state().remove_done_callback(id); }
 
   EventLoop& get_loop() const { return *state().loop; }
@@ -178,7 +178,7 @@ class Future {
   bool operator==(const Future& other) const noexcept { return state_ == other.state_; }
   const std::shared_ptr<detail::FutureState<T>>& state_ptr() const noexcept { return state_; }
 
-  // `co_await fut` inside a task: suspends the task until the future is done.
+  /// `co_await fut` inside a task: suspends the task until the future is done.
   auto operator co_await() const {
     struct Awaiter {
       Future fut;
@@ -219,7 +219,7 @@ Future<T> EventLoop::create_future() {
   return Future<T>(*this);
 }
 
-// loop.run_until_complete(future): runs the loop until the future is done.
+/// loop.run_until_complete(future): runs the loop until the future is done.
 template <class T>
 T run_until_complete_impl(EventLoop& loop, Future<T> fut) {
   if (&fut.get_loop() != &loop) {

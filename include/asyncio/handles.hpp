@@ -10,7 +10,7 @@ namespace asyncio {
 class Handle {
  public:
   Handle() noexcept = default;
-  // Takes over one reference.
+  /// Takes over one reference.
   explicit Handle(detail::HandleImpl* adopted) noexcept : impl_(adopted) {}
   Handle(const Handle& other) noexcept : impl_(other.impl_) {
     if (impl_ != nullptr) impl_->add_ref();
@@ -24,10 +24,10 @@ class Handle {
     if (impl_ != nullptr) impl_->release();
   }
 
-  // Cancels the callback; a no-op when it already ran or was cancelled.
+  /// Cancels the callback; a no-op when it already ran or was cancelled.
   void cancel();
   bool cancelled() const noexcept { return impl_ != nullptr && impl_->cancelled; }
-  // Python's repr(): "<Handle f(1)>", "<Handle cancelled>".
+  /// Python's repr(): "<Handle f(1)>", "<Handle cancelled>".
   std::string repr() const;
 
   explicit operator bool() const noexcept { return impl_ != nullptr; }
@@ -41,7 +41,7 @@ class Handle {
 class TimerHandle : public Handle {
  public:
   using Handle::Handle;
-  // The absolute time, on the loop's clock, at which the callback is due.
+  /// The absolute time, on the loop's clock, at which the callback is due.
   double when() const noexcept { return impl_ != nullptr ? impl_->when : 0.0; }
 };
 

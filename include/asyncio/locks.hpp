@@ -17,9 +17,9 @@
 
 namespace asyncio {
 
-// What `async with` holds: releases the lock (or semaphore, or condition) when destroyed.
-// An error from that implicit release is swallowed, as a destructor must not throw; call
-// release() to see it.
+/// What `async with` holds: releases the lock (or semaphore, or condition) when destroyed.
+/// An error from that implicit release is swallowed, as a destructor must not throw; call
+/// release() to see it.
 template <class L>
 class [[nodiscard]] LockGuard {
  public:
@@ -36,7 +36,7 @@ class [[nodiscard]] LockGuard {
   LockGuard& operator=(const LockGuard&) = delete;
   ~LockGuard() { reset(); }
 
-  // Leaves the `async with` early; the guard then holds nothing.
+  /// Leaves the `async with` early; the guard then holds nothing.
   void release() {
     if (lock_ != nullptr) std::exchange(lock_, nullptr)->release();
   }
@@ -55,8 +55,8 @@ class [[nodiscard]] LockGuard {
 
 namespace detail {
 
-// mixins._LoopBoundMixin._get_loop: a primitive binds to the first loop it waits on. It
-// keeps that loop's anchor, so that a later loop at the same address is still another loop.
+/// mixins._LoopBoundMixin._get_loop: a primitive binds to the first loop it waits on. It
+/// keeps that loop's anchor, so that a later loop at the same address is still another loop.
 template <class Self>
 EventLoop& bound_loop(std::shared_ptr<LoopAnchor>& bound, const Self& self) {
   EventLoop& loop = get_running_loop();
@@ -65,11 +65,11 @@ EventLoop& bound_loop(std::shared_ptr<LoopAnchor>& bound, const Self& self) {
   return loop;
 }
 
-// "<asyncio.locks.Lock object at 0x... [extra]>", as object.__repr__ plus the state.
+/// "<asyncio.locks.Lock object at 0x... [extra]>", as object.__repr__ plus the state.
 std::string primitive_repr(const char* type_name, const void* self, const std::string& extra);
 
-// `co_await lock`: runs lock.acquire() inside the awaiting task (as `co_await coro` does),
-// then hands out the guard.
+/// `co_await lock`: runs lock.acquire() inside the awaiting task (as `co_await coro` does),
+/// then hands out the guard.
 template <class L>
 class AcquireAwaiter {
  public:
@@ -95,7 +95,7 @@ using Waiters = std::list<Future<void>>;
 
 }  // namespace detail
 
-// A primitive lock, not owned by any task; waiters take it in FIFO order.
+/// A primitive lock, not owned by any task; waiters take it in FIFO order.
 class Lock {
  public:
   Lock() = default;
@@ -117,7 +117,7 @@ class Lock {
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
 
-// A flag tasks can wait on; set() wakes every waiter.
+/// A flag tasks can wait on; set() wakes every waiter.
 class Event {
  public:
   Event() = default;
@@ -136,7 +136,7 @@ class Event {
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
 
-// A condition variable over a Lock: its own, or one given to the constructor.
+/// A condition variable over a Lock: its own, or one given to the constructor.
 class Condition {
  public:
   Condition() : lock_(&own_lock_) {}
@@ -149,9 +149,9 @@ class Condition {
   void release() { lock_->release(); }
   detail::AcquireAwaiter<Condition> operator co_await() { return {*this, acquire()}; }
 
-  // Releases the lock, waits for a notify, then takes the lock back (even when cancelled).
+  /// Releases the lock, waits for a notify, then takes the lock back (even when cancelled).
   Coro<bool> wait();
-  // Waits until predicate() is true; gives its last value.
+  /// Waits until predicate() is true; gives its last value.
   template <class Predicate>
   Coro<std::decay_t<std::invoke_result_t<Predicate&>>> wait_for(Predicate predicate) {
     auto result = predicate();
@@ -174,8 +174,8 @@ class Condition {
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
 
-// A counter that acquire() decrements and release() increments; acquire() waits at zero.
-// Waiters are served in FIFO order even while the counter is positive.
+/// A counter that acquire() decrements and release() increments; acquire() waits at zero.
+/// Waiters are served in FIFO order even while the counter is positive.
 class Semaphore {
  public:
   explicit Semaphore(int value = 1);  // std::invalid_argument when value < 0
@@ -200,8 +200,8 @@ class Semaphore {
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
 
-// A Semaphore whose release() refuses to go above the initial value
-// (std::invalid_argument: "BoundedSemaphore released too many times").
+/// A Semaphore whose release() refuses to go above the initial value
+/// (std::invalid_argument: "BoundedSemaphore released too many times").
 class BoundedSemaphore : public Semaphore {
  public:
   explicit BoundedSemaphore(int value = 1) : Semaphore(value), bound_value_(value) {}
@@ -214,7 +214,7 @@ class BoundedSemaphore : public Semaphore {
   int bound_value_;
 };
 
-// Lets `parties` tasks wait for each other; wait() gives each a distinct index.
+/// Lets `parties` tasks wait for each other; wait() gives each a distinct index.
 class Barrier {
  public:
   explicit Barrier(int parties);  // std::invalid_argument("parties must be > 0")

@@ -19,15 +19,15 @@ struct ConnectionOptions {
   std::optional<HostPort> local_addr;  // bind before connecting
   int sock = -1;                       // adopt this connected socket instead (host empty)
   std::size_t limit = 64 * 1024;       // open_connection's StreamReader limit
-  // RFC 8305: start the next address's attempt after this many seconds (0.25 is the
-  // recommended value); unset tries the addresses one after another.
+  /// RFC 8305: start the next address's attempt after this many seconds (0.25 is the
+  /// recommended value); unset tries the addresses one after another.
   std::optional<double> happy_eyeballs_delay;
-  // How many addresses of the first family lead the interleaving; 1 when
-  // happy_eyeballs_delay is set and this is unset.
+  /// How many addresses of the first family lead the interleaving; 1 when
+  /// happy_eyeballs_delay is set and this is unset.
   std::optional<int> interleave;
-  // TLS: Python's ssl=True is ssl::create_default_context(). server_hostname defaults to
-  // the host; it is sent as SNI and, when the context verifies peers, checked against the
-  // certificate ("" skips both).
+  /// TLS: Python's ssl=True is ssl::create_default_context(). server_hostname defaults to
+  /// the host; it is sent as SNI and, when the context verifies peers, checked against the
+  /// certificate ("" skips both).
   std::shared_ptr<boost::asio::ssl::context> ssl;
   std::optional<std::string> server_hostname;
   std::optional<double> ssl_handshake_timeout;  // seconds; 60 when unset
@@ -47,7 +47,7 @@ struct ServerOptions {
   std::optional<double> ssl_shutdown_timeout;
 };
 
-// loop.start_tls's keyword arguments.
+/// loop.start_tls's keyword arguments.
 struct StartTLSOptions {
   bool server_side = false;
   std::optional<std::string> server_hostname;

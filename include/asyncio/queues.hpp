@@ -18,8 +18,8 @@ namespace asyncio {
 
 namespace detail {
 
-// Everything about a queue but its items (lib/queues.cpp): the waiting getters and
-// putters, the unfinished-task count behind join(), and the shut-down state.
+/// Everything about a queue but its items (lib/queues.cpp): the waiting getters and
+/// putters, the unfinished-task count behind join(), and the shut-down state.
 class QueueBase {
  public:
   explicit QueueBase(std::ptrdiff_t maxsize) : maxsize_(maxsize) { finished_.set(); }
@@ -32,12 +32,12 @@ class QueueBase {
   bool empty() const { return item_count() == 0; }
   bool full() const;
 
-  // One get() item is processed; std::invalid_argument when called too many times.
+  /// One get() item is processed; std::invalid_argument when called too many times.
   void task_done();
-  // Waits until every item put has been marked done with task_done().
+  /// Waits until every item put has been marked done with task_done().
   Coro<void> join();
-  // put() fails from now on; get() once the queue is empty, or at once if `immediate`
-  // (which drops the items, counting each as done). Blocked callers wake up to see it.
+  /// put() fails from now on; get() once the queue is empty, or at once if `immediate`
+  /// (which drops the items, counting each as done). Blocked callers wake up to see it.
   void shutdown(bool immediate = false);
 
   std::string repr() const;  // "<Queue at 0x... maxsize=0 _queue=[1, 2] tasks=2>"
@@ -49,10 +49,10 @@ class QueueBase {
   virtual void format_items(std::string& out) const = 0;
   virtual const char* type_name() const noexcept = 0;
 
-  // The blocking halves of put() and get(): wait until there is room / an item.
+  /// The blocking halves of put() and get(): wait until there is room / an item.
   Coro<void> wait_for_room();
   Coro<void> wait_for_item();
-  // The checks and bookkeeping around adding or removing one item.
+  /// The checks and bookkeeping around adding or removing one item.
   void check_put() const;
   void check_get() const;
   void after_put();
@@ -76,8 +76,8 @@ class QueueBase {
 
 }  // namespace detail
 
-// A FIFO queue; put() waits while maxsize items are queued (maxsize <= 0: never).
-// Subclasses change the order by overriding put_item/get_item (asyncio's _put/_get).
+/// A FIFO queue; put() waits while maxsize items are queued (maxsize <= 0: never).
+/// Subclasses change the order by overriding put_item/get_item (asyncio's _put/_get).
 template <class T>
 class Queue : public detail::QueueBase {
  public:
@@ -85,12 +85,12 @@ class Queue : public detail::QueueBase {
 
   explicit Queue(std::ptrdiff_t maxsize = 0) : QueueBase(maxsize) {}
 
-  // QueueShutDown once shut down.
+  /// QueueShutDown once shut down.
   Coro<void> put(T item) {
     if (full()) co_await wait_for_room();
     put_nowait(std::move(item));
   }
-  // QueueShutDown once shut down and empty.
+  /// QueueShutDown once shut down and empty.
   Coro<T> get() {
     if (empty()) co_await wait_for_item();
     co_return get_nowait();
@@ -130,7 +130,7 @@ class Queue : public detail::QueueBase {
   }
 };
 
-// Last in, first out.
+/// Last in, first out.
 template <class T>
 class LifoQueue : public Queue<T> {
  public:
@@ -145,7 +145,7 @@ class LifoQueue : public Queue<T> {
   const char* type_name() const noexcept override { return "LifoQueue"; }
 };
 
-// Smallest first by Compare; items that compare equal come out in heapq's order.
+/// Smallest first by Compare; items that compare equal come out in heapq's order.
 template <class T, class Compare = std::less<T>>
 class PriorityQueue : public Queue<T> {
  public:
@@ -169,7 +169,7 @@ class PriorityQueue : public Queue<T> {
   const char* type_name() const noexcept override { return "PriorityQueue"; }
 
  private:
-  // heapq's _siftdown: moves heap[pos] up while it is smaller than its parent.
+  /// heapq's _siftdown: moves heap[pos] up while it is smaller than its parent.
   void sift_toward_root(std::size_t root, std::size_t pos) {
     auto& heap = this->queue_;
     T moving = std::move(heap[pos]);
@@ -181,7 +181,7 @@ class PriorityQueue : public Queue<T> {
     }
     heap[pos] = std::move(moving);
   }
-  // heapq's _siftup: sinks heap[pos] to a leaf along the smaller children, then back up.
+  /// heapq's _siftup: sinks heap[pos] to a leaf along the smaller children, then back up.
   void sift_to_leaf(std::size_t pos) {
     auto& heap = this->queue_;
     const std::size_t end = heap.size();

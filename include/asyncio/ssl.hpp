@@ -19,17 +19,17 @@ enum class Purpose {
   CLIENT_AUTH,  // a server's context
 };
 
-// ssl.create_default_context(): TLS 1.2 or newer. For SERVER_AUTH the peer must present a
-// certificate that chains to `cafile` (the system's CAs when empty) and, when the connection
-// names a server_hostname, matches it (check_hostname).
+/// ssl.create_default_context(): TLS 1.2 or newer. For SERVER_AUTH the peer must present a
+/// certificate that chains to `cafile` (the system's CAs when empty) and, when the connection
+/// names a server_hostname, matches it (check_hostname).
 std::shared_ptr<SSLContext> create_default_context(Purpose purpose = Purpose::SERVER_AUTH,
                                                    const std::string& cafile = {});
 
-// The category of SSLError codes: SSL_get_error() values, as Python's SSLError.errno.
+/// The category of SSLError codes: SSL_get_error() values, as Python's SSLError.errno.
 const std::error_category& ssl_category() noexcept;
 
-// ssl.SSLError (an OSError): `library` and `reason` as Python names them ("SSL",
-// "WRONG_VERSION_NUMBER"); what() reads "[SSL: WRONG_VERSION_NUMBER] wrong version number".
+/// ssl.SSLError (an OSError): `library` and `reason` as Python names them ("SSL",
+/// "WRONG_VERSION_NUMBER"); what() reads "[SSL: WRONG_VERSION_NUMBER] wrong version number".
 class SSLError : public std::system_error {
  public:
   SSLError(int code, std::string library, std::string reason, const std::string& message);
@@ -37,19 +37,19 @@ class SSLError : public std::system_error {
   std::string reason;
 };
 
-// ssl.SSLZeroReturnError: the peer closed TLS cleanly where data was expected.
+/// ssl.SSLZeroReturnError: the peer closed TLS cleanly where data was expected.
 class SSLZeroReturnError : public SSLError {
  public:
   SSLZeroReturnError();
 };
 
-// ssl.SSLEOFError: the connection ended in violation of the protocol (errno 8).
+/// ssl.SSLEOFError: the connection ended in violation of the protocol (errno 8).
 class SSLEOFError : public SSLError {
  public:
   SSLEOFError();
 };
 
-// ssl.SSLCertVerificationError (ssl.CertificateError): the peer's certificate was refused.
+/// ssl.SSLCertVerificationError (ssl.CertificateError): the peer's certificate was refused.
 class SSLCertVerificationError : public SSLError {
  public:
   SSLCertVerificationError(std::string library, std::string reason, long verify_code,
@@ -58,8 +58,8 @@ class SSLCertVerificationError : public SSLError {
   std::string verify_message;  // "self-signed certificate", "Hostname mismatch, ..."
 };
 
-// get_extra_info("peercert"): SSLObject.getpeercert(). The fields stay empty when the
-// certificate was not verified, as Python gives {} then; `der` is always the certificate.
+/// get_extra_info("peercert"): SSLObject.getpeercert(). The fields stay empty when the
+/// certificate was not verified, as Python gives {} then; `der` is always the certificate.
 struct PeerCert {
   using Name = std::vector<std::pair<std::string, std::string>>;  // (("commonName", "x"),)
   Name subject;

@@ -30,20 +30,20 @@ class StreamReader {
 
   std::exception_ptr exception() const { return exception_; }
   void set_exception(std::exception_ptr exc);
-  // Reading pauses this transport while more than 2 * limit bytes are buffered.
+  /// Reading pauses this transport while more than 2 * limit bytes are buffered.
   void set_transport(std::shared_ptr<ReadTransport> transport);
   void feed_eof();
   bool at_eof() const { return eof_ && buffered() == 0; }
   void feed_data(std::string_view data);
 
-  // Each raises what asyncio raises: IncompleteReadError, LimitOverrunError,
-  // std::invalid_argument (readline's ValueError), RuntimeError for a second waiter.
+  /// Each raises what asyncio raises: IncompleteReadError, LimitOverrunError,
+  /// std::invalid_argument (readline's ValueError), RuntimeError for a second waiter.
   Coro<std::string> readline();
   Coro<std::string> readuntil(std::string separator = "\n");
   Coro<std::string> readuntil(std::vector<std::string> separators);  // 3.13
   Coro<std::string> read(std::ptrdiff_t n = -1);
   Coro<std::string> readexactly(std::ptrdiff_t n);
-  // `async for line in reader`: the next line, or std::nullopt at EOF.
+  /// `async for line in reader`: the next line, or std::nullopt at EOF.
   Coro<std::optional<std::string>> anext();
 
   std::size_t limit() const noexcept { return limit_; }
@@ -70,7 +70,7 @@ class StreamReader {
 
 class StreamWriter;
 
-// streams.FlowControlMixin: turns pause_writing/resume_writing into awaitable drain().
+/// streams.FlowControlMixin: turns pause_writing/resume_writing into awaitable drain().
 class FlowControlMixin : public virtual BaseProtocol {
  public:
   explicit FlowControlMixin(EventLoop& loop) : loop_(loop) {}
@@ -78,7 +78,7 @@ class FlowControlMixin : public virtual BaseProtocol {
   void resume_writing() override;
   void connection_lost(std::exception_ptr exc) override;
   Coro<void> drain_helper();
-  // drain() would return at once: neither paused nor lost.
+  /// drain() would return at once: neither paused nor lost.
   bool drain_ready() const noexcept { return !paused_ && !connection_lost_; }
   virtual Future<void> get_close_waiter(StreamWriter& stream) = 0;
   EventLoop& get_loop() const noexcept { return loop_; }
@@ -107,11 +107,11 @@ class StreamWriter {
   bool is_closing() const { return transport_->is_closing(); }
   std::any get_extra_info(std::string_view name) const { return transport_->get_extra_info(name); }
   Coro<void> wait_closed();
-  // Waits while the transport's buffer is over its high-water mark; raises the
-  // connection's error (EPIPE, ECONNRESET, ...) once it is lost.
+  /// Waits while the transport's buffer is over its high-water mark; raises the
+  /// connection's error (EPIPE, ECONNRESET, ...) once it is lost.
   Coro<void> drain();
-  // Upgrades the connection to TLS in place (server side when start_server made it);
-  // options.server_side is ignored.
+  /// Upgrades the connection to TLS in place (server side when start_server made it);
+  /// options.server_side is ignored.
   Coro<void> start_tls(std::shared_ptr<boost::asio::ssl::context> sslcontext,
                        StartTLSOptions options = {});
   EventLoop& get_loop() const noexcept { return loop_; }
@@ -120,15 +120,15 @@ class StreamWriter {
   std::shared_ptr<FlowControlMixin> protocol() const;
 
   std::shared_ptr<WriteTransport> transport_;
-  // Weak: the protocol usually owns this writer; the transport keeps it alive.
+  /// Weak: the protocol usually owns this writer; the transport keeps it alive.
   std::weak_ptr<FlowControlMixin> protocol_;
   std::shared_ptr<StreamReader> reader_;
   EventLoop& loop_;
   Future<void> closed_;  // the protocol's close waiter, asked for once
 };
 
-// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
-// makes the StreamWriter and runs client_connected_cb as a task.
+/// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
+/// makes the StreamWriter and runs client_connected_cb as a task.
 class StreamReaderProtocol : public FlowControlMixin, public Protocol {
  public:
   using ClientConnected =
@@ -143,7 +143,7 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol {
 
   std::shared_ptr<StreamReader> reader() const { return reader_; }
   bool is_server_side() const noexcept { return static_cast<bool>(client_connected_); }
-  // After start_tls: the writer now writes to `transport` (_replace_writer).
+  /// After start_tls: the writer now writes to `transport` (_replace_writer).
   void replace_transport(const std::shared_ptr<Transport>& transport);
 
  private:
@@ -157,7 +157,7 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol {
 
 using StreamPair = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
 
-// asyncio.open_connection / start_server and their Unix forms, on the running loop.
+/// asyncio.open_connection / start_server and their Unix forms, on the running loop.
 Coro<StreamPair> open_connection(std::string host, int port, ConnectionOptions options = {});
 Coro<StreamPair> open_unix_connection(std::string path, ConnectionOptions options = {});
 Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,

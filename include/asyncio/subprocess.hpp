@@ -15,7 +15,7 @@
 
 namespace asyncio {
 
-// subprocess.SubprocessStreamProtocol: feeds the child's pipes to streams.
+/// subprocess.SubprocessStreamProtocol: feeds the child's pipes to streams.
 class SubprocessStreamProtocol : public FlowControlMixin, public SubprocessProtocol {
  public:
   SubprocessStreamProtocol(std::size_t limit, EventLoop& loop);
@@ -44,15 +44,15 @@ class Process {
           std::shared_ptr<SubprocessStreamProtocol> protocol, EventLoop& loop);
 
   int pid;
-  // The child's pipes, where PIPE was asked for (named so libc's stdin macros do not clash).
+  /// The child's pipes, where PIPE was asked for (named so libc's stdin macros do not clash).
   std::shared_ptr<StreamWriter> stdin_;
   std::shared_ptr<StreamReader> stdout_;
   std::shared_ptr<StreamReader> stderr_;
 
   std::optional<int> returncode() const { return transport_->get_returncode(); }
   Coro<int> wait();
-  // Writes `input` (then closes stdin), reads stdout and stderr to EOF, waits for the
-  // exit. Each result is std::nullopt where that stream is not a pipe.
+  /// Writes `input` (then closes stdin), reads stdout and stderr to EOF, waits for the
+  /// exit. Each result is std::nullopt where that stream is not a pipe.
   Coro<std::pair<std::optional<std::string>, std::optional<std::string>>> communicate(
       std::optional<std::string> input = std::nullopt);
   void send_signal(int sig) { transport_->send_signal(sig); }
@@ -68,7 +68,7 @@ class Process {
   EventLoop* loop_;
 };
 
-// `args` excludes the program, as *args does in asyncio. Unset stdio options inherit.
+/// `args` excludes the program, as *args does in asyncio. Unset stdio options inherit.
 Coro<Process> create_subprocess_exec(std::string program, std::vector<std::string> args = {},
                                      SubprocessOptions options = {});
 Coro<Process> create_subprocess_shell(std::string cmd, SubprocessOptions options = {});
@@ -86,9 +86,9 @@ inline void add_exec_arg(std::vector<std::string>&, SubprocessOptions& options,
 }
 }  // namespace detail
 
-// create_subprocess_exec("ls", "-l", dir, options): the arguments one by one, as in
-// Python, with the options (if any) last. Needs no braced list, which GCC 12 cannot
-// compile inside a co_await expression.
+/// create_subprocess_exec("ls", "-l", dir, options): the arguments one by one, as in
+/// Python, with the options (if any) last. Needs no braced list, which GCC 12 cannot
+/// compile inside a co_await expression.
 template <detail::ExecArg... Args>
 requires(sizeof...(Args) > 0 &&
          (!std::is_same_v<std::remove_cvref_t<Args>, std::vector<std::string>> &&

@@ -10,20 +10,20 @@
 
 namespace asyncio {
 
-// Values for stdin_ / stdout_ / stderr_ besides a plain fd (>= 0), as in `subprocess`.
+/// Values for stdin_ / stdout_ / stderr_ besides a plain fd (>= 0), as in `subprocess`.
 inline constexpr int PIPE = -1;
 inline constexpr int STDOUT = -2;  // stderr_ only: share the child's stdout
 inline constexpr int DEVNULL = -3;
 inline constexpr int INHERIT = -4;  // Python's None: the child shares ours
 
 struct SubprocessOptions {
-  // Unset means the function's own default: PIPE for loop.subprocess_exec/_shell,
-  // INHERIT for create_subprocess_exec/_shell, as in asyncio. A given fd is not closed.
+  /// Unset means the function's own default: PIPE for loop.subprocess_exec/_shell,
+  /// INHERIT for create_subprocess_exec/_shell, as in asyncio. A given fd is not closed.
   std::optional<int> stdin_;
   std::optional<int> stdout_;
   std::optional<int> stderr_;
   std::optional<std::string> cwd;
-  // The child's whole environment; unset inherits ours.
+  /// The child's whole environment; unset inherits ours.
   std::optional<std::map<std::string, std::string>> env;
   bool start_new_session = false;
   std::optional<int> process_group;  // setpgid(0, N) in the child; 0 makes a new group

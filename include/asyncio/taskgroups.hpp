@@ -25,8 +25,8 @@ class TaskGroup {
     return task;
   }
 
-  // The body of the `async with`: a Coro, or a callable returning one (taking TaskGroup& or
-  // nothing). Waits for every task; failures come out as one ExceptionGroup.
+  /// The body of the `async with`: a Coro, or a callable returning one (taking TaskGroup& or
+  /// nothing). Waits for every task; failures come out as one ExceptionGroup.
   template <class Body>
   Coro<void> run(Body body) {
     enter();

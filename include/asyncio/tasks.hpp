@@ -21,7 +21,7 @@ class Task;
 
 namespace detail {
 
-// The type-independent half of a task (lib/tasks.cpp).
+/// The type-independent half of a task (lib/tasks.cpp).
 struct TaskCore {
   FutureStateBase* state = nullptr;  // the task's own future
   std::coroutine_handle<> root;
@@ -51,14 +51,14 @@ struct TaskCore {
   }
   std::string repr() const;
   const std::string& get_name() const;
-  // Outcome of the coroutine: its CancelledError ends the task cancelled, not failed.
+  /// Outcome of the coroutine: its CancelledError ends the task cancelled, not failed.
   void finish_with(std::exception_ptr exc);
   void on_destroyed() noexcept;  // "Task was destroyed but it is pending!"
 };
 
 unsigned long next_task_number() noexcept;
 TaskCore* current_task_core() noexcept;
-// sleep(0): the running task gives up one iteration.
+/// sleep(0): the running task gives up one iteration.
 void yield_task(std::coroutine_handle<> h);
 
 template <class T>
@@ -104,7 +104,7 @@ struct TaskState final : FutureState<T> {
 template <class A>
 using awaitable_value_t = typename std::remove_cvref_t<A>::value_type;
 
-// A Coro<T>, Future<T> or Task<T>: what gather, shield and wait_for accept.
+/// A Coro<T>, Future<T> or Task<T>: what gather, shield and wait_for accept.
 template <class A>
 concept Awaitable = requires {
   typename std::remove_cvref_t<A>::value_type;
@@ -114,7 +114,7 @@ concept Awaitable = requires {
 
 }  // namespace detail
 
-// A type-erased reference to a task: what current_task() and all_tasks() give.
+/// A type-erased reference to a task: what current_task() and all_tasks() give.
 class TaskRef {
  public:
   TaskRef() = default;
@@ -171,18 +171,18 @@ Task<T> create_task(Coro<T> coro, std::string name = {}) {
   return get_running_loop().create_task(std::move(coro), std::move(name));
 }
 
-// loop.run_until_complete(coro): wraps it in a task first.
+/// loop.run_until_complete(coro): wraps it in a task first.
 template <class T>
 T run_until_complete_impl(EventLoop& loop, Coro<T> coro) {
   Task<T> task = loop.create_task(std::move(coro));
   return run_until_complete_impl(loop, static_cast<Future<T>>(task));
 }
 
-// The task running on this thread; empty in a plain callback; RuntimeError("no running
-// event loop") outside a loop.
+/// The task running on this thread; empty in a plain callback; RuntimeError("no running
+/// event loop") outside a loop.
 TaskRef current_task();
 TaskRef current_task(EventLoop& loop);  // asyncio.current_task(loop): empty if none runs there
-// The running loop's tasks that are not done yet.
+/// The running loop's tasks that are not done yet.
 std::vector<TaskRef> all_tasks();
 std::vector<TaskRef> all_tasks(EventLoop& loop);
 
@@ -212,7 +212,7 @@ struct SleepAwaiter {
 };
 }  // namespace detail
 
-// asyncio.sleep: sleep(0) gives up exactly one loop iteration.
+/// asyncio.sleep: sleep(0) gives up exactly one loop iteration.
 template <detail::Delay D>
 detail::SleepAwaiter sleep(const D& delay) {
   return detail::SleepAwaiter{detail::to_seconds(delay), {}, {}};
@@ -220,10 +220,10 @@ detail::SleepAwaiter sleep(const D& delay) {
 
 // ---------------------------------------------------------------- gather
 
-// What gather gives for a coroutine or future of T: void becomes std::monostate.
+/// What gather gives for a coroutine or future of T: void becomes std::monostate.
 template <class T>
 using gather_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
-// gather(return_exceptions, ...) gives each outcome as a value or the exception.
+/// gather(return_exceptions, ...) gives each outcome as a value or the exception.
 template <class T>
 using Outcome = std::variant<gather_value_t<T>, std::exception_ptr>;
 
@@ -232,7 +232,7 @@ inline constexpr ReturnExceptions return_exceptions{};
 
 namespace detail {
 
-// gather's outer future (asyncio's _GatheringFuture): cancelling it cancels the children.
+/// gather's outer future (asyncio's _GatheringFuture): cancelling it cancels the children.
 template <class R>
 struct GatherStateBase : FutureState<R> {
   using FutureState<R>::FutureState;
@@ -251,7 +251,7 @@ struct GatherStateBase : FutureState<R> {
   }
   virtual R collect() = 0;
 
-  // asyncio's gather._done_callback for one child.
+  /// asyncio's gather._done_callback for one child.
   static void child_done(const FuturePtr& target, const FuturePtr& fut) {
     auto& outer = static_cast<GatherStateBase&>(*target);
     ++outer.finished;
@@ -310,8 +310,8 @@ Outcome<T> outcome_of(const Future<T>& fut) {
   return value_of(fut);
 }
 
-// Wires the children to the outer future with asyncio's gather rules; `results`
-// builds the value once every child is done.
+/// Wires the children to the outer future with asyncio's gather rules; `results`
+/// builds the value once every child is done.
 template <class R, class Results>
 Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool keep_exceptions,
                           Results results) {
@@ -329,12 +329,12 @@ Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool
 
 }  // namespace detail
 
-// gather(aws...): runs coroutines as tasks and gives every result as a tuple, in order.
+/// gather(aws...): runs coroutines as tasks and gives every result as a tuple, in order.
 template <detail::Awaitable... Aws>
 Future<std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>> gather(Aws&&... aws) {
   using R = std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>;
   EventLoop& loop = get_running_loop();
-  // Braces evaluate left to right: tasks are created in argument order, as asyncio does.
+  /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
   std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
       detail::to_future(loop, std::forward<Aws>(aws))...};
   std::vector<detail::FuturePtr> children =
@@ -344,13 +344,13 @@ Future<std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>> gather(Aws
   });
 }
 
-// gather(return_exceptions, aws...): failures become results instead of raising.
+/// gather(return_exceptions, aws...): failures become results instead of raising.
 template <class... Aws>
 Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(ReturnExceptions,
                                                                       Aws&&... aws) {
   using R = std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>;
   EventLoop& loop = get_running_loop();
-  // Braces evaluate left to right: tasks are created in argument order, as asyncio does.
+  /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
   std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
       detail::to_future(loop, std::forward<Aws>(aws))...};
   std::vector<detail::FuturePtr> children =
@@ -361,7 +361,7 @@ Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(ReturnExce
 }
 
 namespace detail {
-// The futures of a range of coroutines, tasks or futures of one type, in order.
+/// The futures of a range of coroutines, tasks or futures of one type, in order.
 template <class Range>
 auto range_futures(Range&& range) {
   using A = std::remove_cvref_t<decltype(*range.begin())>;
@@ -386,7 +386,7 @@ std::vector<FuturePtr> states_of(const std::vector<Future<T>>& futs) {
 }
 }  // namespace detail
 
-// gather over a range of coroutines, tasks or futures of one type: a vector, in order.
+/// gather over a range of coroutines, tasks or futures of one type: a vector, in order.
 template <class Range>
 requires(!detail::Awaitable<Range>) && requires(Range& r) {
   r.begin();
@@ -402,7 +402,7 @@ auto gather(Range&& range) {
   });
 }
 
-// gather(return_exceptions, range): a vector of values or exceptions, in order.
+/// gather(return_exceptions, range): a vector of values or exceptions, in order.
 template <class Range>
 requires(!detail::Awaitable<Range>) && requires(Range& r) {
   r.begin();
@@ -420,7 +420,7 @@ auto gather(ReturnExceptions, Range&& range) {
 
 // ---------------------------------------------------------------- shield
 
-// The outer future can be cancelled without cancelling what it shields.
+/// The outer future can be cancelled without cancelling what it shields.
 template <detail::Awaitable A>
 Future<detail::awaitable_value_t<A>> shield(A&& aw) {
   using T = detail::awaitable_value_t<A>;
@@ -463,12 +463,12 @@ struct WaitResult {
 };
 
 namespace detail {
-// asyncio._wait: resolves once return_when is satisfied or the timeout passes.
+/// asyncio._wait: resolves once return_when is satisfied or the timeout passes.
 Coro<void> wait_for_condition(std::vector<FuturePtr> fs, std::optional<double> timeout,
                               ReturnWhen return_when);
 }  // namespace detail
 
-// asyncio.wait over tasks or futures (not coroutines, as in 3.12); done/pending keep input order.
+/// asyncio.wait over tasks or futures (not coroutines, as in 3.12); done/pending keep input order.
 template <class T>
 Coro<WaitResult<T>> wait(std::vector<Future<T>> fs, std::optional<double> timeout = std::nullopt,
                          ReturnWhen return_when = ALL_COMPLETED) {
@@ -489,7 +489,7 @@ Coro<WaitResult<T>> wait(std::vector<Task<T>> ts, std::optional<double> timeout 
 // ---------------------------------------------------------------- as_completed
 
 namespace detail {
-// The queue behind as_completed: each next() gives the next future to finish.
+/// The queue behind as_completed: each next() gives the next future to finish.
 struct CompletionQueue {
   std::vector<FuturePtr> done;
   std::size_t taken = 0;
@@ -503,8 +503,8 @@ std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<
                                                    std::optional<double> timeout);
 }  // namespace detail
 
-// asyncio.as_completed: awaiting the i-th coroutine gives the i-th result to arrive;
-// asyncio::TimeoutError once the timeout passes.
+/// asyncio.as_completed: awaiting the i-th coroutine gives the i-th result to arrive;
+/// asyncio::TimeoutError once the timeout passes.
 template <class T>
 std::vector<Coro<T>> as_completed(std::vector<Future<T>> fs,
                                   std::optional<double> timeout = std::nullopt) {

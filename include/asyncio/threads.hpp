@@ -15,7 +15,7 @@
 
 namespace asyncio {
 
-// concurrent.futures.Executor: what run_in_executor hands work to.
+/// concurrent.futures.Executor: what run_in_executor hands work to.
 class Executor {
  public:
   virtual ~Executor() = default;
@@ -23,12 +23,12 @@ class Executor {
   virtual void shutdown(bool wait = true) = 0;
 };
 
-// concurrent.futures.ThreadPoolExecutor: threads start as work arrives, up to max_workers.
+/// concurrent.futures.ThreadPoolExecutor: threads start as work arrives, up to max_workers.
 class ThreadPoolExecutor final : public Executor {
  public:
   explicit ThreadPoolExecutor(std::size_t max_workers = 0);  // 0: min(32, cores + 4)
   ~ThreadPoolExecutor() override;                            // shutdown(true)
-  // RuntimeError "cannot schedule new futures after shutdown" once shut down.
+  /// RuntimeError "cannot schedule new futures after shutdown" once shut down.
   void submit(std::function<void()> work) override;
   void shutdown(bool wait = true) override;
   std::size_t max_workers() const noexcept { return max_workers_; }
@@ -45,9 +45,9 @@ class ThreadPoolExecutor final : public Executor {
 };
 
 namespace detail {
-// Delivers a worker thread's outcome to the loop; a closed loop drops it. The post comes
-// after the catch block, so the worker holds no reference to the exception any more and
-// the loop's thread, which reads it, is also the one that frees it.
+/// Delivers a worker thread's outcome to the loop; a closed loop drops it. The post comes
+/// after the catch block, so the worker holds no reference to the exception any more and
+/// the loop's thread, which reads it, is also the one that frees it.
 template <class R>
 void deliver(EventLoop& loop, Future<R> fut, std::function<R()>& work) {
   std::optional<stored_t<R>> value;
@@ -94,14 +94,14 @@ auto EventLoop::run_in_executor(Executor* executor, F&& f, Args&&... args) {
   return fut;
 }
 
-// asyncio.to_thread: runs f(args...) in the default executor; awaitable.
+/// asyncio.to_thread: runs f(args...) in the default executor; awaitable.
 template <class F, class... Args>
 auto to_thread(F&& f, Args&&... args) {
   return get_running_loop().run_in_executor(nullptr, std::forward<F>(f),
                                             std::forward<Args>(args)...);
 }
 
-// concurrent.futures.Future: safe to use from any thread.
+/// concurrent.futures.Future: safe to use from any thread.
 template <class T>
 class ConcurrentFuture {
  public:
@@ -115,20 +115,20 @@ class ConcurrentFuture {
     std::lock_guard lock(state_->mutex);
     return state_->status == detail::FutureStatus::cancelled;
   }
-  // Cancels while pending; for run_coroutine_threadsafe this cancels the task.
+  /// Cancels while pending; for run_coroutine_threadsafe this cancels the task.
   bool cancel() {
     std::function<void()> hook;
     if (!complete(detail::FutureStatus::cancelled, {}, {}, &hook)) return false;
     if (hook) hook();
     return true;
   }
-  // True once done; false if `seconds` passed first.
+  /// True once done; false if `seconds` passed first.
   bool wait_for(double seconds) const {
     std::unique_lock lock(state_->mutex);
     return state_->done.wait_for(lock, std::chrono::duration<double>(seconds),
                                  [&] { return state_->status != detail::FutureStatus::pending; });
   }
-  // Blocks until done: the value, the exception, or CancelledError.
+  /// Blocks until done: the value, the exception, or CancelledError.
   T get() const { return result(std::nullopt); }
   T result(std::optional<double> timeout) const {
     std::unique_lock lock(state_->mutex);
@@ -143,15 +143,15 @@ class ConcurrentFuture {
     if constexpr (!std::is_void_v<T>) return *state_->value;
   }
 
-  // The loop side: each returns false when the future was already done.
+  /// The loop side: each returns false when the future was already done.
   bool set_result(std::optional<detail::stored_t<T>> value) {
     return complete(detail::FutureStatus::finished, std::move(value), {}, nullptr);
   }
   bool set_exception(std::exception_ptr exc) {
     return complete(detail::FutureStatus::finished, {}, std::move(exc), nullptr);
   }
-  // The hook runs on cancel(); at once if cancel() came first, so a cancel() racing with
-  // the hook's installation is never lost.
+  /// The hook runs on cancel(); at once if cancel() came first, so a cancel() racing with
+  /// the hook's installation is never lost.
   void set_cancel_hook(std::function<void()> hook) {
     {
       std::lock_guard lock(state_->mutex);
@@ -162,7 +162,7 @@ class ConcurrentFuture {
     }
     if (hook) hook();
   }
-  // Runs fn(*this) once done, on the thread that completes it (or now, if done).
+  /// Runs fn(*this) once done, on the thread that completes it (or now, if done).
   void add_done_callback(std::function<void(ConcurrentFuture)> fn) {
     {
       std::lock_guard lock(state_->mutex);
@@ -206,7 +206,7 @@ class ConcurrentFuture {
   std::shared_ptr<State> state_;
 };
 
-// asyncio.run_coroutine_threadsafe: schedules coro on `loop` from another thread.
+/// asyncio.run_coroutine_threadsafe: schedules coro on `loop` from another thread.
 template <class T>
 ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
   ConcurrentFuture<T> result;
@@ -233,7 +233,7 @@ ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
   return result;
 }
 
-// asyncio.wrap_future: an asyncio Future on the running loop that follows `cf`.
+/// asyncio.wrap_future: an asyncio Future on the running loop that follows `cf`.
 template <class T>
 Future<T> wrap_future(ConcurrentFuture<T> cf) {
   EventLoop& loop = get_running_loop();

@@ -13,7 +13,7 @@ namespace asyncio {
 class Timeout;
 
 namespace detail {
-// The coroutine a Timeout/TaskGroup body gives: the Coro itself, or what the callable returns.
+/// The coroutine a Timeout/TaskGroup body gives: the Coro itself, or what the callable returns.
 template <class Body, class Arg>
 struct body_coro {
   using type = std::remove_cvref_t<Body>;
@@ -43,7 +43,7 @@ Coro<T> await_future(Future<T> fut) {
 
 class Timeout {
  public:
-  // An absolute deadline on the loop's clock; none for no deadline.
+  /// An absolute deadline on the loop's clock; none for no deadline.
   explicit Timeout(std::optional<double> when) : when_(when) {}
   Timeout(const Timeout&) = delete;
   Timeout& operator=(const Timeout&) = delete;
@@ -87,7 +87,7 @@ class Timeout {
   int cancelling_ = 0;
 };
 
-// asyncio.timeout(delay): no deadline for std::nullopt.
+/// asyncio.timeout(delay): no deadline for std::nullopt.
 template <detail::Delay D>
 Timeout timeout(const D& delay);
 Timeout timeout(std::nullopt_t);
@@ -99,7 +99,7 @@ Timeout timeout(const D& delay) {
 }
 
 namespace detail {
-// A coroutine is awaited as it is (inline, as asyncio 3.12's wait_for); a future through one.
+/// A coroutine is awaited as it is (inline, as asyncio 3.12's wait_for); a future through one.
 template <class T>
 Coro<T> as_coro(Coro<T>&& coro) {
   return std::move(coro);
@@ -110,8 +110,8 @@ Coro<T> as_coro(const Future<T>& fut) {
 }
 }  // namespace detail
 
-// asyncio.wait_for (3.12): on timeout the inner awaitable is cancelled and TimeoutError
-// raised; std::nullopt waits without a deadline.
+/// asyncio.wait_for (3.12): on timeout the inner awaitable is cancelled and TimeoutError
+/// raised; std::nullopt waits without a deadline.
 template <detail::Awaitable A>
 Coro<detail::awaitable_value_t<A>> wait_for(A aw, std::optional<double> seconds) {
   EventLoop& loop = get_running_loop();
@@ -119,7 +119,7 @@ Coro<detail::awaitable_value_t<A>> wait_for(A aw, std::optional<double> seconds)
     Future<detail::awaitable_value_t<A>> fut = detail::to_future(loop, std::move(aw));
     if (!fut.done()) {
       fut.cancel();
-      // A named vector: GCC 12 miscompiles initializer lists inside co_await expressions.
+      /// A named vector: GCC 12 miscompiles initializer lists inside co_await expressions.
       std::vector<detail::FuturePtr> waited{fut.state_ptr()};
       co_await detail::wait_for_condition(std::move(waited), std::nullopt, ALL_COMPLETED);
       if (fut.cancelled()) throw TimeoutError();

@@ -23,12 +23,12 @@ class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
   virtual bool is_closing() const = 0;
   virtual void set_protocol(std::shared_ptr<BaseProtocol> protocol) = 0;
   virtual std::shared_ptr<BaseProtocol> get_protocol() const = 0;
-  // get_extra_info('pipe') and friends: the fd, or -1 once closed.
+  /// get_extra_info('pipe') and friends: the fd, or -1 once closed.
   virtual int fileno() const { return -1; }
-  // For logs and exception contexts, like asyncio's transport reprs.
+  /// For logs and exception contexts, like asyncio's transport reprs.
   virtual std::string repr() const { return "<Transport>"; }
-  // get_extra_info: "peername"/"sockname" give a SockAddr, "socket"/"pipe" an int fd;
-  // an empty std::any where the transport has no such information.
+  /// get_extra_info: "peername"/"sockname" give a SockAddr, "socket"/"pipe" an int fd;
+  /// an empty std::any where the transport has no such information.
   virtual std::any get_extra_info(std::string_view name) const {
     (void)name;
     return {};
@@ -55,16 +55,16 @@ class WriteTransport : public virtual BaseTransport {
   virtual bool can_write_eof() const = 0;
   virtual void abort() = 0;
   virtual std::size_t get_write_buffer_size() const = 0;
-  // (low, high)
+  /// (low, high)
   virtual std::pair<std::size_t, std::size_t> get_write_buffer_limits() const = 0;
-  // high defaults to 64 KiB, low to high / 4; std::invalid_argument unless high >= low.
+  /// high defaults to 64 KiB, low to high / 4; std::invalid_argument unless high >= low.
   virtual void set_write_buffer_limits(std::optional<std::size_t> high = std::nullopt,
                                        std::optional<std::size_t> low = std::nullopt) = 0;
 };
 
 class Transport : public ReadTransport, public WriteTransport {};
 
-// A socket address: (host, port) for IP, a path for AF_UNIX (in `host`, port 0).
+/// A socket address: (host, port) for IP, a path for AF_UNIX (in `host`, port 0).
 struct SockAddr {
   int family = 0;
   std::string host;
@@ -75,7 +75,7 @@ struct SockAddr {
 
 class DatagramTransport : public virtual BaseTransport {
  public:
-  // Without an address, to the connected remote_addr. Never blocks: it buffers.
+  /// Without an address, to the connected remote_addr. Never blocks: it buffers.
   virtual void sendto(std::string_view data,
                       const std::optional<SockAddr>& addr = std::nullopt) = 0;
   virtual void abort() = 0;
@@ -85,11 +85,11 @@ class DatagramTransport : public virtual BaseTransport {
 class SubprocessTransport : public virtual BaseTransport {
  public:
   virtual int get_pid() const = 0;
-  // std::nullopt while the child runs; -N when signal N killed it.
+  /// std::nullopt while the child runs; -N when signal N killed it.
   virtual std::optional<int> get_returncode() const = 0;
-  // The transport of the child's fd 0, 1 or 2; nullptr if that fd is not a pipe.
+  /// The transport of the child's fd 0, 1 or 2; nullptr if that fd is not a pipe.
   virtual std::shared_ptr<BaseTransport> get_pipe_transport(int fd) const = 0;
-  // std::system_error(ESRCH) once the child has been reaped: its pid may be reused.
+  /// std::system_error(ESRCH) once the child has been reaped: its pid may be reused.
   virtual void send_signal(int sig) = 0;
   virtual void terminate() = 0;
   virtual void kill() = 0;

@@ -26,7 +26,7 @@ Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
 template <class Factory>
 using factory_protocol_t = typename std::invoke_result_t<Factory&>::element_type;
 
-// Calls the factory, then lets `start` build the transport around the protocol.
+/// Calls the factory, then lets `start` build the transport around the protocol.
 template <class TransportT, class Factory, class Start>
 Coro<std::pair<std::shared_ptr<TransportT>, std::shared_ptr<factory_protocol_t<Factory>>>>
 connect_protocol(Factory make, Start start) {

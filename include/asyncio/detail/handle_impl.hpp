@@ -13,9 +13,9 @@ class EventLoop;
 namespace asyncio::detail {
 
 struct HandleImpl {
-  // Counted with plain loads and stores while only the loop's thread holds the handle
-  // (a locked RMW per copy would cost more than the rest of call_soon); with atomic RMWs
-  // once call_soon_threadsafe shares it with a producer thread.
+  /// Counted with plain loads and stores while only the loop's thread holds the handle
+  /// (a locked RMW per copy would cost more than the rest of call_soon); with atomic RMWs
+  /// once call_soon_threadsafe shares it with a producer thread.
   std::atomic<std::uint32_t> refs{1};
   std::uint32_t seq = 0;  // FIFO among equal deadlines (wraps after 2^32 timers)
   double when = 0;
@@ -45,7 +45,7 @@ struct HandleImpl {
   }
 };
 
-// A recycled block from this thread's pool, so that call_soon does not allocate.
+/// A recycled block from this thread's pool, so that call_soon does not allocate.
 HandleImpl* acquire_handle();
 void recycle_handle(HandleImpl* h) noexcept;
 
