@@ -261,7 +261,8 @@ void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
   if (ctx.context != nullptr) text += "\ncontext: " + context_repr(*ctx.context);
   if (ctx.future) text += "\nfuture: " + ctx.future->repr();
   if (ctx.handle) text += "\nhandle: " + ctx.handle.repr();
-  if (ctx.protocol) text += "\nprotocol: <" + detail::demangle(typeid(*ctx.protocol)) + ">";
+  if (const BaseProtocol* p = ctx.protocol.get())
+    text += "\nprotocol: <" + detail::demangle(typeid(*p)) + ">";
   if (ctx.task) text += "\ntask: " + ctx.task->repr();
   if (ctx.transport) text += "\ntransport: " + ctx.transport->repr();
   if (ctx.exception) text += "\n" + describe_exception(ctx.exception);

@@ -26,7 +26,7 @@ struct PoolReaper {
     while (pool.head != nullptr) {
       FreeBlock* b = pool.head;
       pool.head = b->next;
-      ::operator delete(b, sizeof(HandleImpl));
+      ::operator delete(b);  // unsized: Clang enables sized deallocation only on request
     }
     pool.count = 0;
     pool.dead = true;
@@ -53,7 +53,7 @@ void recycle_handle(HandleImpl* h) noexcept {
   h->drop_callable();
   h->~HandleImpl();
   if (pool.dead || pool.count >= max_pooled) {
-    ::operator delete(h, sizeof(HandleImpl));
+    ::operator delete(h);
     return;
   }
   // A thread that only releases (a host thread in guest mode) must free its cache too.

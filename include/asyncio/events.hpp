@@ -50,6 +50,7 @@ struct LoopAccess;  // lib/'s way to the loop's machinery
 /// Outlives its loop, so that a future can tell whether the loop is gone; it also lists
 /// the loop's tasks (asyncio's _all_tasks), intrusively.
 struct LoopAnchor {
+  explicit LoopAnchor(EventLoop* l) : loop(l) {}  // make_shared: Clang 14 lacks P0960
   EventLoop* loop;
   TaskCore* tasks = nullptr;
 };

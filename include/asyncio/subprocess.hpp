@@ -65,7 +65,7 @@ class Process {
 
   std::shared_ptr<SubprocessTransport> transport_;
   std::shared_ptr<SubprocessStreamProtocol> protocol_;
-  EventLoop* loop_;
+  [[maybe_unused]] EventLoop* loop_;  // asyncio.subprocess.Process._loop
 };
 
 /// `args` excludes the program, as *args does in asyncio. Unset stdio options inherit.
