@@ -45,16 +45,7 @@ class SelectorTransportBase {
 
   void report_fatal(std::exception_ptr exc, const char* message,
                     const std::shared_ptr<BaseTransport>& self) {
-    if (!is_os_error(exc)) {
-      ExceptionContext ctx;
-      ctx.message = message;
-      ctx.exception = exc;
-      ctx.transport = self;
-      ctx.protocol = protocol_;
-      loop_.call_exception_handler(ctx);
-    } else if (loop_.get_debug()) {
-      log(LogLevel::debug, std::string(message) + ": " + describe_exception(exc));
-    }
+    report_fatal_error(loop_, exc, message, self, protocol_);
   }
 
   // _SelectorTransport.close: stop reading; true when nothing is left to send, so that the

@@ -407,13 +407,7 @@ void SSLProtocol::on_handshake_complete(std::exception_ptr exc) {
   handshake_timeout_.cancel();
   if (exc) {
     set_state(State::unwrapped);
-    bool cert = false;
-    try {
-      std::rethrow_exception(exc);
-    } catch (const ssl::SSLCertVerificationError&) {
-      cert = true;
-    } catch (...) {
-    }
+    bool cert = exception_is<ssl::SSLCertVerificationError>(exc);
     fatal_error(
         exc, cert ? "SSL handshake failed on verifying the certificate" : "SSL handshake failed");
     wakeup_waiter(exc);
@@ -720,24 +714,7 @@ void SSLProtocol::control_ssl_reading() {
 void SSLProtocol::fatal_error(std::exception_ptr exc, const char* message) {
   auto keep = self_.lock();
   if (auto* t = dynamic_cast<StartTLSCompatible*>(transport_.get())) t->force_close(exc);
-  bool os_error = false;
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error&) {
-    os_error = true;
-  } catch (...) {
-  }
-  if (os_error) {
-    if (loop_.get_debug())
-      log(LogLevel::debug, std::string(message) + ": " + describe_exception(exc));
-    return;
-  }
-  ExceptionContext ctx;
-  ctx.message = message;
-  ctx.exception = exc;
-  ctx.transport = transport_;
-  ctx.protocol = keep;
-  loop_.call_exception_handler(ctx);
+  report_fatal_error(loop_, exc, message, transport_, keep);
 }
 
 }  // namespace

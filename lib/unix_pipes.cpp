@@ -77,14 +77,20 @@ void ByteBuffer::consume(std::size_t n) {
   }
 }
 
-bool is_os_error(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error&) {
-    return true;
-  } catch (...) {
-    return false;
+void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* message,
+                        std::shared_ptr<BaseTransport> transport,
+                        std::shared_ptr<BaseProtocol> protocol) {
+  if (is_os_error(exc)) {
+    if (loop.get_debug())
+      log(LogLevel::debug, std::string(message) + ": " + describe_exception(exc));
+    return;
   }
+  ExceptionContext ctx;
+  ctx.message = message;
+  ctx.exception = exc;
+  ctx.transport = std::move(transport);
+  ctx.protocol = std::move(protocol);
+  loop.call_exception_handler(ctx);
 }
 
 std::exception_ptr os_error(int err, const char* what) {
@@ -158,16 +164,7 @@ class PipeTransportBase {
 
   // asyncio's _fatal_error: OS errors are expected on pipes and only end the transport.
   void fatal_error(std::exception_ptr exc, const char* message) {
-    if (!is_os_error(exc)) {
-      ExceptionContext ctx;
-      ctx.message = message;
-      ctx.exception = exc;
-      ctx.transport = self();
-      ctx.protocol = protocol_;
-      loop_.call_exception_handler(ctx);
-    } else if (loop_.get_debug()) {
-      log(LogLevel::debug, std::string(message) + ": " + describe_exception(exc));
-    }
+    report_fatal_error(loop_, exc, message, self(), protocol_);
     static_cast<Self*>(this)->close_with(exc);
   }
 

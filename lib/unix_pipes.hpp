@@ -8,8 +8,10 @@
 #include <asyncio/transports.hpp>
 
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <utility>
 
 namespace asyncio::detail {
@@ -59,7 +61,25 @@ class ByteBuffer {
 // null: the caller then closes what it made before rethrowing, as asyncio's `except:` does.
 Coro<std::exception_ptr> await_outcome(Future<void> waiter);
 
-bool is_os_error(const std::exception_ptr& exc);         // an OSError (system_error)?
+// Whether `exc` holds an E (isinstance for exception_ptrs).
+template <class E>
+bool exception_is(const std::exception_ptr& exc) {
+  try {
+    std::rethrow_exception(exc);
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+inline bool is_os_error(const std::exception_ptr& exc) {  // an OSError (system_error)?
+  return exception_is<std::system_error>(exc);
+}
+// How a transport's _fatal_error reports: an OSError is logged in debug mode only; anything
+// else reaches the exception handler with the transport and protocol.
+void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* message,
+                        std::shared_ptr<BaseTransport> transport,
+                        std::shared_ptr<BaseProtocol> protocol);
 std::exception_ptr os_error(int err, const char* what);  // OSError(err)
 // OSError(err, message) whose what() is the message alone, as str() is in Python.
 std::exception_ptr os_error_exactly(int err, std::string message);

@@ -5,8 +5,6 @@
 // connection_lost(None) last; a transport closed by its owner skips eof_received.
 #include <asyncio/asyncio.hpp>
 
-#include <functional>
-
 #include "net_trace.hpp"
 #include "trace.hpp"
 
@@ -14,48 +12,16 @@ using asyncio::Coro;
 using namespace net_trace;
 using proc_trace::str_list;
 
-class Proto : public asyncio::Protocol {
- public:
-  std::function<std::string(std::string_view)> reply;
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
-  std::shared_ptr<asyncio::Transport> transport;
-
-  explicit Proto(std::function<std::string(std::string_view)> r = {}) : reply(std::move(r)) {}
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
-    transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
-    events.push_back("connection_made");
-  }
-  void data_received(std::string_view data) override {
-    events.push_back("data_received " + std::string(data));
-    if (reply) transport->write(reply(data));
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
-  }
-};
-
-std::string upper(std::string_view data) {
-  std::string out(data);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 Coro<> amain() {
   auto& loop = asyncio::get_running_loop();
-  std::vector<std::shared_ptr<Proto>> servers;
+  std::vector<std::shared_ptr<Recorder>> servers;
   auto server_factory = [&servers] {
-    servers.push_back(std::make_shared<Proto>(upper));
+    servers.push_back(std::make_shared<Recorder>(upper));
     return servers.back();
   };
   auto server = co_await loop.create_server(server_factory, "127.0.0.1", 0);
   int port = port_of(*server);
-  auto client_factory = [] { return std::make_shared<Proto>(); };
+  auto client_factory = [] { return std::make_shared<Recorder>(); };
 
   {
     auto [transport, client] = co_await loop.create_connection(client_factory, "127.0.0.1", port);

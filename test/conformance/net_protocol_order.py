@@ -5,29 +5,7 @@
 # connection_lost(None) last; a transport closed by its owner skips eof_received.
 import asyncio
 
-
-class Proto(asyncio.Protocol):
-    def __init__(self, name, reply=None):
-        self.name = name
-        self.reply = reply
-        self.events = []
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self.events.append("connection_made")
-
-    def data_received(self, data):
-        self.events.append("data_received " + data.decode())
-        if self.reply:
-            self.transport.write(self.reply(data))
-
-    def eof_received(self):
-        self.events.append("eof_received")
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-        self.lost.set_result(None)
+from net_trace import Recorder
 
 
 async def main():
@@ -35,7 +13,7 @@ async def main():
     servers = []
 
     def server_factory():
-        servers.append(Proto("server", lambda data: data.upper()))
+        servers.append(Recorder(reply=bytes.upper))
         return servers[-1]
 
     server = await loop.create_server(server_factory, "127.0.0.1", 0)
@@ -44,7 +22,7 @@ async def main():
     # The client half-closes: the server sees EOF, its eof_received returns None, so the
     # server transport closes and the client sees EOF in turn.
     got = loop.create_future()
-    transport, client = await loop.create_connection(lambda: Proto("client"), "127.0.0.1", port)
+    transport, client = await loop.create_connection(Recorder, "127.0.0.1", port)
     print("client events when create_connection returns:", client.events)
     transport.write(b"hello")
     transport.write_eof()
@@ -54,7 +32,7 @@ async def main():
     print("server:", servers[0].events)
 
     # The client closes its own transport: no eof_received on its side.
-    transport, client = await loop.create_connection(lambda: Proto("client"), "127.0.0.1", port)
+    transport, client = await loop.create_connection(Recorder, "127.0.0.1", port)
     transport.close()
     print("is_closing after close():", transport.is_closing())
     await client.lost

@@ -12,11 +12,6 @@
 using asyncio::Coro;
 using namespace net_trace;
 
-std::string upper(std::string_view data) {
-  std::string out(data);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 class Echo : public asyncio::Protocol {
  public:

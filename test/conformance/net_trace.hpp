@@ -9,11 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <any>
+#include <cctype>
 #include <cerrno>
 #include <exception>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "proc_trace.hpp"
 
@@ -82,6 +84,55 @@ inline int closed_port(int type = SOCK_STREAM) {
 // A few loop iterations, as `for _ in range(n): await asyncio.sleep(0)`.
 inline asyncio::Coro<void> spin(int n) {
   for (int i = 0; i < n; ++i) co_await asyncio::sleep(0);
+}
+
+}  // namespace net_trace
+
+namespace net_trace {
+
+// Records each callback as net_trace.py's Recorder does; with a reply function, answers
+// data_received with reply(data).
+class Recorder : public asyncio::Protocol {
+ public:
+  using Reply = std::string (*)(std::string_view);
+  explicit Recorder(Reply reply = nullptr) : reply_(reply) {}
+  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
+    transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
+    events.push_back("connection_made");
+  }
+  void data_received(std::string_view data) override {
+    events.push_back("data_received " + std::string(data));
+    if (reply_) transport->write(reply_(data));
+  }
+  bool eof_received() override {
+    events.push_back("eof_received");
+    return false;
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    events.push_back("connection_lost " + exc_str(exc));
+    lost.set_result();
+  }
+
+  std::vector<std::string> events;
+  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
+  std::shared_ptr<asyncio::Transport> transport;
+
+ private:
+  Reply reply_;
+};
+
+// bytes.upper
+inline std::string upper(std::string_view data) {
+  std::string out(data);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// repr() of bytes that are printable ASCII with newlines: b'line\n'
+inline std::string bytes_repr(const std::string& s) {
+  std::string out = "b'";
+  for (char c : s) out += c == '\n' ? std::string("\\n") : std::string(1, c);
+  return out + "'";
 }
 
 }  // namespace net_trace

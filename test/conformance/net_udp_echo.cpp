@@ -13,11 +13,6 @@ using asyncio::SockAddr;
 using namespace net_trace;
 using proc_trace::str_list;
 
-std::string upper(std::string_view data) {
-  std::string out(data);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 class EchoServer : public asyncio::DatagramProtocol {
  public:

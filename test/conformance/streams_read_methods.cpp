@@ -14,11 +14,6 @@ using asyncio::StreamWriter;
 using namespace net_trace;
 using proc_trace::bytes_repr;
 
-std::string upper(std::string_view data) {
-  std::string out(data);
-  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
 
 Coro<void> handle(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
   std::string request = co_await reader->readline();

@@ -5,10 +5,9 @@
 # ValueError, and start_tls refuses a transport it cannot wrap.
 import asyncio
 import os
-import ssl
 import sys
 
-CERTS = os.environ["ASYNCIO_TEST_CERTS"]
+from net_trace import client_context, server_context
 
 
 async def check(what, coro):
@@ -23,7 +22,7 @@ async def check(what, coro):
 
 async def main():
     loop = asyncio.get_running_loop()
-    ctx = ssl.create_default_context(cafile=f"{CERTS}/ca.pem")
+    ctx = client_context()
     server = await loop.create_server(asyncio.Protocol, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     await check("server_hostname without ssl",

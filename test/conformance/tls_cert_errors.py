@@ -4,10 +4,9 @@
 # the server side is torn down without bothering the exception handler, and an IP address
 # is checked against the certificate's IP entries.
 import asyncio
-import os
 import ssl
 
-CERTS = os.environ["ASYNCIO_TEST_CERTS"]
+from net_trace import client_context, server_context
 
 
 class Server(asyncio.Protocol):
@@ -43,20 +42,19 @@ async def main():
     loop = asyncio.get_running_loop()
     handled = []
     loop.set_exception_handler(lambda loop, ctx: handled.append(ctx["message"]))
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(f"{CERTS}/server.pem", f"{CERTS}/server.key")
+    server_ctx = server_context()
     server = await loop.create_server(Server, "127.0.0.1", 0, ssl=server_ctx)
     port = server.sockets[0].getsockname()[1]
 
     print("system CAs only:")
     await attempt(loop, port, "127.0.0.1", ssl.create_default_context())
     print("wrong server_hostname:")
-    await attempt(loop, port, "127.0.0.1", ssl.create_default_context(cafile=f"{CERTS}/ca.pem"),
+    await attempt(loop, port, "127.0.0.1", client_context(),
                   server_hostname="wrong.example")
     print("an IP address the certificate names:")
-    await attempt(loop, port, "127.0.0.1", ssl.create_default_context(cafile=f"{CERTS}/ca.pem"))
+    await attempt(loop, port, "127.0.0.1", client_context())
     print("no hostname check with server_hostname='':")
-    ctx = ssl.create_default_context(cafile=f"{CERTS}/ca.pem")
+    ctx = client_context()
     ctx.check_hostname = False
     await attempt(loop, port, "127.0.0.1", ctx, server_hostname="")
 

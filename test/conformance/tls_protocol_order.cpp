@@ -16,42 +16,13 @@ using namespace net_trace;
 using namespace tls_trace;
 using proc_trace::str_list;
 
-class Proto : public asyncio::Protocol {
- public:
-  bool reply = false;
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
-  std::shared_ptr<asyncio::Transport> transport;
-
-  explicit Proto(bool r = false) : reply(r) {}
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
-    transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
-    events.push_back("connection_made");
-  }
-  void data_received(std::string_view data) override {
-    events.push_back("data_received " + std::string(data));
-    if (!reply) return;
-    std::string upper(data);
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    transport->write(upper);
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
-  }
-};
-
 Coro<> amain() {
   auto& loop = asyncio::get_running_loop();
   auto server_ctx = server_context();
   auto client_ctx = client_context();
-  std::vector<std::shared_ptr<Proto>> servers;
+  std::vector<std::shared_ptr<Recorder>> servers;
   auto server_factory = [&servers] {
-    servers.push_back(std::make_shared<Proto>(true));
+    servers.push_back(std::make_shared<Recorder>(upper));
     return servers.back();
   };
   asyncio::ServerOptions server_options;
@@ -61,7 +32,7 @@ Coro<> amain() {
   asyncio::ConnectionOptions options;
   options.ssl = client_ctx;
   options.family = AF_INET;
-  auto factory = [] { return std::make_shared<Proto>(); };
+  auto factory = [] { return std::make_shared<Recorder>(); };
   auto [transport, client] = co_await loop.create_connection(factory, "localhost", port, options);
   trace::print("client events when create_connection returns:", str_list(client->events));
   auto ctx = std::any_cast<std::shared_ptr<asyncio::ssl::SSLContext>>(

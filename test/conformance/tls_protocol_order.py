@@ -3,50 +3,24 @@
 # before create_connection returns), data flows both ways, and a close() sends close_notify:
 # each side then sees eof_received and connection_lost(None). The TLS extra info is there.
 import asyncio
-import os
-import ssl
 
-CERTS = os.environ["ASYNCIO_TEST_CERTS"]
-
-
-class Proto(asyncio.Protocol):
-    def __init__(self, reply=None):
-        self.reply = reply
-        self.events = []
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def connection_made(self, transport):
-        self.transport = transport
-        self.events.append("connection_made")
-
-    def data_received(self, data):
-        self.events.append("data_received " + data.decode())
-        if self.reply:
-            self.transport.write(data.upper())
-
-    def eof_received(self):
-        self.events.append("eof_received")
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-        self.lost.set_result(None)
+from net_trace import Recorder, client_context, server_context
 
 
 async def main():
     loop = asyncio.get_running_loop()
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(f"{CERTS}/server.pem", f"{CERTS}/server.key")
-    client_ctx = ssl.create_default_context(cafile=f"{CERTS}/ca.pem")
+    server_ctx = server_context()
+    client_ctx = client_context()
     servers = []
 
     def server_factory():
-        servers.append(Proto(reply=True))
+        servers.append(Recorder(reply=bytes.upper))
         return servers[-1]
 
     server = await loop.create_server(server_factory, "127.0.0.1", 0, ssl=server_ctx)
     port = server.sockets[0].getsockname()[1]
     transport, client = await loop.create_connection(
-        Proto, "localhost", port, ssl=client_ctx, family=2)
+        Recorder, "localhost", port, ssl=client_ctx, family=2)
     print("client events when create_connection returns:", client.events)
     print("sslcontext is the one given:", transport.get_extra_info("sslcontext") is client_ctx)
     cert = transport.get_extra_info("peercert")

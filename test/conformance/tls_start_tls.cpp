@@ -13,12 +13,6 @@ using namespace net_trace;
 using namespace tls_trace;
 using Ctx = std::shared_ptr<asyncio::ssl::SSLContext>;
 
-std::string bytes_repr(const std::string& s) {
-  std::string out = "b'";
-  for (char c : s) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-  return out + "'";
-}
-
 Coro<> amain() {
   auto server_ctx = server_context();
   auto client_ctx = client_context();

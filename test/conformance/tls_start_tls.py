@@ -3,16 +3,13 @@
 # sides upgrade in place (server side for the writer start_server made), the same protocol
 # keeps receiving, and the transports report TLS only afterwards.
 import asyncio
-import os
-import ssl
 
-CERTS = os.environ["ASYNCIO_TEST_CERTS"]
+from net_trace import client_context, server_context
 
 
 async def main():
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(f"{CERTS}/server.pem", f"{CERTS}/server.key")
-    client_ctx = ssl.create_default_context(cafile=f"{CERTS}/ca.pem")
+    server_ctx = server_context()
+    client_ctx = client_context()
     done = asyncio.get_running_loop().create_future()
 
     async def handle(reader, writer):

@@ -23,12 +23,6 @@ std::string make_block() {
 }
 const std::string BLOCK = make_block();
 
-std::string bytes_repr(const std::string& s) {
-  std::string out = "b'";
-  for (char c : s) out += c == '\n' ? std::string("\\n") : std::string(1, c);
-  return out + "'";
-}
-
 Coro<> amain() {
   auto server_ctx = server_context();
   auto client_ctx = client_context();
@@ -41,9 +35,7 @@ Coro<> amain() {
     trace::print("server: over TLS:", ctx == server_ctx);
     std::string line = co_await reader->readline();
     trace::print("server: line", bytes_repr(line));
-    std::string upper = line;
-    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    writer->write(upper);
+    writer->write(upper(line));
     std::string block = co_await reader->readexactly(BLOCK.size());
     trace::print("server: block intact:", block == BLOCK);
     std::reverse(block.begin(), block.end());

@@ -3,17 +3,14 @@
 # go both ways over TLS with drain() honouring flow control; at EOF the server's reader sees
 # b'' and wait_closed() finishes on both sides.
 import asyncio
-import os
-import ssl
 
-CERTS = os.environ["ASYNCIO_TEST_CERTS"]
+from net_trace import client_context, server_context
 BLOCK = bytes(range(256)) * 4096  # 1 MiB
 
 
 async def main():
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(f"{CERTS}/server.pem", f"{CERTS}/server.key")
-    client_ctx = ssl.create_default_context(cafile=f"{CERTS}/ca.pem")
+    server_ctx = server_context()
+    client_ctx = client_context()
     done = asyncio.get_running_loop().create_future()
 
     async def handle(reader, writer):

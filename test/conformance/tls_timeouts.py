@@ -4,10 +4,8 @@
 # ssl_handshake_timeout; a peer that never answers close_notify ends the connection with
 # TimeoutError('SSL shutdown timed out') after ssl_shutdown_timeout.
 import asyncio
-import os
-import ssl
 
-CERTS = os.environ["ASYNCIO_TEST_CERTS"]
+from net_trace import client_context, server_context
 
 
 class Silent(asyncio.Protocol):  # a plain TCP server that never speaks TLS
@@ -30,9 +28,8 @@ class Client(asyncio.Protocol):
 
 async def main():
     loop = asyncio.get_running_loop()
-    client_ctx = ssl.create_default_context(cafile=f"{CERTS}/ca.pem")
-    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_ctx.load_cert_chain(f"{CERTS}/server.pem", f"{CERTS}/server.key")
+    client_ctx = client_context()
+    server_ctx = server_context()
 
     silent = await loop.create_server(Silent, "127.0.0.1", 0)
     port = silent.sockets[0].getsockname()[1]

@@ -24,15 +24,23 @@ asyncio::Coro<Outcome> run_op(asyncio::StreamReader& reader, Op op, std::size_t 
   Outcome out;
   try {
     switch (op) {
-      case Op::readline: out.data = co_await reader.readline(); break;
-      case Op::readuntil: out.data = co_await reader.readuntil("\r\n"); break;
+      case Op::readline:
+        out.data = co_await reader.readline();
+        break;
+      case Op::readuntil:
+        out.data = co_await reader.readuntil("\r\n");
+        break;
       case Op::readuntil_multi: {
         std::vector<std::string> separators = {"\n", "--", "\r\n"};
         out.data = co_await reader.readuntil(separators);
         break;
       }
-      case Op::readexactly: out.data = co_await reader.readexactly(n); break;
-      case Op::read: out.data = co_await reader.read(static_cast<std::ptrdiff_t>(n)); break;
+      case Op::readexactly:
+        out.data = co_await reader.readexactly(n);
+        break;
+      case Op::read:
+        out.data = co_await reader.read(static_cast<std::ptrdiff_t>(n));
+        break;
     }
   } catch (const asyncio::IncompleteReadError& e) {
     out.data = e.partial;

@@ -5,6 +5,8 @@
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
+#include "unit/net_support.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -32,15 +34,7 @@ namespace {
 constexpr std::size_t KiB = 1024;
 constexpr std::size_t MiB = 1024 * KiB;
 
-int errno_of(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return -1;
-}
+using test_support::errno_of;
 
 std::string what_of(const std::exception_ptr& exc) {
   try {

@@ -9,6 +9,7 @@
 
 #include "server_impl.hpp"
 #include "unit/loop_support.hpp"
+#include "unit/net_support.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -34,52 +35,16 @@
 using asyncio::Coro;
 using asyncio::EventLoop;
 using Catch::Matchers::Contains;
+using test_support::errno_of;
+using test_support::fd_is_open;
+using test_support::open_fd_count;
+using test_support::run;
+using test_support::spin;
+using test_support::wait;
 
 namespace {
 
 constexpr std::size_t KiB = 1024;
-
-int errno_of(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return -1;
-}
-
-bool fd_is_open(int fd) {
-  return ::fcntl(fd, F_GETFD) != -1;
-}
-
-Coro<void> yield_once() {
-  co_await asyncio::sleep(0);
-}
-
-void spin(EventLoop& loop, int times = 1) {
-  for (int i = 0; i < times; ++i) loop.run_until_complete(yield_once());
-}
-
-template <class T>
-T run(EventLoop& loop, Coro<T> body, double limit = 20.0) {
-  return loop.run_until_complete(asyncio::wait_for(std::move(body), limit));
-}
-
-template <class T>
-T wait(EventLoop& loop, asyncio::Future<T> fut, double limit = 20.0) {
-  return loop.run_until_complete(asyncio::wait_for(fut, limit));
-}
-
-int open_fd_count() {
-  int n = 0;
-  DIR* d = ::opendir("/proc/self/fd");
-  REQUIRE(d != nullptr);
-  while (dirent* e = ::readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  ::closedir(d);
-  return n;
-}
 
 // A blocking client socket connected to 127.0.0.1:port (the handshake completes in the backlog).
 int raw_connect(int port) {

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "unit/loop_support.hpp"
+#include "unit/net_support.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -25,6 +26,9 @@ using asyncio::Coro;
 using asyncio::EventLoop;
 namespace ssl = asyncio::ssl;
 using Ctx = std::shared_ptr<ssl::SSLContext>;
+using test_support::open_fd_count;
+using test_support::run;
+using test_support::wait;
 
 namespace {
 
@@ -43,26 +47,6 @@ Ctx server_context() {
   ctx->use_certificate_chain_file(cert("server.pem"));
   ctx->use_private_key_file(cert("server.key"), ssl::SSLContext::pem);
   return ctx;
-}
-
-template <class T>
-T run(EventLoop& loop, Coro<T> body, double limit = 20.0) {
-  return loop.run_until_complete(asyncio::wait_for(std::move(body), limit));
-}
-
-template <class T>
-T wait(EventLoop& loop, asyncio::Future<T> fut, double limit = 20.0) {
-  return loop.run_until_complete(asyncio::wait_for(fut, limit));
-}
-
-int open_fd_count() {
-  int n = 0;
-  DIR* d = ::opendir("/proc/self/fd");
-  REQUIRE(d != nullptr);
-  while (dirent* e = ::readdir(d))
-    if (e->d_name[0] != '.') ++n;
-  ::closedir(d);
-  return n;
 }
 
 // Records everything a connection does; echoes when asked to.

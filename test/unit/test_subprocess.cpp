@@ -10,6 +10,8 @@
 #include <asyncio/unix_events.hpp>
 #include <catch2/catch.hpp>
 
+#include "unit/net_support.hpp"
+
 #include "child_watcher.hpp"
 #include "loop_support.hpp"
 
@@ -192,15 +194,7 @@ SubprocessOptions stdio(std::optional<int> in, std::optional<int> out, std::opti
   return options;
 }
 
-int errno_of(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return -1;
-}
+using test_support::errno_of;
 
 // The errno of the std::system_error `f` throws; 0 when it throws nothing.
 template <class F>

@@ -5,6 +5,8 @@
 #include <asyncio/unix_events.hpp>
 #include <catch2/catch.hpp>
 
+#include "unit/net_support.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -96,15 +98,7 @@ std::string pattern(std::size_t size) {
   return s;
 }
 
-int errno_of(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return -1;
-}
+using test_support::errno_of;
 
 // The body as a task with a safety net: a hang fails with TimeoutError, never blocks ctest.
 template <class T>
