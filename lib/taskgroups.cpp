@@ -2,19 +2,15 @@
 // failures are collected into one ExceptionGroup; an outside cancellation propagates.
 #include <asyncio/taskgroups.hpp>
 
+#include "exception_is.hpp"
+
 #include <algorithm>
 
 namespace asyncio {
 
 namespace {
 bool is_cancellation(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const CancelledError&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
+  return detail::exception_is<CancelledError>(exc);
 }
 }  // namespace
 

@@ -1,6 +1,8 @@
 // The write-buffer bookkeeping shared by write transports (transports._FlowControlMixin).
 #pragma once
 
+#include "exception_is.hpp"
+
 #include <asyncio/coroutines.hpp>
 #include <asyncio/events.hpp>
 #include <asyncio/futures.hpp>
@@ -61,17 +63,6 @@ class ByteBuffer {
 // null: the caller then closes what it made before rethrowing, as asyncio's `except:` does.
 Coro<std::exception_ptr> await_outcome(Future<void> waiter);
 
-// Whether `exc` holds an E (isinstance for exception_ptrs).
-template <class E>
-bool exception_is(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const E&) {
-    return true;
-  } catch (...) {
-    return false;
-  }
-}
 inline bool is_os_error(const std::exception_ptr& exc) {  // an OSError (system_error)?
   return exception_is<std::system_error>(exc);
 }
