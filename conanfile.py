@@ -66,3 +66,12 @@ class AsyncioCppConan(ConanFile):
         self.cpp_info.libs = ["asyncio-cpp"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread"]
+        # An OpenSSL the platform provides ([platform_requires]) brings no link flags of
+        # its own: name its libraries, since <asyncio/ssl.hpp> calls into them.
+        try:
+            openssl = self.dependencies["openssl"].cpp_info
+            provided = bool(openssl.libs or openssl.components)
+        except KeyError:  # platform_requires leaves it out of the graph
+            provided = False
+        if not provided:
+            self.cpp_info.system_libs += ["ssl", "crypto"]
