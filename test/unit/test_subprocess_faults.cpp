@@ -9,6 +9,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <set>
@@ -128,4 +131,27 @@ TEST_CASE("pidfd_open fails with EMFILE: the child is still watched and reaped",
   CHECK(fds_now() == before);
   INFO("watcher: " << watcher);
   SUCCEED();
+}
+
+// Someone else in the process (a stray waitpid) reaps the child first. asyncio's watchers
+// report returncode 255 with a warning; so do both of ours.
+TEST_CASE("A child reaped by someone else: returncode 255 and a warning", "[subprocess][faults]") {
+  asyncio::EventLoop loop;
+  test_support::LogCapture logs;
+  int stolen = 0;
+  auto body = [&]() -> asyncio::Coro<int> {
+    auto proc = co_await asyncio::create_subprocess_exec("true");
+    int status = 0;
+    // Blocking, before the loop runs again: the loop cannot reap it first.
+    stolen = ::waitpid(proc.pid, &status, 0) == proc.pid ? 1 : -1;
+    co_return co_await proc.wait();
+  };
+  int code = loop.run_until_complete(asyncio::wait_for(body(), 20.0));
+  CHECK(stolen == 1);
+  CHECK(code == 255);
+  bool warned = std::any_of(logs.records.begin(), logs.records.end(), [](const auto& r) {
+    return r.level == asyncio::LogLevel::warning &&
+           r.text.find("will report returncode 255") != std::string::npos;
+  });
+  CHECK(warned);
 }
