@@ -11,6 +11,8 @@
 
 #include <sys/wait.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
@@ -140,7 +142,9 @@ TEST_CASE("A child reaped by someone else: returncode 255 and a warning", "[subp
   test_support::LogCapture logs;
   int stolen = 0;
   auto body = [&]() -> asyncio::Coro<int> {
-    auto proc = co_await asyncio::create_subprocess_exec("true");
+    // It runs until killed: the loop cannot have reaped it by the time this resumes.
+    auto proc = co_await asyncio::create_subprocess_exec("sleep", "30");
+    ::kill(proc.pid, SIGKILL);
     int status = 0;
     // Blocking, before the loop runs again: the loop cannot reap it first.
     stolen = ::waitpid(proc.pid, &status, 0) == proc.pid ? 1 : -1;
