@@ -159,3 +159,56 @@ TEST_CASE("A child reaped by someone else: returncode 255 and a warning", "[subp
   });
   CHECK(warned);
 }
+
+namespace {
+// The fds a child started by system() (fork + exec, not our launcher) can see.
+std::set<std::string> fds_a_shell_inherits() {
+  std::string out = "/tmp/asyncio-cpp-fds-" + std::to_string(::getpid());
+  std::string cmd = "ls /proc/$$/fd > " + out + "; :";  // ':' keeps sh from exec'ing ls
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  std::set<std::string> fds;
+  if (FILE* f = std::fopen(out.c_str(), "r")) {
+    char name[32];
+    while (std::fscanf(f, "%31s", name) == 1) fds.insert(name);
+    std::fclose(f);
+  }
+  ::unlink(out.c_str());
+  return fds;
+}
+}  // namespace
+
+TEST_CASE(
+    "Every fd the library opens is close-on-exec: a shell started by system() while "
+    "loops, servers, connections, signal handlers and children are open inherits none",
+    "[subprocess][faults]") {
+  std::set<std::string> before = fds_a_shell_inherits();
+  asyncio::EventLoop loop;
+  asyncio::EventLoop second;  // a loop that is not running
+  std::set<std::string> during;
+  auto body = [&]() -> asyncio::Coro<void> {
+    auto& l = asyncio::get_running_loop();
+    l.add_signal_handler(SIGUSR1, [] {});
+    auto factory = [] { return std::make_shared<asyncio::Protocol>(); };
+    auto server = co_await l.create_server(factory, "127.0.0.1", 0);
+    int port = server->addresses().at(0).port;
+    std::string path = "/tmp/asyncio-cpp-cloexec-" + std::to_string(::getpid());
+    auto unix_server = co_await l.create_unix_server(factory, path);
+    auto [transport, protocol] = co_await l.create_connection(factory, "127.0.0.1", port);
+    asyncio::SubprocessOptions options;
+    options.stdin_ = asyncio::PIPE;
+    options.stdout_ = asyncio::PIPE;
+    auto proc =
+        co_await asyncio::create_subprocess_exec("cat", std::vector<std::string>{}, options);
+    auto names = co_await l.getaddrinfo("localhost", "80");  // starts the executor's threads
+    during = fds_a_shell_inherits();
+    proc.kill();
+    co_await proc.wait();
+    transport->close();
+    server->close();
+    unix_server->close();
+    ::unlink(path.c_str());
+    l.remove_signal_handler(SIGUSR1);
+  };
+  loop.run_until_complete(asyncio::wait_for(body(), 20.0));
+  CHECK(during == before);  // nothing the library opened reached the shell
+}
