@@ -23,6 +23,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -690,4 +691,96 @@ TEST_CASE(
         std::vector<std::string>{"::1", "1.1.1.1", "::2", "2.2.2.2"});
   CHECK(hosts(asyncio::detail::interleave_families(infos, 2)) ==
         std::vector<std::string>{"::1", "::2", "1.1.1.1", "2.2.2.2"});
+}
+
+// ---------------------------------------------------------------- hostile peers
+
+TEST_CASE(
+    "Slow-loris peers: 200 connections that trickle a line without ending it do not stop "
+    "the server from answering a normal client",
+    "[net][hostile]") {
+  EventLoop loop;
+  auto handler = [](std::shared_ptr<asyncio::StreamReader> reader,
+                    std::shared_ptr<asyncio::StreamWriter> writer) -> Coro<void> {
+    std::string line = co_await reader->readline();
+    writer->write(line);
+    co_await writer->drain();
+    writer->close();
+  };
+  auto server = run(loop, asyncio::start_server(handler, "127.0.0.1", 0));
+  int port = server->addresses().at(0).port;
+  std::vector<int> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(raw_connect(port));
+    REQUIRE(::send(slow.back(), "GET / HT", 8, MSG_NOSIGNAL) == 8);  // and never the rest
+    spin(loop);  // accepted as they come: the listen backlog is 100
+  }
+  spin(loop, 5);
+  for (int fd : slow) REQUIRE(::send(fd, "T", 1, MSG_NOSIGNAL) == 1);  // a byte now and then
+  auto client = [&]() -> Coro<std::string> {
+    auto [reader, writer] = co_await asyncio::open_connection("127.0.0.1", port);
+    writer->write("hello\n");
+    std::string answer = co_await reader->readline();
+    writer->close();
+    co_return answer;
+  };
+  CHECK(run(loop, client(), 10.0) == "hello\n");
+  for (int fd : slow) ::close(fd);
+  server->close();
+  run(loop, server->wait_closed());
+}
+
+namespace {
+class CountingDatagrams : public asyncio::DatagramProtocol {
+ public:
+  void datagram_received(std::string_view data, const asyncio::SockAddr&) override {
+    ++received;
+    bytes += data.size();
+  }
+  long received = 0;
+  long bytes = 0;
+};
+}  // namespace
+
+TEST_CASE(
+    "A UDP flood: 20000 datagrams from a raw socket reach datagram_received or are dropped "
+    "by the kernel, and timers keep firing meanwhile",
+    "[net][hostile]") {
+  EventLoop loop;
+  auto counter = std::make_shared<CountingDatagrams>();
+  asyncio::DatagramOptions options;
+  options.local_addr = asyncio::HostPort{"127.0.0.1", 0};
+  auto [endpoint, proto] = loop.run_until_complete(
+      loop.create_datagram_endpoint([counter] { return counter; }, options));
+  auto addr = std::any_cast<asyncio::SockAddr>(endpoint->get_extra_info("sockname"));
+  int sender = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  to.sin_port = htons(static_cast<uint16_t>(addr.port));
+  int ticks = 0;
+  std::function<void()> tick = [&] {
+    ++ticks;
+    if (ticks < 5) loop.call_later(0.001, tick);
+  };
+  loop.call_later(0.001, tick);
+  char payload[512] = {};
+  long sent = 0;
+  for (int burst = 0; burst < 200; ++burst) {
+    for (int i = 0; i < 100; ++i)
+      if (::sendto(sender, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&to),
+                   sizeof to) == static_cast<ssize_t>(sizeof payload))
+        ++sent;
+    test_support::run_once(loop);
+  }
+  while (ticks < 5) test_support::run_once(loop);  // the timer chain finished
+  spin(loop, 5);
+  CHECK(sent > 0);
+  CHECK(counter->received > 0);
+  CHECK(counter->received <= sent);
+  CHECK(counter->bytes == counter->received * static_cast<long>(sizeof payload));
+  CHECK(ticks == 5);
+  ::close(sender);
+  endpoint->close();
+  spin(loop, 2);
 }
