@@ -42,22 +42,8 @@ class ServerProto : public asyncio::Protocol {
   }
 };
 
-class ClientProto : public asyncio::Protocol {
- public:
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
-
-  void data_received(std::string_view data) override {
-    events.push_back("data_received " + std::string(data));
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
-  }
+struct ClientProto : Recorder {
+  ClientProto() : Recorder(nullptr, false) {}
 };
 
 Coro<> amain() {

@@ -4,6 +4,8 @@
 # the transport closes itself right after eof_received.
 import asyncio
 
+from net_trace import Recorder
+
 
 class ServerProto(asyncio.Protocol):
     def __init__(self, keep_open, done):
@@ -33,20 +35,9 @@ class ServerProto(asyncio.Protocol):
         self.done.set_result(None)
 
 
-class ClientProto(asyncio.Protocol):
+class ClientProto(Recorder):
     def __init__(self):
-        self.events = []
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def data_received(self, data):
-        self.events.append("data_received " + data.decode())
-
-    def eof_received(self):
-        self.events.append("eof_received")
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-        self.lost.set_result(None)
+        super().__init__(record_made=False)
 
 
 async def main():

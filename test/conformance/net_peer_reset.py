@@ -7,21 +7,12 @@ import asyncio
 import socket
 import struct
 
+from net_trace import Recorder
 
-class Proto(asyncio.Protocol):
+
+class Proto(Recorder):
     def __init__(self):
-        self.events = []
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def data_received(self, data):
-        self.events.append("data_received " + data.decode())
-
-    def eof_received(self):
-        self.events.append("eof_received")
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {type(exc).__name__}")
-        self.lost.set_result(None)
+        super().__init__(record_made=False)
 
 
 def reset(transport):

@@ -11,7 +11,6 @@
 using asyncio::Coro;
 using namespace net_trace;
 
-
 class Echo : public asyncio::Protocol {
  public:
   asyncio::Future<void> lost;

@@ -12,7 +12,6 @@
 using asyncio::Coro;
 using namespace net_trace;
 
-
 class Echo : public asyncio::Protocol {
  public:
   std::shared_ptr<asyncio::Transport> transport;

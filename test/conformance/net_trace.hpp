@@ -95,10 +95,11 @@ namespace net_trace {
 class Recorder : public asyncio::Protocol {
  public:
   using Reply = std::string (*)(std::string_view);
-  explicit Recorder(Reply reply = nullptr) : reply_(reply) {}
+  explicit Recorder(Reply reply = nullptr, bool record_made = true)
+      : reply_(reply), record_made_(record_made) {}
   void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
     transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
-    events.push_back("connection_made");
+    if (record_made_) events.push_back("connection_made");
   }
   void data_received(std::string_view data) override {
     events.push_back("data_received " + std::string(data));
@@ -119,6 +120,7 @@ class Recorder : public asyncio::Protocol {
 
  private:
   Reply reply_;
+  bool record_made_;
 };
 
 // bytes.upper

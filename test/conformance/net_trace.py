@@ -4,17 +4,24 @@ import os
 import ssl
 
 
+def exc_str(exc):
+    """What connection_lost received: None or the exception's type (net_trace.hpp's too)."""
+    return "None" if exc is None else type(exc).__name__
+
+
 class Recorder(asyncio.Protocol):
     """Records each callback; with reply, answers data_received with reply(data)."""
 
-    def __init__(self, reply=None):
+    def __init__(self, reply=None, record_made=True):
         self.reply = reply
+        self.record_made = record_made
         self.events = []
         self.lost = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport):
         self.transport = transport
-        self.events.append("connection_made")
+        if self.record_made:
+            self.events.append("connection_made")
 
     def data_received(self, data):
         self.events.append("data_received " + data.decode())
@@ -25,7 +32,7 @@ class Recorder(asyncio.Protocol):
         self.events.append("eof_received")
 
     def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
+        self.events.append(f"connection_lost {exc_str(exc)}")
         self.lost.set_result(None)
 
 

@@ -13,7 +13,6 @@ using asyncio::SockAddr;
 using namespace net_trace;
 using proc_trace::str_list;
 
-
 class EchoServer : public asyncio::DatagramProtocol {
  public:
   std::vector<std::string> events;

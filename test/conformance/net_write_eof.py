@@ -5,6 +5,8 @@
 # no-op.
 import asyncio
 
+from net_trace import Recorder
+
 TOTAL = 32 * 1024 * 1024
 
 
@@ -31,20 +33,9 @@ class ServerProto(asyncio.Protocol):
         self.events.append(f"connection_lost {exc}")
 
 
-class ClientProto(asyncio.Protocol):
+class ClientProto(Recorder):
     def __init__(self):
-        self.events = []
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def data_received(self, data):
-        self.events.append("data_received " + data.decode())
-
-    def eof_received(self):
-        self.events.append("eof_received")
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-        self.lost.set_result(None)
+        super().__init__(record_made=False)
 
 
 async def main():
