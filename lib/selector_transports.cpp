@@ -109,16 +109,10 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   }
 
   // ---- reading
-  bool is_reading() const override { return !paused_ && !closing_; }
-  void pause_reading() override {
-    if (!is_reading()) return;
-    paused_ = true;
-    loop_.remove_reader(fd_);
-  }
+  bool is_reading() const override { return detail::is_reading(closing_, paused_); }
+  void pause_reading() override { pause_reader(loop_, fd_, closing_, paused_); }
   void resume_reading() override {
-    if (closing_ || !paused_) return;
-    paused_ = false;
-    add_reader();
+    if (resume_reader(closing_, paused_)) add_reader();
   }
 
   // ---- writing

@@ -211,16 +211,10 @@ class ReadPipeTransport final : public ReadTransport,
     return t;
   }
 
-  bool is_reading() const override { return !paused_ && !closing_; }
-  void pause_reading() override {
-    if (!is_reading()) return;
-    paused_ = true;
-    loop_.remove_reader(fd_);
-  }
+  bool is_reading() const override { return detail::is_reading(closing_, paused_); }
+  void pause_reading() override { pause_reader(loop_, fd_, closing_, paused_); }
   void resume_reading() override {
-    if (closing_ || !paused_) return;
-    paused_ = false;
-    start_reading();
+    if (resume_reader(closing_, paused_)) start_reading();
   }
   void close() override {
     if (!closing_) close_with(nullptr);

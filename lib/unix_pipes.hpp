@@ -41,6 +41,23 @@ class WriteFlowControl {
   bool paused_ = false;
 };
 
+// pause_reading / resume_reading of the read transports (_SelectorTransport,
+// _UnixReadPipeTransport): pausing drops the fd's reader; resuming says whether the caller
+// must add it back.
+inline bool is_reading(bool closing, bool paused) {
+  return !paused && !closing;
+}
+inline void pause_reader(EventLoop& loop, int fd, bool closing, bool& paused) {
+  if (!is_reading(closing, paused)) return;
+  paused = true;
+  loop.remove_reader(fd);
+}
+inline bool resume_reader(bool closing, bool& paused) {
+  if (closing || !paused) return false;
+  paused = false;
+  return true;
+}
+
 // A byte queue that drops from the front without moving what remains each time.
 class ByteBuffer {
  public:
