@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -40,6 +41,27 @@ inline bool run_forever_guarded(asyncio::EventLoop& loop, double limit = 10.0) {
     timed_out = true;
     loop.stop();
   });
+  loop.run_forever();
+  guard.cancel();
+  return !timed_out;
+}
+
+// Runs the loop until `done` holds; a 10 s timer is only a safety net.
+template <class Done>
+bool run_until(asyncio::EventLoop& loop, Done done) {
+  std::function<void()> check = [&] {
+    if (done()) {
+      loop.stop();
+    } else {
+      loop.call_soon(check);
+    }
+  };
+  bool timed_out = false;
+  auto guard = loop.call_later(10, [&] {
+    timed_out = true;
+    loop.stop();
+  });
+  loop.call_soon(check);
   loop.run_forever();
   guard.cancel();
   return !timed_out;

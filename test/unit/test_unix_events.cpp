@@ -1,5 +1,8 @@
 // Signals through the self-pipe: CPython's test_unix_events.SelectorEventLoopSignalTests,
-// and what this project adds (several loops owning different signals, bursts, errno).
+// and what this project adds (several loops owning different signals, errno); the signal storm is
+// in test_stress.cpp.
+#include "unit/loop_support.hpp"
+
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
@@ -18,28 +21,9 @@ bool is_default(int sig) {
   return action.sa_handler == SIG_DFL;
 }
 
-// Runs the loop until `done` holds; a 10 s timer is only a safety net.
-template <class Done>
-bool run_until(asyncio::EventLoop& loop, Done done) {
-  std::function<void()> check = [&] {
-    if (done()) {
-      loop.stop();
-    } else {
-      loop.call_soon(check);
-    }
-  };
-  bool timed_out = false;
-  auto guard = loop.call_later(10, [&] {
-    timed_out = true;
-    loop.stop();
-  });
-  loop.call_soon(check);
-  loop.run_forever();
-  guard.cancel();
-  return !timed_out;
-}
-
 }  // namespace
+
+using test_support::run_until;
 
 TEST_CASE("test_unix_events.SelectorEventLoopSignalTests.test_add_signal_handler") {
   // The handler runs as a loop callback with its bound arguments; adding again replaces it.
@@ -116,25 +100,6 @@ TEST_CASE("signals: several loops each own different signals") {
   ::raise(SIGUSR1);
   CHECK(run_until(b, [&] { return in_b == 2; }));
   CHECK(in_a == 1);
-}
-
-TEST_CASE("signals: a burst from several threads never blocks and runs the handler") {
-  // POSIX may coalesce pending signals, so at least one callback; the pipe may fill up,
-  // and the handler must then neither block nor lose the wakeup.
-  asyncio::EventLoop loop;
-  std::atomic<int> handled{0};
-  loop.add_signal_handler(SIGUSR1, [&] { ++handled; });
-  std::vector<std::thread> senders;
-  for (int t = 0; t < 4; ++t) {
-    senders.emplace_back([] {
-      for (int i = 0; i < 25000; ++i) ::kill(::getpid(), SIGUSR1);
-    });
-  }
-  for (auto& s : senders) s.join();
-  CHECK(run_until(loop, [&] { return handled.load() >= 1; }));
-  bool ran = false;
-  loop.call_soon([&] { ran = true; });
-  CHECK(run_until(loop, [&] { return ran; }));  // still responsive after the burst
 }
 
 TEST_CASE("signals: the handler leaves errno as it found it, even on a full pipe") {
