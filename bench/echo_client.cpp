@@ -1,17 +1,21 @@
-// bench/echo_client: the load client of benchmarks B9 (echo throughput) and B10 (memory per
-// idle connection), driving any echo server on 127.0.0.1 (asyncio-echo-server,
+// bench/echo_client: the load client of benchmarks B9-B11 (echo throughput) and B12 (memory
+// per idle connection), driving any echo server on 127.0.0.1 (asyncio-echo-server,
 // raw_asio_echo_server, echo_py.py). Raw non-blocking sockets and one level-triggered epoll
 // loop on one thread, so that the client costs as little CPU as it can.
 //
 //   echo_client echo --port=N [--peer=NAME] [--conns=10] [--sizes=1024,10240,102400]
-//                    [--seconds=2] [--warmup=0.5] [--server-pid=P]
+//                    [--seconds=2] [--warmup=0.5] [--server-pid=P] [--bench=B9]
+//                    [--threads=1] [--pin]
 //   echo_client idle --port=N [--peer=NAME] [--conns=1000] [--warm-conns=10] --server-pid=P
 //
 // echo: `conns` connections each ping-pong one message at a time (send the message, wait for
 // the whole echo, check it byte for byte, send it again). For each size in turn: `warmup`
 // seconds unmeasured, then `seconds` measured; requests completed in the measured window count.
 // One JSON line per size: requests/s, payload bytes/s (one way), and, with --server-pid, the
-// server's CPU time (all its threads, /proc/P/task/*/schedstat) per request.
+// server's CPU time (all its threads, /proc/P/task/*/schedstat) per request. With --threads=K
+// the connections are split over K client threads, each with its own epoll loop, and the
+// line sums them; --pin pins thread i to the i-th CPU the client may use (B11: each client
+// thread connects from its own CPU, which the multi-loop server steers to the loop there).
 //
 // idle: opens `warm-conns` connections and echoes one byte on each (the server's one-time
 // costs), reads the server's VmRSS, opens `conns` more and echoes one byte on each (so the
@@ -22,10 +26,15 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <barrier>
 
 #include <cerrno>
 #include <chrono>
@@ -33,11 +42,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -62,6 +73,9 @@ struct Options {
   double seconds = 2.0;
   double warmup = 0.5;
   long server_pid = 0;
+  std::string bench;  // the "bench" of the JSON lines; default B9 (echo) or B12 (idle)
+  int threads = 1;
+  bool pin = false;
 };
 
 // ---------------------------------------------------------------- the server's figures
@@ -130,6 +144,14 @@ void echo_one_byte(int fd) {
 
 // ---------------------------------------------------------------- echo: ping-pong load
 
+// What one client thread measured for one message size.
+struct Window {
+  long counted = 0;
+  double wall = 0;
+  double server_cpu_s = -1;  // the server's CPU time over this thread's window
+  bool ok = false;
+};
+
 struct Conn {
   int fd = -1;
   std::size_t sent = 0;
@@ -158,8 +180,8 @@ class EchoLoad {
   EchoLoad(const EchoLoad&) = delete;
   EchoLoad& operator=(const EchoLoad&) = delete;
 
-  // One size: warm-up, measured window, then the requests in flight drain. Prints its line.
-  bool run(std::size_t size) {
+  // One size: warm-up, measured window, then the requests in flight drain.
+  Window run(std::size_t size) {
     size_ = size;
     msg_.resize(size);
     for (std::size_t i = 0; i < size; ++i)  // a pattern that a lost or shifted byte breaks
@@ -195,17 +217,8 @@ class EchoLoad {
     auto drain_start = Clock::now();
     while (in_flight() > 0 && seconds_since(drain_start) < 30.0) poll_once(100, [](Conn&) {});
     bool ok = counted > 0 && mismatches_ == 0 && in_flight() == 0;
-    double rate = double(counted) / wall;
     double server_cpu_s = cpu0 >= 0 && cpu1 >= 0 ? double(cpu1 - cpu0) * 1e-9 : -1.0;
-    std::printf(
-        "{\"bench\":\"B9\",\"peer\":\"%s\",\"size\":%zu,\"conns\":%d,\"n\":%ld,\"wall_s\":%.6f,"
-        "\"rate\":%.1f,\"bytes_per_s\":%.1f,\"server_cpu_s\":%.6f,\"server_us_per_req\":%.3f,"
-        "\"ok\":%s}\n",
-        o_.peer.c_str(), size, o_.conns, counted, wall, rate, rate * double(size), server_cpu_s,
-        counted > 0 && server_cpu_s >= 0 ? server_cpu_s * 1e6 / double(counted) : -1.0,
-        ok ? "true" : "false");
-    std::fflush(stdout);
-    return ok;
+    return {counted, wall, server_cpu_s, ok};
   }
 
  private:
@@ -287,10 +300,80 @@ class EchoLoad {
   long mismatches_ = 0;
 };
 
+void print_window(const Options& o, std::size_t size, const std::vector<Window>& parts) {
+  Window sum;
+  sum.ok = true;
+  for (const Window& w : parts) {
+    sum.counted += w.counted;
+    sum.wall = std::max(sum.wall, w.wall);
+    sum.ok = sum.ok && w.ok;
+  }
+  sum.server_cpu_s = parts.at(0).server_cpu_s;  // read over every server thread at once
+  double rate = double(sum.counted) / sum.wall;
+  std::printf(
+      "{\"bench\":\"%s\",\"peer\":\"%s\",\"size\":%zu,\"conns\":%d,\"threads\":%d,"
+      "\"n\":%ld,\"wall_s\":%.6f,\"rate\":%.1f,\"bytes_per_s\":%.1f,\"server_cpu_s\":%.6f,"
+      "\"server_us_per_req\":%.3f,\"ok\":%s}\n",
+      o.bench.c_str(), o.peer.c_str(), size, o.conns, o.threads, sum.counted, sum.wall, rate,
+      rate * double(size), sum.server_cpu_s,
+      sum.counted > 0 && sum.server_cpu_s >= 0 ? sum.server_cpu_s * 1e6 / double(sum.counted)
+                                               : -1.0,
+      sum.ok ? "true" : "false");
+  std::fflush(stdout);
+}
+
+// Pins the calling thread to the index-th CPU it may run on (wrapping around).
+void pin_to_cpu(int index) {
+  cpu_set_t allowed;
+  check_sys(::sched_getaffinity(0, sizeof allowed, &allowed) == 0, "sched_getaffinity");
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpus[std::size_t(index) % cpus.size()], &one);
+  check_sys(::pthread_setaffinity_np(::pthread_self(), sizeof one, &one) == 0, "setaffinity");
+}
+
+// Client thread `t`: its share of the connections, made from its own CPU when pinned.
+void echo_thread(const Options& o, int t, std::barrier<>& sync, std::vector<Window>& out) {
+  if (o.pin) pin_to_cpu(t);
+  Options mine = o;
+  mine.conns = o.conns / o.threads + (t < o.conns % o.threads ? 1 : 0);
+  mine.server_pid = t == 0 ? o.server_pid : 0;
+  EchoLoad load(mine);
+  for (std::size_t i = 0; i < o.sizes.size(); ++i) {
+    sync.arrive_and_wait();  // every thread connected, or done with the previous size
+    out[i] = load.run(o.sizes[i]);
+  }
+}
+
 int run_echo(const Options& o) {
-  EchoLoad load(o);
+  std::vector<std::vector<Window>> windows(std::size_t(o.threads),
+                                           std::vector<Window>(o.sizes.size()));
+  std::barrier<> sync(o.threads);
+  std::vector<std::exception_ptr> errors(std::size_t(o.threads));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < o.threads; ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        echo_thread(o, t, sync, windows[std::size_t(t)]);
+      } catch (...) {
+        errors[std::size_t(t)] = std::current_exception();
+        sync.arrive_and_drop();  // the other threads go on without this one
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
   bool ok = true;
-  for (std::size_t size : o.sizes) ok = load.run(size) && ok;
+  for (std::size_t i = 0; i < o.sizes.size(); ++i) {
+    std::vector<Window> parts;
+    for (auto& w : windows) parts.push_back(w[i]);
+    print_window(o, o.sizes[i], parts);
+    for (const Window& w : parts) ok = ok && w.ok;
+  }
   return ok ? 0 : 1;
 }
 
@@ -313,9 +396,9 @@ int run_idle(const Options& o) {
   bool ok = before > 0 && after > 0;
   double per_conn = double(after - before) * 1024.0 / double(o.conns);
   std::printf(
-      "{\"bench\":\"B10\",\"peer\":\"%s\",\"n\":%d,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
+      "{\"bench\":\"%s\",\"peer\":\"%s\",\"n\":%d,\"rss_before_kb\":%ld,\"rss_after_kb\":%ld,"
       "\"bytes_per_conn\":%.1f,\"ok\":%s}\n",
-      o.peer.c_str(), o.conns, before, after, per_conn, ok ? "true" : "false");
+      o.bench.c_str(), o.peer.c_str(), o.conns, before, after, per_conn, ok ? "true" : "false");
   std::fflush(stdout);
   for (int fd : fds) ::close(fd);
   return ok ? 0 : 1;
@@ -340,6 +423,10 @@ Options parse(int argc, char** argv) {
   if (o.mode != "echo" && o.mode != "idle") throw std::invalid_argument("mode: echo or idle");
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--pin") {
+      o.pin = true;
+      continue;
+    }
     auto eq = arg.find('=');
     if (arg.rfind("--", 0) != 0 || eq == std::string::npos)
       throw std::invalid_argument("expected --key=value: " + arg);
@@ -360,12 +447,19 @@ Options parse(int argc, char** argv) {
       o.warmup = std::stod(v);
     else if (key == "server-pid")
       o.server_pid = std::stol(v);
+    else if (key == "bench")
+      o.bench = v;
+    else if (key == "threads")
+      o.threads = std::stoi(v);
     else
       throw std::invalid_argument("unknown option --" + key);
   }
   if (o.port <= 0) throw std::invalid_argument("--port=N is required");
   if (o.conns < 0) o.conns = o.mode == "echo" ? 10 : 1000;
+  if (o.bench.empty()) o.bench = o.mode == "echo" ? "B9" : "B12";
   if (o.conns < 1) throw std::invalid_argument("--conns must be positive");
+  if (o.threads < 1 || o.threads > o.conns)
+    throw std::invalid_argument("--threads must be between 1 and --conns");
   return o;
 }
 
