@@ -1,4 +1,4 @@
-// Core-loop benchmarks B1-B4 for asyncio-cpp and its raw C++ peers (see docs/benchmarks.md).
+// Core-loop benchmarks B1-B4 for asyncio-cpp and its raw C++ peers (see docs/06-benchmarks.md).
 //
 //   bench_core info
 //   bench_core <B1|B2|B3|B4> <cpp|asio|epoll> [--n N] [--reps R] [--warmup-n N] [--chains C]

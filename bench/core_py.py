@@ -3,7 +3,7 @@ bench_unix.
 
     python3 core_py.py <B1|...|B8> <asyncio|uvloop> [--n N] [--reps R] [--warmup-n N] ...
 
-Same workloads and the same JSON lines as the C++ programs (see docs/benchmarks.md); after an
+Same workloads and the same JSON lines as the C++ programs (see docs/06-benchmarks.md); after an
 unprinted warm-up run, each repetition prints one line.
 """
 
