@@ -48,8 +48,7 @@ typedef struct {
 
 typedef struct {
   const char* bench;
-  long n, warmup_n, chains, warmup_pings, idle_us;
-  int reps;
+  long n, warmup_n, chains, warmup_pings, idle_us, reps;
   double span;
   uint64_t seed;
 } Options;
@@ -346,25 +345,31 @@ static Options parse(int argc, char** argv) {
     exit(2);
   }
   Options o = {argv[1], 0, -1, 1000, 200, 200, 5, 0.05, 20240601};
+  struct {
+    const char* name;
+    long* value;
+  } longs[] = {{"--n", &o.n},
+               {"--reps", &o.reps},
+               {"--warmup-n", &o.warmup_n},
+               {"--chains", &o.chains},
+               {"--warmup-pings", &o.warmup_pings},
+               {"--idle-us", &o.idle_us}};
   for (int i = 3; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
-    if (!strcmp(k, "--n"))
-      o.n = atol(v);
-    else if (!strcmp(k, "--reps"))
-      o.reps = atoi(v);
-    else if (!strcmp(k, "--warmup-n"))
-      o.warmup_n = atol(v);
-    else if (!strcmp(k, "--chains"))
-      o.chains = atol(v);
-    else if (!strcmp(k, "--warmup-pings"))
-      o.warmup_pings = atol(v);
-    else if (!strcmp(k, "--idle-us"))
-      o.idle_us = atol(v);
-    else if (!strcmp(k, "--span"))
+    bool known = true;
+    if (!strcmp(k, "--span"))
       o.span = atof(v);
     else if (!strcmp(k, "--seed"))
       o.seed = strtoull(v, NULL, 10);
-    else {
+    else
+      known = false;
+    for (size_t j = 0; !known && j < sizeof longs / sizeof longs[0]; ++j) {
+      if (!strcmp(k, longs[j].name)) {
+        *longs[j].value = atol(v);
+        known = true;
+      }
+    }
+    if (!known) {
       fprintf(stderr, "bench_uv: unknown option %s\n", k);
       exit(2);
     }
