@@ -18,14 +18,12 @@ using namespace net_trace;
 using proc_trace::bytes_repr;
 using proc_trace::str_list;
 
-class Buffered : public asyncio::BufferedProtocol {
+class Buffered : public RecordsEnd<asyncio::BufferedProtocol> {
  public:
   char buf[4];
   std::set<std::ptrdiff_t> hints;
   std::string data;
   std::vector<std::size_t> sizes;
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
 
   void connection_made(std::shared_ptr<asyncio::BaseTransport>) override {
     events.push_back("connection_made");
@@ -37,14 +35,6 @@ class Buffered : public asyncio::BufferedProtocol {
   void buffer_updated(std::size_t nbytes) override {
     sizes.push_back(nbytes);
     data.append(buf, nbytes);
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
   }
 };
 

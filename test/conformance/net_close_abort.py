@@ -7,51 +7,14 @@
 #   iteration, not inline; the peer gets less than was written.
 import asyncio
 
+from net_trace import QuietRecorder, connect_to_sink
+
 TOTAL = 32 * 1024 * 1024
-
-
-class ServerProto(asyncio.Protocol):
-    def __init__(self, made, done):
-        self.made = made
-        self.done = done
-        self.received = 0
-        self.events = []
-
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.pause_reading()
-        self.made.set_result(self)
-
-    def data_received(self, data):
-        self.received += len(data)
-
-    def eof_received(self):
-        self.events.append("eof_received")
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-        self.done.set_result(None)
-
-
-class ClientProto(asyncio.Protocol):
-    def __init__(self):
-        self.events = []
-        self.lost = asyncio.get_running_loop().create_future()
-
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-        self.lost.set_result(None)
 
 
 async def scenario(how):
     print(f"-- {how}()")
-    loop = asyncio.get_running_loop()
-    made = loop.create_future()
-    done = loop.create_future()
-    server = await loop.create_server(lambda: ServerProto(made, done), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    transport, client = await loop.create_connection(ClientProto, "127.0.0.1", port)
-    peer = await made
+    server, transport, client, peer = await connect_to_sink(QuietRecorder)
     transport.write(b"x" * TOTAL)
     print("data buffered:", transport.get_write_buffer_size() > 0)
     getattr(transport, how)()
@@ -62,7 +25,7 @@ async def scenario(how):
     print("client events after five iterations:", client.events)
     peer.transport.resume_reading()
     await client.lost
-    await done
+    await peer.done
     print("client:", client.events)
     print("server:", peer.events)
     print("write buffer size at the end:", transport.get_write_buffer_size())

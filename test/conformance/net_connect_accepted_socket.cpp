@@ -14,27 +14,13 @@ using namespace net_trace;
 using proc_trace::bytes_repr;
 using proc_trace::str_list;
 
-class Proto : public asyncio::Protocol {
+class Proto : public Recorder {
  public:
-  asyncio::EventLoop& loop = asyncio::get_running_loop();
-  std::vector<std::string> events;
-  asyncio::Future<void> chunk = loop.create_future<void>();
-  asyncio::Future<void> lost = loop.create_future<void>();
+  asyncio::Future<void> chunk = asyncio::get_running_loop().create_future<void>();
 
-  void connection_made(std::shared_ptr<asyncio::BaseTransport>) override {
-    events.push_back("connection_made");
-  }
   void data_received(std::string_view data) override {
-    events.push_back("data_received " + std::string(data));
+    Recorder::data_received(data);
     chunk.set_result();
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
   }
 };
 

@@ -14,23 +14,6 @@ using proc_trace::str_list;
 
 constexpr std::size_t TOTAL = 32 * 1024 * 1024;
 
-class ServerProto : public asyncio::Protocol {
- public:
-  asyncio::Future<ServerProto*> made;
-  asyncio::Future<void> done;
-  std::size_t received = 0;
-  std::shared_ptr<asyncio::Transport> transport;
-
-  ServerProto(asyncio::Future<ServerProto*> m, asyncio::Future<void> d) : made(m), done(d) {}
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
-    transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
-    transport->pause_reading();
-    made.set_result(this);
-  }
-  void data_received(std::string_view data) override { received += data.size(); }
-  void connection_lost(std::exception_ptr) override { done.set_result(); }
-};
-
 class ClientProto : public asyncio::Protocol {
  public:
   std::vector<std::string> events;
@@ -55,18 +38,7 @@ std::string limits(const asyncio::WriteTransport& t) {
 }
 
 Coro<> amain() {
-  auto& loop = asyncio::get_running_loop();
-  auto made = loop.create_future<ServerProto*>();
-  auto done = loop.create_future<void>();
-  std::vector<std::shared_ptr<ServerProto>> keep;  // the protocols outlive their transports
-  // Named: GCC 12 destroys a capturing lambda temporary twice inside co_await.
-  auto server_factory = [&keep, made, done] {
-    return keep.emplace_back(std::make_shared<ServerProto>(made, done));
-  };
-  auto server = co_await loop.create_server(server_factory, "127.0.0.1", 0);
-  auto [transport, client] = co_await loop.create_connection(
-      [] { return std::make_shared<ClientProto>(); }, "127.0.0.1", port_of(*server));
-  ServerProto* peer = co_await made;
+  auto [server, transport, client, peer] = co_await connect_to_sink<ClientProto>();
   trace::print("default limits:", limits(*transport));
   transport->set_write_buffer_limits(4000, 1000);
   trace::print("limits:", limits(*transport));
@@ -81,7 +53,7 @@ Coro<> amain() {
   co_await client->resumed;
   trace::print("events:", str_list(client->events));
   transport->close();
-  co_await done;
+  co_await peer->done;
   trace::print("server received everything:", peer->received == TOTAL + 200);
   server->close();
   co_await server->wait_closed();

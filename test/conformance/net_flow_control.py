@@ -5,25 +5,9 @@
 # and the buffer drains to `low` or less, resume_writing is called once.
 import asyncio
 
+from net_trace import connect_to_sink
+
 TOTAL = 32 * 1024 * 1024
-
-
-class ServerProto(asyncio.Protocol):
-    def __init__(self, made, done):
-        self.made = made
-        self.done = done
-        self.received = 0
-
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.pause_reading()
-        self.made.set_result(self)
-
-    def data_received(self, data):
-        self.received += len(data)
-
-    def connection_lost(self, exc):
-        self.done.set_result(None)
 
 
 class ClientProto(asyncio.Protocol):
@@ -45,13 +29,7 @@ class ClientProto(asyncio.Protocol):
 
 
 async def main():
-    loop = asyncio.get_running_loop()
-    made = loop.create_future()
-    done = loop.create_future()
-    server = await loop.create_server(lambda: ServerProto(made, done), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    transport, client = await loop.create_connection(ClientProto, "127.0.0.1", port)
-    peer = await made
+    server, transport, client, peer = await connect_to_sink(ClientProto)
     print("default limits:", transport.get_write_buffer_limits())
     transport.set_write_buffer_limits(high=4000, low=1000)
     print("limits:", transport.get_write_buffer_limits())
@@ -66,7 +44,7 @@ async def main():
     await client.resumed
     print("events:", client.events)
     transport.close()
-    await done
+    await peer.done
     print("server received everything:", peer.received == TOTAL + 200)
     server.close()
     await server.wait_closed()

@@ -22,24 +22,13 @@ class ServerProto : public asyncio::Protocol {
   }
 };
 
-class ClientProto : public asyncio::Protocol {
+class ClientProto : public QuietRecorder {
  public:
-  asyncio::EventLoop& loop = asyncio::get_running_loop();
-  std::vector<std::string> events;
-  asyncio::Future<void> chunk = loop.create_future<void>();
-  asyncio::Future<void> lost = loop.create_future<void>();
+  asyncio::Future<void> chunk = asyncio::get_running_loop().create_future<void>();
 
   void data_received(std::string_view data) override {
-    events.push_back("data_received " + std::string(data));
+    Recorder::data_received(data);
     if (!chunk.done()) chunk.set_result();
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
   }
 };
 

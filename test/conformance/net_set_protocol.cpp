@@ -13,25 +13,14 @@ using proc_trace::str_list;
 
 using TransportPtr = std::shared_ptr<asyncio::Transport>;
 
-class Second : public asyncio::BufferedProtocol {
+class Second : public RecordsEnd<asyncio::BufferedProtocol> {
  public:
-  asyncio::EventLoop& loop = asyncio::get_running_loop();
   char buf[100];
-  std::vector<std::string> events;
-  asyncio::Future<void> switched = loop.create_future<void>();
-  asyncio::Future<void> lost = loop.create_future<void>();
+  asyncio::Future<void> switched = asyncio::get_running_loop().create_future<void>();
 
   std::span<char> get_buffer(std::ptrdiff_t) override { return std::span<char>(buf, sizeof buf); }
   void buffer_updated(std::size_t nbytes) override {
     events.push_back("buffer_updated " + std::string(buf, nbytes));
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
   }
 };
 

@@ -90,9 +90,27 @@ inline asyncio::Coro<void> spin(int n) {
 
 namespace net_trace {
 
+// The end of a connection as net_trace.py's Recorder records it: eof_received and
+// connection_lost go to `events`, and `lost` completes. Base: Protocol or BufferedProtocol.
+template <class Base>
+class RecordsEnd : public Base {
+ public:
+  bool eof_received() override {
+    events.push_back("eof_received");
+    return false;
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    events.push_back("connection_lost " + exc_str(exc));
+    lost.set_result();
+  }
+
+  std::vector<std::string> events;
+  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
+};
+
 // Records each callback as net_trace.py's Recorder does; with a reply function, answers
 // data_received with reply(data).
-class Recorder : public asyncio::Protocol {
+class Recorder : public RecordsEnd<asyncio::Protocol> {
  public:
   using Reply = std::string (*)(std::string_view);
   explicit Recorder(Reply reply = nullptr, bool record_made = true)
@@ -105,23 +123,69 @@ class Recorder : public asyncio::Protocol {
     events.push_back("data_received " + std::string(data));
     if (reply_) transport->write(reply_(data));
   }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
-  }
 
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
   std::shared_ptr<asyncio::Transport> transport;
 
  private:
   Reply reply_;
   bool record_made_;
 };
+
+// A Recorder that leaves connection_made out.
+struct QuietRecorder : Recorder {
+  QuietRecorder() : Recorder(nullptr, false) {}
+};
+
+// A server protocol that starts with reading paused, so that what a client writes piles up
+// in the client's buffer; counts what it receives once resumed (net_trace.py's PausedSink).
+class PausedSink : public asyncio::Protocol {
+ public:
+  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
+    transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
+    transport->pause_reading();
+    made.set_result();
+  }
+  void data_received(std::string_view data) override { received += data.size(); }
+  bool eof_received() override {
+    events.push_back("eof_received");
+    return false;
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    events.push_back("connection_lost " + exc_str(exc));
+    done.set_result();
+  }
+
+  asyncio::Future<void> made = asyncio::get_running_loop().create_future<void>();
+  asyncio::Future<void> done = asyncio::get_running_loop().create_future<void>();
+  std::size_t received = 0;
+  std::vector<std::string> events;
+  std::shared_ptr<asyncio::Transport> transport;
+};
+
+template <class Client, class Sink>
+struct SinkConnection {
+  std::shared_ptr<asyncio::Server> server;
+  std::shared_ptr<asyncio::Transport> transport;
+  std::shared_ptr<Client> client;
+  std::shared_ptr<Sink> sink;
+};
+
+// A server on 127.0.0.1 whose one connection gets a Sink, and a Client connected to it, once
+// the sink has its transport (net_trace.py's connect_to_sink).
+template <class Client, class Sink = PausedSink>
+asyncio::Coro<SinkConnection<Client, Sink>> connect_to_sink() {
+  auto& loop = asyncio::get_running_loop();
+  auto sink = std::make_shared<Sink>();
+  // Named: GCC 12 destroys a capturing lambda temporary twice inside co_await.
+  auto sink_factory = [sink] { return sink; };
+  auto server = co_await loop.create_server(sink_factory, "127.0.0.1", 0);
+  auto client_factory = [] { return std::make_shared<Client>(); };
+  auto [transport, client] =
+      co_await loop.create_connection(client_factory, "127.0.0.1", port_of(*server));
+  co_await sink->made;
+  SinkConnection<Client, Sink> connection{server, transport, client, sink};
+  co_return connection;
+}
 
 // bytes.upper
 inline std::string upper(std::string_view data) {

@@ -36,6 +36,52 @@ class Recorder(asyncio.Protocol):
         self.lost.set_result(None)
 
 
+class PausedSink(asyncio.Protocol):
+    """A server protocol that starts with reading paused, so that what a client writes piles
+    up in the client's buffer; counts what it receives once resumed."""
+
+    def __init__(self):
+        loop = asyncio.get_running_loop()
+        self.made = loop.create_future()
+        self.done = loop.create_future()
+        self.received = 0
+        self.events = []
+
+    def connection_made(self, transport):
+        self.transport = transport
+        transport.pause_reading()
+        self.made.set_result(None)
+
+    def data_received(self, data):
+        self.received += len(data)
+
+    def eof_received(self):
+        self.events.append("eof_received")
+
+    def connection_lost(self, exc):
+        self.events.append(f"connection_lost {exc_str(exc)}")
+        self.done.set_result(None)
+
+
+async def connect_to_sink(client_factory, sink_factory=PausedSink):
+    """A server on 127.0.0.1 whose one connection gets a sink, and a client connected to it:
+    (server, transport, client, sink), once the sink has its transport."""
+    loop = asyncio.get_running_loop()
+    sink = sink_factory()
+    server = await loop.create_server(lambda: sink, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    transport, client = await loop.create_connection(client_factory, "127.0.0.1", port)
+    await sink.made
+    return server, transport, client, sink
+
+
+class QuietRecorder(Recorder):
+    """A Recorder that leaves connection_made out."""
+
+    def __init__(self):
+        super().__init__(record_made=False)
+
+
 def cert(name):
     """A file of the certificates CTest made for this run (test/tls/make_certs.sh)."""
     return os.path.join(os.environ["ASYNCIO_TEST_CERTS"], name)

@@ -5,46 +5,20 @@
 # no-op.
 import asyncio
 
-from net_trace import Recorder
+from net_trace import PausedSink, QuietRecorder, connect_to_sink
 
 TOTAL = 32 * 1024 * 1024
 
 
-class ServerProto(asyncio.Protocol):
-    def __init__(self, made):
-        self.made = made
-        self.received = 0
-        self.events = []
-
-    def connection_made(self, transport):
-        self.transport = transport
-        transport.pause_reading()
-        self.made.set_result(self)
-
-    def data_received(self, data):
-        self.received += len(data)
-
+class ReplyingSink(PausedSink):
     def eof_received(self):
         self.events.append(f"eof_received after {self.received} bytes")
         self.transport.write(b"reply after eof")
         return False
 
-    def connection_lost(self, exc):
-        self.events.append(f"connection_lost {exc}")
-
-
-class ClientProto(Recorder):
-    def __init__(self):
-        super().__init__(record_made=False)
-
 
 async def main():
-    loop = asyncio.get_running_loop()
-    made = loop.create_future()
-    server = await loop.create_server(lambda: ServerProto(made), "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    transport, client = await loop.create_connection(ClientProto, "127.0.0.1", port)
-    peer = await made
+    server, transport, client, peer = await connect_to_sink(QuietRecorder, ReplyingSink)
     print("can_write_eof:", transport.can_write_eof())
     transport.write(b"x" * TOTAL)
     print("data buffered (the peer does not read):", transport.get_write_buffer_size() > 0)
