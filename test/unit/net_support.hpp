@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <fcntl.h>
 
+#include "conformance/proc_trace.hpp"
+
 #include <exception>
 #include <system_error>
 #include <utility>
@@ -15,18 +17,10 @@ namespace test_support {
 
 // The errno an OSError carries; -1 for anything else.
 inline int errno_of(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return e.code().value();
-  } catch (...) {
-  }
-  return -1;
+  return proc_trace::error_code(exc);
 }
 
-inline bool fd_is_open(int fd) {
-  return ::fcntl(fd, F_GETFD) != -1;
-}
+using proc_trace::fd_is_open;
 
 inline asyncio::Coro<void> yield_once() {
   co_await asyncio::sleep(0);
