@@ -4,12 +4,48 @@
 #include <asyncio/tasks.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 #include <system_error>
 
 namespace asyncio {
 
+// ---------------------------------------------------------------- ReadBuffer
+
+void detail::ReadBuffer::make_room(std::size_t min_free) {
+  if (capacity_ - end_ >= min_free) return;
+  std::size_t used = size();
+  // Sliding the data to the front is cheap while it fills at most half the block;
+  // otherwise doubling keeps appends amortised O(1).
+  if (capacity_ - used >= min_free && used <= capacity_ / 2) {
+    std::memmove(data_.get(), data_.get() + begin_, used);
+  } else {
+    std::size_t capacity = std::max(capacity_ * 2, used + min_free);
+    std::unique_ptr<char[]> data(new char[capacity]);  // uninitialised on purpose
+    if (used > 0) std::memcpy(data.get(), data_.get() + begin_, used);
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  begin_ = 0;
+  end_ = used;
+}
+
+void detail::ReadBuffer::append(std::string_view data) {
+  make_room(data.size());
+  std::memcpy(data_.get() + end_, data.data(), data.size());
+  end_ += data.size();
+}
+
+std::span<char> detail::ReadBuffer::prepare(std::size_t min_free) {
+  make_room(min_free);
+  return {data_.get() + end_, capacity_ - end_};
+}
+
 // ---------------------------------------------------------------- StreamReader
+
+// What a socket transport reads at once for a plain Protocol (selector_events' max_size):
+// reading into the reader's buffer takes no more recv() calls than that.
+constexpr std::size_t read_chunk = 256 * 1024;
 
 StreamReader::StreamReader(std::size_t limit) : StreamReader(limit, get_running_loop()) {}
 
@@ -49,21 +85,27 @@ void StreamReader::feed_data(std::string_view data) {
   if (eof_) throw std::logic_error("feed_data after feed_eof");
   if (data.empty()) return;
   buffer_.append(data);
+  data_arrived();
+}
+
+// A transport asks for the buffer before it knows whether data came (TLS asks after the
+// peer's close_notify too), so only data after EOF is an error, as in feed_data.
+std::span<char> StreamReader::free_tail() {
+  return buffer_.prepare(read_chunk);
+}
+
+void StreamReader::tail_filled(std::size_t n) {
+  if (n == 0) return;
+  if (eof_) throw std::logic_error("feed_data after feed_eof");
+  buffer_.commit(n);
+  data_arrived();
+}
+
+void StreamReader::data_arrived() {
   wakeup_waiter();
   if (transport_ && !paused_ && buffered() > 2 * limit_) {
     transport_->pause_reading();
     paused_ = true;
-  }
-}
-
-void StreamReader::consume(std::size_t n) {
-  start_ += n;
-  if (start_ >= buffer_.size()) {
-    buffer_.clear();
-    start_ = 0;
-  } else if (start_ > buffer_.size() / 2) {
-    buffer_.erase(0, start_);
-    start_ = 0;
   }
 }
 
@@ -73,7 +115,25 @@ std::string StreamReader::take(std::size_t n) {
   return out;
 }
 
-Coro<void> StreamReader::wait_for_data(const char* func_name) {
+// Awaits the reader's waiter; its destructor is asyncio's `finally: self._waiter = None`,
+// which runs when the co_await ends, whether by result, error or the frame's destruction.
+class StreamReader::DataWait {
+ public:
+  DataWait(StreamReader& reader, Future<void> waiter)
+      : reader_(reader), inner_(waiter.operator co_await()) {}
+  DataWait(const DataWait&) = delete;
+  DataWait& operator=(const DataWait&) = delete;
+  ~DataWait() { reader_.waiter_.reset(); }
+  bool await_ready() const noexcept { return inner_.await_ready(); }
+  void await_suspend(std::coroutine_handle<> h) { inner_.await_suspend(h); }
+  void await_resume() { inner_.await_resume(); }
+
+ private:
+  StreamReader& reader_;
+  decltype(std::declval<const Future<void>&>().operator co_await()) inner_;
+};
+
+StreamReader::DataWait StreamReader::wait_for_data(const char* func_name) {
   if (waiter_)
     throw RuntimeError(std::string(func_name) +
                        "() called while another coroutine is already waiting for incoming data");
@@ -83,11 +143,7 @@ Coro<void> StreamReader::wait_for_data(const char* func_name) {
   }
   Future<void> waiter = loop_.create_future<void>();
   waiter_ = waiter;
-  struct Reset {  // asyncio's `finally: self._waiter = None`
-    std::optional<Future<void>>& slot;
-    ~Reset() { slot.reset(); }
-  } reset{waiter_};
-  co_await waiter;
+  return DataWait(*this, std::move(waiter));  // guaranteed elision: one destructor
 }
 
 Coro<std::string> StreamReader::readline() {
@@ -241,6 +297,7 @@ StreamWriter::StreamWriter(std::shared_ptr<WriteTransport> transport,
                            std::shared_ptr<StreamReader> reader, EventLoop& loop)
     : transport_(std::move(transport)),
       protocol_(protocol),
+      protocol_ptr_(protocol.get()),
       reader_(std::move(reader)),
       loop_(loop),
       closed_(protocol->get_close_waiter(*this)) {}
@@ -259,8 +316,10 @@ Coro<void> StreamWriter::wait_closed() {
 Coro<void> StreamWriter::drain() {
   if (reader_ && reader_->exception()) std::rethrow_exception(reader_->exception());
   if (transport_->is_closing()) co_await sleep(0);  // let connection_lost run first
-  std::shared_ptr<FlowControlMixin> p = protocol();
-  if (p->drain_ready()) co_return;  // the common case: no second coroutine
+  // The common case takes no reference: expired() is a plain load, and on the loop's one
+  // thread nothing can free the protocol before drain_ready() returns.
+  if (!protocol_.expired() && protocol_ptr_->drain_ready()) co_return;
+  std::shared_ptr<FlowControlMixin> p = protocol();  // kept alive while drain_helper waits
   co_await p->drain_helper();
 }
 
@@ -331,6 +390,16 @@ void StreamReaderProtocol::connection_lost(std::exception_ptr exc) {
 
 void StreamReaderProtocol::data_received(std::string_view data) {
   if (reader_) reader_->feed_data(data);
+}
+
+std::span<char> StreamReaderProtocol::get_buffer(std::ptrdiff_t) {
+  if (reader_) return reader_->free_tail();
+  static thread_local char discarded[16 * 1024];  // no reader: data_received drops it too
+  return discarded;
+}
+
+void StreamReaderProtocol::buffer_updated(std::size_t nbytes) {
+  if (reader_) reader_->tail_filled(nbytes);
 }
 
 bool StreamReaderProtocol::eof_received() {

@@ -3,6 +3,7 @@
 
 #include <asyncio/base_events.hpp>
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/read_buffer.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/protocols.hpp>
 #include <asyncio/transports.hpp>
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,20 +49,25 @@ class StreamReader {
   Coro<std::optional<std::string>> anext();
 
   std::size_t limit() const noexcept { return limit_; }
-  std::size_t buffered() const noexcept { return buffer_.size() - start_; }
+  std::size_t buffered() const noexcept { return buffer_.size(); }
 
  private:
-  Coro<void> wait_for_data(const char* func_name);
+  class DataWait;  // an awaitable, so that waiting takes no coroutine frame of its own
+  DataWait wait_for_data(const char* func_name);
   void wakeup_waiter();
   void maybe_resume_transport();
   std::string take(std::size_t n);
-  std::string_view view() const noexcept { return std::string_view(buffer_).substr(start_); }
-  void consume(std::size_t n);
+  std::string_view view() const noexcept { return buffer_.view(); }
+  void consume(std::size_t n) noexcept { buffer_.consume(n); }
+  // StreamReaderProtocol's BufferedProtocol side: the transport reads into the free tail.
+  friend class StreamReaderProtocol;
+  std::span<char> free_tail();
+  void tail_filled(std::size_t n);
+  void data_arrived();
 
   EventLoop& loop_;
   std::size_t limit_;
-  std::string buffer_;     // unread data is buffer_[start_:]
-  std::size_t start_ = 0;  // so that reads from the front do not move the rest
+  detail::ReadBuffer buffer_;
   bool eof_ = false;
   std::optional<Future<void>> waiter_;
   std::exception_ptr exception_;
@@ -122,14 +129,17 @@ class StreamWriter {
   std::shared_ptr<WriteTransport> transport_;
   /// Weak: the protocol usually owns this writer; the transport keeps it alive.
   std::weak_ptr<FlowControlMixin> protocol_;
+  FlowControlMixin* protocol_ptr_;  // protocol_'s target, for drain()'s fast path
   std::shared_ptr<StreamReader> reader_;
   EventLoop& loop_;
   Future<void> closed_;  // the protocol's close waiter, asked for once
 };
 
 /// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
-/// makes the StreamWriter and runs client_connected_cb as a task.
-class StreamReaderProtocol : public FlowControlMixin, public Protocol {
+/// makes the StreamWriter and runs client_connected_cb as a task. It is a BufferedProtocol
+/// too, so that socket transports recv() straight into the reader's buffer (one copy less
+/// than data_received); pipe transports and direct callers use data_received.
+class StreamReaderProtocol : public FlowControlMixin, public Protocol, public BufferedProtocol {
  public:
   using ClientConnected =
       std::function<Coro<void>(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>)>;
@@ -138,6 +148,8 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol {
   void connection_made(std::shared_ptr<BaseTransport> transport) override;
   void connection_lost(std::exception_ptr exc) override;
   void data_received(std::string_view data) override;
+  std::span<char> get_buffer(std::ptrdiff_t sizehint) override;
+  void buffer_updated(std::size_t nbytes) override;
   bool eof_received() override;
   Future<void> get_close_waiter(StreamWriter&) override { return closed_; }
 

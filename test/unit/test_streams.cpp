@@ -539,3 +539,78 @@ TEST_CASE("test_streams: the reader pauses its transport over 2 * limit, resumes
   CHECK(transport->resumes == 1);  // 10 left: resumed
   CHECK_FALSE(transport->paused);
 }
+
+// StreamReaderProtocol is also a BufferedProtocol, so socket transports recv() straight into
+// the reader's buffer. CPython's protocol has only data_received; these check that the
+// buffered path keeps every byte and the same flow control.
+
+namespace {
+
+// Writes `data` into the protocol's buffer as a transport does: get_buffer, then buffer_updated.
+void receive_into(asyncio::BufferedProtocol& protocol, std::string_view data) {
+  while (!data.empty()) {
+    std::span<char> buf = protocol.get_buffer(-1);
+    REQUIRE_FALSE(buf.empty());
+    std::size_t n = std::min(buf.size(), data.size());
+    std::copy_n(data.data(), n, buf.data());
+    protocol.buffer_updated(n);
+    data.remove_prefix(n);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("test_streams: StreamReaderProtocol's buffered path keeps unread data as it grows",
+          "[streams]") {
+  EventLoop loop;
+  auto stream = std::make_shared<StreamReader>(1 << 30, loop);
+  auto protocol = std::make_shared<asyncio::StreamReaderProtocol>(stream, nullptr, loop);
+  auto* buffered = dynamic_cast<asyncio::BufferedProtocol*>(protocol.get());
+  REQUIRE(buffered != nullptr);
+  std::string sent;
+  std::string got;
+  std::size_t chunk = 1;
+  for (int round = 0; round < 40; ++round) {
+    std::string data(chunk, '\0');
+    for (std::size_t i = 0; i < chunk; ++i)
+      data[i] = static_cast<char>('a' + (sent.size() + i) % 23);
+    sent += data;
+    receive_into(*buffered, data);
+    // Read back less than arrived, so data stays unread while the buffer slides and grows.
+    std::size_t take = stream->buffered() / 3;
+    got += loop.run_until_complete(stream->readexactly(static_cast<std::ptrdiff_t>(take)));
+    chunk = chunk * 2 % 700'001 + 17;
+  }
+  got += rest(loop, *stream);
+  CHECK(sent.size() > 1'000'000);  // past several growths of the 256 KiB first block
+  CHECK(got == sent);
+}
+
+TEST_CASE("test_streams: the buffered path pauses over 2 * limit as feed_data does", "[streams]") {
+  EventLoop loop;
+  auto stream = std::make_shared<StreamReader>(10, loop);
+  auto transport = std::make_shared<FakeReadTransport>();
+  stream->set_transport(transport);
+  asyncio::StreamReaderProtocol protocol(stream, nullptr, loop);
+  receive_into(protocol, std::string(20, 'x'));
+  CHECK(transport->pauses == 0);
+  receive_into(protocol, "y");
+  CHECK(transport->pauses == 1);
+  CHECK(loop.run_until_complete(stream->read(100)) == std::string(20, 'x') + "y");
+}
+
+TEST_CASE("test_streams: after EOF the buffered path refuses data but still lends a buffer",
+          "[streams]") {
+  // TLS asks for a buffer after the peer's close_notify; only data after EOF is wrong, as
+  // feed_data after feed_eof is.
+  EventLoop loop;
+  auto stream = std::make_shared<StreamReader>(asyncio::DEFAULT_LIMIT, loop);
+  asyncio::StreamReaderProtocol protocol(stream, nullptr, loop);
+  receive_into(protocol, "tail");
+  stream->feed_eof();
+  CHECK_FALSE(protocol.get_buffer(-1).empty());
+  protocol.buffer_updated(0);
+  CHECK_THROWS_AS(protocol.buffer_updated(1), std::logic_error);
+  CHECK(loop.run_until_complete(stream->read(-1)) == "tail");
+  CHECK(stream->at_eof());
+}
