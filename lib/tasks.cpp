@@ -115,8 +115,9 @@ void TaskCore::step(std::exception_ptr exc) {
   }
   if (root.done()) {
     complete(fut);
-  } else if (auto waiter = fut_waiter.lock()) {
-    if (must_cancel && waiter->cancel(cancel_message)) must_cancel = false;
+  } else if (!fut_waiter.expired()) {  // a plain load: no reference taken unless cancelling
+    auto waiter = must_cancel ? fut_waiter.lock() : nullptr;
+    if (waiter && waiter->cancel(cancel_message)) must_cancel = false;
   } else if (yielded) {
     schedule_step(*this, nullptr);
   } else if (retry_error) {
