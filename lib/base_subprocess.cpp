@@ -51,8 +51,8 @@ struct OwnedFd {
 struct ChildStdio {
   std::array<OwnedFd, 3> parent_end;  // for PIPE: the end we keep
   std::array<OwnedFd, 3> child_end;   // the child's ends of pipes: closed after the spawn
-  OwnedFd devnull;
   int child_fd[3] = {-1, -1, -1};
+  bool devnull[3] = {false, false, false};  // opened by the child (SpawnRequest::devnull)
 };
 
 void make_pipe(ChildStdio& io, int target) {
@@ -68,11 +68,10 @@ void plan_stdio(ChildStdio& io, int target, int how) {
   if (how == PIPE) {
     make_pipe(io, target);
   } else if (how == DEVNULL) {
-    if (io.devnull.fd < 0) io.devnull = OwnedFd(::open("/dev/null", O_RDWR | O_CLOEXEC));
-    if (io.devnull.fd < 0) throw_errno("open /dev/null");
-    io.child_fd[target] = io.devnull.fd;  // one open serves all three
+    io.devnull[target] = true;
   } else if (how == STDOUT) {
     if (target != 2) throw std::invalid_argument("STDOUT is only valid for stderr");
+    io.devnull[2] = io.devnull[1];
     io.child_fd[2] = io.child_fd[1] >= 0 ? io.child_fd[1] : 1;
   } else if (how == INHERIT) {
     io.child_fd[target] = -1;
@@ -208,7 +207,10 @@ void UnixSubprocessTransport::start(std::weak_ptr<UnixSubprocessTransport> self,
   request.argv = std::move(argv);
   request.env = o.env ? &*o.env : nullptr;
   request.cwd = o.cwd ? &*o.cwd : nullptr;
-  for (int fd = 0; fd < 3; ++fd) request.stdio[fd] = io.child_fd[fd];
+  for (int fd = 0; fd < 3; ++fd) {
+    request.stdio[fd] = io.child_fd[fd];
+    request.devnull[fd] = io.devnull[fd];
+  }
   request.pass_fds = o.pass_fds;
   request.new_session = o.start_new_session;
   request.process_group = o.process_group;

@@ -73,12 +73,29 @@ int stable_stdio_source(int fd, int target, TempFds& temps) {
   return copy;
 }
 
+// /dev/null onto its slots, once: the first is opened, the others are dup2s of it. After
+// the other dup2s, whose sources are above 2 by then, so that none is overwritten.
+void plan_devnull(const SpawnRequest& req, posix_spawn_file_actions_t* fa) {
+  int opened = -1;
+  for (int target = 0; target < 3; ++target) {
+    if (!req.devnull[target]) continue;
+    if (opened < 0) {
+      check(posix_spawn_file_actions_addopen(fa, target, "/dev/null", O_RDWR, 0), "addopen");
+      opened = target;
+    } else {
+      check(posix_spawn_file_actions_adddup2(fa, opened, target), "adddup2");
+    }
+  }
+}
+
 // dup2 onto 0/1/2 and onto each passed fd (which clears FD_CLOEXEC), then close the rest.
 void plan_fds(const SpawnRequest& req, posix_spawn_file_actions_t* fa, TempFds& temps) {
   for (int target = 0; target < 3; ++target) {
+    if (req.devnull[target]) continue;
     int fd = stable_stdio_source(req.stdio[target], target, temps);
     if (fd >= 0) check(posix_spawn_file_actions_adddup2(fa, fd, target), "adddup2");
   }
+  plan_devnull(req, fa);
   std::vector<int> keep = req.pass_fds;
   std::sort(keep.begin(), keep.end());
   keep.erase(std::unique(keep.begin(), keep.end()), keep.end());

@@ -15,7 +15,10 @@ struct SpawnRequest {
   const std::map<std::string, std::string>* env = nullptr;  // nullptr: our environ
   const std::string* cwd = nullptr;
   int stdio[3] = {-1, -1, -1};  // the fds to become the child's 0, 1, 2; -1 shares ours
-  std::vector<int> pass_fds;    // stay open, inheritable, at the same numbers
+  // Each true slot is /dev/null, opened by the child (stdio[] is then ignored): the parent
+  // makes no open() and close() of its own per launch.
+  bool devnull[3] = {false, false, false};
+  std::vector<int> pass_fds;  // stay open, inheritable, at the same numbers
   bool new_session = false;
   std::optional<int> process_group;
 };

@@ -627,6 +627,35 @@ TEST_CASE("test_subprocess.SubprocessMixin.test_devnull_input / _output / _error
   });
 }
 
+TEST_CASE("test_subprocess: DEVNULL on several slots around a pipe, and stderr=STDOUT after it",
+          "[subprocess]") {
+  // The child opens /dev/null once and dup2s it; the pipe between must survive that.
+  run_async([]() -> Coro<void> {
+    Process proc = co_await shell("readlink /proc/$$/fd/0 /proc/$$/fd/2",
+                                  stdio(asyncio::DEVNULL, asyncio::PIPE, asyncio::DEVNULL));
+    auto [out, err] = co_await proc.communicate();
+    CHECK(out == "/dev/null\n/dev/null\n");
+    CHECK(proc.returncode() == 0);
+  });
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  run_async([&]() -> Coro<void> {
+    auto options = stdio(asyncio::PIPE, asyncio::DEVNULL, asyncio::STDOUT);
+    options.pass_fds = {fds[1]};
+    // $$ is the shell; a plain `readlink ... >&N` may be exec'd in its place, fd 1 and all.
+    const std::string report =
+        "t=$(readlink /proc/$$/fd/1 /proc/$$/fd/2); echo \"$t\" >&" + std::to_string(fds[1]);
+    Process proc = co_await shell(report, options);
+    co_await proc.communicate();
+    CHECK(proc.returncode() == 0);
+  });
+  ::close(fds[1]);
+  char buf[64] = {};
+  CHECK(::read(fds[0], buf, sizeof buf) == 20);
+  CHECK(std::string(buf) == "/dev/null\n/dev/null\n");
+  ::close(fds[0]);
+}
+
 TEST_CASE("test_subprocess: pass_fds keeps a close-on-exec fd open in the child", "[subprocess]") {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
