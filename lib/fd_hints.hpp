@@ -11,4 +11,8 @@ namespace asyncio::detail {
 // nothing to see, so the loop may wait for the next edge instead of re-checking the level.
 void note_drained(EventLoop& loop, int fd) noexcept;
 
+// remove_reader/remove_writer and close(fd) in one, for an fd the caller owns (a pidfd):
+// closing takes the fd out of epoll, so the loop skips its EPOLL_CTL_DEL.
+void unwatch_and_close(EventLoop& loop, int fd) noexcept;
+
 }  // namespace asyncio::detail

@@ -38,7 +38,8 @@ class WaitDescriptor : public asio::posix::stream_descriptor {
   explicit WaitDescriptor(asio::io_context& io) : asio::posix::stream_descriptor(io) {}
   ~WaitDescriptor() { forget(); }
   void assign_for_waits(int fd, boost::system::error_code& ec);
-  void forget() noexcept;  // deregisters and gives the fd back untouched
+  void forget() noexcept;    // deregisters and gives the fd back untouched
+  void close_fd() noexcept;  // deregisters and closes the fd, which takes it out of epoll
   auto& native_impl() noexcept { return impl_.get_implementation(); }  // for EdgeWait
 };
 

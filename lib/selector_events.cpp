@@ -5,6 +5,7 @@
 #include <boost/asio/bind_executor.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cerrno>
 #include <string>
 #include <system_error>
@@ -43,6 +44,16 @@ void WaitDescriptor::assign_for_waits(int fd, boost::system::error_code& ec) {
 
 void WaitDescriptor::forget() noexcept {
   if (is_open()) (void)release();
+}
+
+void WaitDescriptor::close_fd() noexcept {
+  if (!is_open()) return;
+  // assign() marks the fd as a possible dup, for which Asio's close() still asks epoll to
+  // forget it; the fds closed here are the loop's own, so close() alone does that.
+  impl_.get_implementation().*descriptor_state_member() &=
+      ~asio::detail::descriptor_ops::possible_dup;
+  boost::system::error_code ignored;
+  close(ignored);
 }
 
 void EventLoop::watch_fd(int fd, bool for_write, HandleImpl* h) {
@@ -104,6 +115,23 @@ bool EventLoop::Impl::unwatch(int fd, int dir) {
     fd_watches.erase(it);
   }
   return true;
+}
+
+void detail::unwatch_and_close(EventLoop& loop, int fd) noexcept {
+  EventLoop::Impl& L = detail::LoopAccess::impl(loop);
+  auto it = L.fd_watches.find(fd);
+  if (L.closed || it == L.fd_watches.end()) {
+    ::close(fd);
+    return;
+  }
+  std::shared_ptr<FdWatch> w = std::move(it->second);
+  L.fd_watches.erase(it);
+  for (HandleImpl*& h : w->handles) {
+    if (h == nullptr) continue;
+    cancel_handle(h);
+    std::exchange(h, nullptr)->release();
+  }
+  w->desc.close_fd();  // completes its pending waits as aborted
 }
 
 void EventLoop::Impl::arm(const std::shared_ptr<FdWatch>& w, int dir) {

@@ -2,6 +2,8 @@
 // becomes readable. The pidfd is closed on every path, the loop closing included.
 #include "linux/pidfd_child_watcher.hpp"
 
+#include "fd_hints.hpp"
+
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -55,8 +57,7 @@ class PidfdChildWatcher final : public ChildWatcher {
 
   void on_exit(int pidfd) {
     auto node = children_.extract(pidfd);
-    loop_.remove_reader(pidfd);
-    ::close(pidfd);
+    unwatch_and_close(loop_, pidfd);
     if (node.empty()) return;
     Child& child = node.mapped();
     int returncode = reap_child(child.pid, "child process exit status already read");
