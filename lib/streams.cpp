@@ -7,6 +7,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <typeinfo>
 
 namespace asyncio {
 
@@ -392,14 +393,25 @@ void StreamReaderProtocol::data_received(std::string_view data) {
   if (reader_) reader_->feed_data(data);
 }
 
+// A subclass may override data_received, as Python code does; reading past it into the
+// reader would skip the override, so a subclass's reads go through data_received.
+constexpr std::size_t relay_size = 64 * 1024;
+
 std::span<char> StreamReaderProtocol::get_buffer(std::ptrdiff_t) {
+  if (typeid(*this) != typeid(StreamReaderProtocol)) {
+    if (!relay_) relay_.reset(new char[relay_size]);
+    return {relay_.get(), relay_size};
+  }
   if (reader_) return reader_->free_tail();
   static thread_local char discarded[16 * 1024];  // no reader: data_received drops it too
   return discarded;
 }
 
 void StreamReaderProtocol::buffer_updated(std::size_t nbytes) {
-  if (reader_) reader_->tail_filled(nbytes);
+  if (relay_)
+    data_received(std::string_view(relay_.get(), nbytes));
+  else if (reader_)
+    reader_->tail_filled(nbytes);
 }
 
 bool StreamReaderProtocol::eof_received() {

@@ -138,7 +138,8 @@ class StreamWriter {
 /// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
 /// makes the StreamWriter and runs client_connected_cb as a task. It is a BufferedProtocol
 /// too, so that socket transports recv() straight into the reader's buffer (one copy less
-/// than data_received); pipe transports and direct callers use data_received.
+/// than data_received); pipe transports and direct callers use data_received. A subclass
+/// gets every read through data_received, so that its override sees the data.
 class StreamReaderProtocol : public FlowControlMixin, public Protocol, public BufferedProtocol {
  public:
   using ClientConnected =
@@ -165,6 +166,7 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol, public Bu
   std::shared_ptr<BaseTransport> transport_;
   Future<void> closed_;
   bool over_ssl_ = false;
+  std::unique_ptr<char[]> relay_;  // a subclass's reads land here, then go to data_received
 };
 
 using StreamPair = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;

@@ -614,3 +614,25 @@ TEST_CASE("test_streams: after EOF the buffered path refuses data but still lend
   CHECK(loop.run_until_complete(stream->read(-1)) == "tail");
   CHECK(stream->at_eof());
 }
+
+TEST_CASE("test_streams: a StreamReaderProtocol subclass sees every read in data_received",
+          "[streams]") {
+  // Python code subclasses StreamReaderProtocol and overrides data_received; reading straight
+  // into the reader would go around the override.
+  struct Recording : asyncio::StreamReaderProtocol {
+    using StreamReaderProtocol::StreamReaderProtocol;
+    void data_received(std::string_view data) override {
+      seen += data;
+      StreamReaderProtocol::data_received(data);
+    }
+    std::string seen;
+  };
+  EventLoop loop;
+  auto stream = std::make_shared<StreamReader>(1 << 20, loop);
+  Recording protocol(stream, nullptr, loop);
+  const std::string big(100'000, 'x');  // more than one buffer's worth
+  receive_into(protocol, "hello ");
+  receive_into(protocol, big);
+  CHECK(protocol.seen == "hello " + big);
+  CHECK(rest(loop, *stream) == "hello " + big);
+}
