@@ -1,11 +1,14 @@
 // libFuzzer target: StreamReader's readline, readuntil, readexactly and read under random
-// chunking and random limits. What a read returns must be the stream's next bytes (after a
-// LimitOverrunError or ValueError, bytes further on), never more than was fed, and the buffer
-// never holds more than was fed and not yet returned.
+// chunking and random limits, fed both through feed_data and as a socket transport feeds it
+// (StreamReaderProtocol's get_buffer/buffer_updated, straight into the reader's buffer). What a
+// read returns must be the stream's next bytes (after a LimitOverrunError or ValueError, bytes
+// further on), never more than was fed, and the buffer never holds more than was fed and not yet
+// returned.
 #include <asyncio/asyncio.hpp>
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -61,6 +64,14 @@ void check(bool ok) {
   if (!ok) std::abort();
 }
 
+// What a socket transport does with a BufferedProtocol: recv() into its buffer, then report.
+void receive(asyncio::BufferedProtocol& protocol, std::string_view piece) {
+  std::span<char> buf = protocol.get_buffer(-1);
+  check(buf.size() >= piece.size());  // the reader always offers a whole read's worth
+  std::copy(piece.begin(), piece.end(), buf.begin());
+  protocol.buffer_updated(piece.size());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t size) {
@@ -75,7 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   std::size_t chunk_seed = in.ConsumeIntegral<std::uint8_t>();
   std::string stream = in.ConsumeRemainingBytesAsString();
 
-  asyncio::StreamReader reader(limit, loop);
+  auto shared_reader = std::make_shared<asyncio::StreamReader>(limit, loop);
+  asyncio::StreamReader& reader = *shared_reader;
+  asyncio::StreamReaderProtocol protocol(shared_reader, nullptr, loop);
   std::size_t fed = 0;
   bool eof_fed = false;
   std::size_t pos = 0;  // where the next returned byte must come from
@@ -85,7 +98,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       if (fed < stream.size()) {
         chunk_seed = chunk_seed * 31 + 7;
         std::size_t chunk = std::min<std::size_t>(1 + chunk_seed % 97, stream.size() - fed);
-        reader.feed_data(std::string_view(stream).substr(fed, chunk));
+        std::string_view piece = std::string_view(stream).substr(fed, chunk);
+        if ((chunk_seed >> 3) & 1)
+          reader.feed_data(piece);
+        else
+          receive(protocol, piece);
         fed += chunk;
       } else if (!eof_fed) {
         reader.feed_eof();
