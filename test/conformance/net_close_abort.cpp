@@ -32,7 +32,7 @@ Coro<> scenario(bool abort) {
   trace::print("client events after five iterations:", str_list(client->events));
   peer->transport->resume_reading();
   co_await client->lost;
-  co_await peer->done;
+  co_await peer->lost;
   trace::print("client:", str_list(client->events));
   trace::print("server:", str_list(peer->events));
   trace::print("write buffer size at the end:", transport->get_write_buffer_size());

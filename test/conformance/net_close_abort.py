@@ -25,7 +25,7 @@ async def scenario(how):
     print("client events after five iterations:", client.events)
     peer.transport.resume_reading()
     await client.lost
-    await peer.done
+    await peer.lost
     print("client:", client.events)
     print("server:", peer.events)
     print("write buffer size at the end:", transport.get_write_buffer_size())

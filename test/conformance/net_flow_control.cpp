@@ -53,7 +53,7 @@ Coro<> amain() {
   co_await client->resumed;
   trace::print("events:", str_list(client->events));
   transport->close();
-  co_await peer->done;
+  co_await peer->lost;
   trace::print("server received everything:", peer->received == TOTAL + 200);
   server->close();
   co_await server->wait_closed();

@@ -44,7 +44,7 @@ async def main():
     await client.resumed
     print("events:", client.events)
     transport.close()
-    await peer.done
+    await peer.lost
     print("server received everything:", peer.received == TOTAL + 200)
     server.close()
     await server.wait_closed()

@@ -90,23 +90,9 @@ inline asyncio::Coro<void> spin(int n) {
 
 namespace net_trace {
 
-// The end of a connection as net_trace.py's Recorder records it: eof_received and
-// connection_lost go to `events`, and `lost` completes. Base: Protocol or BufferedProtocol.
+// The end of a connection as net_trace.py's Recorder records it (exceptions as exc_str).
 template <class Base>
-class RecordsEnd : public Base {
- public:
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    lost.set_result();
-  }
-
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
-};
+using RecordsEnd = proc_trace::RecordsEnd<Base, exc_str>;
 
 // Records each callback as net_trace.py's Recorder does; with a reply function, answers
 // data_received with reply(data).
@@ -138,7 +124,7 @@ struct QuietRecorder : Recorder {
 
 // A server protocol that starts with reading paused, so that what a client writes piles up
 // in the client's buffer; counts what it receives once resumed (net_trace.py's PausedSink).
-class PausedSink : public asyncio::Protocol {
+class PausedSink : public RecordsEnd<asyncio::Protocol> {
  public:
   void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override {
     transport = std::dynamic_pointer_cast<asyncio::Transport>(t);
@@ -146,19 +132,9 @@ class PausedSink : public asyncio::Protocol {
     made.set_result();
   }
   void data_received(std::string_view data) override { received += data.size(); }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exc_str(exc));
-    done.set_result();
-  }
 
   asyncio::Future<void> made = asyncio::get_running_loop().create_future<void>();
-  asyncio::Future<void> done = asyncio::get_running_loop().create_future<void>();
   std::size_t received = 0;
-  std::vector<std::string> events;
   std::shared_ptr<asyncio::Transport> transport;
 };
 

@@ -43,7 +43,7 @@ class PausedSink(asyncio.Protocol):
     def __init__(self):
         loop = asyncio.get_running_loop()
         self.made = loop.create_future()
-        self.done = loop.create_future()
+        self.lost = loop.create_future()
         self.received = 0
         self.events = []
 
@@ -60,7 +60,7 @@ class PausedSink(asyncio.Protocol):
 
     def connection_lost(self, exc):
         self.events.append(f"connection_lost {exc_str(exc)}")
-        self.done.set_result(None)
+        self.lost.set_result(None)
 
 
 async def connect_to_sink(client_factory, sink_factory=PausedSink):

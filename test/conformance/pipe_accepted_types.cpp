@@ -15,24 +15,13 @@
 using asyncio::Coro;
 using namespace proc_trace;
 
-class Proto : public asyncio::Protocol {
+class Proto : public RecordsEnd<asyncio::Protocol> {
  public:
-  std::vector<std::string> events;
-  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
-
   void connection_made(std::shared_ptr<asyncio::BaseTransport>) override {
     events.push_back("connection_made");
   }
   void data_received(std::string_view data) override {
     events.push_back("data " + std::string(data));
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exception_name(exc));
-    lost.set_result();
   }
 };
 

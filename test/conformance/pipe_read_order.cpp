@@ -15,12 +15,10 @@
 using asyncio::Coro;
 using namespace proc_trace;
 
-class ReadProto : public asyncio::Protocol {
+class ReadProto : public RecordsEnd<asyncio::Protocol> {
  public:
   asyncio::EventLoop& loop = asyncio::get_running_loop();
-  std::vector<std::string> events;
   asyncio::Future<std::string> chunk = loop.create_future<std::string>();
-  asyncio::Future<void> lost = loop.create_future<void>();
 
   void connection_made(std::shared_ptr<asyncio::BaseTransport>) override {
     events.push_back("connection_made");
@@ -28,14 +26,6 @@ class ReadProto : public asyncio::Protocol {
   void data_received(std::string_view data) override {
     events.push_back("data_received " + std::string(data));
     if (!chunk.done()) chunk.set_result(std::string(data));
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exception_name(exc));
-    lost.set_result();
   }
   Coro<std::string> next_chunk() {
     std::string data = co_await chunk;

@@ -13,24 +13,14 @@
 using asyncio::Coro;
 using namespace proc_trace;
 
-class ReadProto : public asyncio::Protocol {
+class ReadProto : public RecordsEnd<asyncio::Protocol> {
  public:
   asyncio::EventLoop& loop = asyncio::get_running_loop();
-  std::vector<std::string> events;
   asyncio::Future<void> chunk = loop.create_future<void>();
-  asyncio::Future<void> lost = loop.create_future<void>();
 
   void data_received(std::string_view data) override {
     events.push_back("data " + std::string(data));
     if (!chunk.done()) chunk.set_result();
-  }
-  bool eof_received() override {
-    events.push_back("eof_received");
-    return false;
-  }
-  void connection_lost(std::exception_ptr exc) override {
-    events.push_back("connection_lost " + exception_name(exc));
-    lost.set_result();
   }
   Coro<> wait_chunk() {
     co_await chunk;

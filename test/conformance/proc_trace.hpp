@@ -152,6 +152,25 @@ inline std::string exception_name(const std::exception_ptr& exc) {
   }
 }
 
+// The end of a connection as the .py files' protocols record it: eof_received and
+// connection_lost go to `events`, and `lost` completes. Base: Protocol or BufferedProtocol;
+// Describe names connection_lost's exception as the pair's .py prints it.
+template <class Base, std::string (*Describe)(const std::exception_ptr&) = exception_name>
+class RecordsEnd : public Base {
+ public:
+  bool eof_received() override {
+    events.push_back("eof_received");
+    return false;
+  }
+  void connection_lost(std::exception_ptr exc) override {
+    events.push_back("connection_lost " + Describe(exc));
+    lost.set_result();
+  }
+
+  std::vector<std::string> events;
+  asyncio::Future<void> lost = asyncio::get_running_loop().create_future<void>();
+};
+
 inline int error_code(const std::exception_ptr& exc) {
   try {
     std::rethrow_exception(exc);
