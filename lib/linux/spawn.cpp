@@ -1,11 +1,14 @@
 // The launcher. Boost.Process v2 (1.81) is not used to fork: its default launcher leaks
 // inherited fds, leaves a zombie when exec fails, and calls io_context::notify_fork in the
 // child (a deadlock if another thread holds an Asio mutex); its v2 headers also need
-// Boost.Filesystem, which libboost1.81-dev does not build. glibc's posix_spawn runs the
-// child on a private stack with CLONE_VFORK, reports exec errors itself and reaps a child
-// whose exec failed, so each of those defects is avoided by construction, and it is the
-// fastest way to start a process.
+// Boost.Filesystem, which libboost1.81-dev does not build. Both launchers here run the child
+// with CLONE_VFORK, report its exec error to the parent and reap a child whose exec
+// failed, so each of those defects is avoided by construction. The request becomes one
+// ChildPlan; clone3_spawn.cpp carries it out where the kernel allows, glibc's posix_spawn
+// elsewhere (ASYNCIO_CPP_SPAWN=posix_spawn chooses it always).
 #include "linux/spawn.hpp"
+
+#include "linux/clone3_spawn.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +18,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <string_view>
 #include <system_error>
 
 extern char** environ;
@@ -75,68 +79,88 @@ int stable_stdio_source(int fd, int target, TempFds& temps) {
 
 // /dev/null onto its slots, once: the first is opened, the others are dup2s of it. After
 // the other dup2s, whose sources are above 2 by then, so that none is overwritten.
-void plan_devnull(const SpawnRequest& req, posix_spawn_file_actions_t* fa) {
+void plan_devnull(const SpawnRequest& req, std::vector<FdAction>& out) {
   int opened = -1;
   for (int target = 0; target < 3; ++target) {
     if (!req.devnull[target]) continue;
     if (opened < 0) {
-      check(posix_spawn_file_actions_addopen(fa, target, "/dev/null", O_RDWR, 0), "addopen");
+      out.push_back({FdAction::open_devnull, 0, unsigned(target)});
       opened = target;
     } else {
-      check(posix_spawn_file_actions_adddup2(fa, opened, target), "adddup2");
+      out.push_back({FdAction::dup2, unsigned(opened), unsigned(target)});
     }
   }
 }
 
 // dup2 onto 0/1/2 and onto each passed fd (which clears FD_CLOEXEC), then close the rest.
-void plan_fds(const SpawnRequest& req, posix_spawn_file_actions_t* fa, TempFds& temps) {
+std::vector<FdAction> plan_fds(const SpawnRequest& req, TempFds& temps) {
+  std::vector<FdAction> out;
   for (int target = 0; target < 3; ++target) {
     if (req.devnull[target]) continue;
     int fd = stable_stdio_source(req.stdio[target], target, temps);
-    if (fd >= 0) check(posix_spawn_file_actions_adddup2(fa, fd, target), "adddup2");
+    if (fd >= 0) out.push_back({FdAction::dup2, unsigned(fd), unsigned(target)});
   }
-  plan_devnull(req, fa);
+  plan_devnull(req, out);
   std::vector<int> keep = req.pass_fds;
   std::sort(keep.begin(), keep.end());
   keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
-  int next = 3;
+  unsigned next = 3;
   for (int fd : keep) {
     if (fd < 3) continue;
     if (::fcntl(fd, F_GETFD) < 0) throw_errno(errno, "pass_fds: fd " + std::to_string(fd));
-    for (; next < fd; ++next) check(posix_spawn_file_actions_addclose(fa, next), "addclose");
-    check(posix_spawn_file_actions_adddup2(fa, fd, fd), "adddup2");
-    next = fd + 1;
+    if (next < unsigned(fd)) out.push_back({FdAction::close_range, next, unsigned(fd) - 1});
+    out.push_back({FdAction::dup2, unsigned(fd), unsigned(fd)});
+    next = unsigned(fd) + 1;
   }
-  check(posix_spawn_file_actions_addclosefrom_np(fa, next), "addclosefrom");
+  out.push_back({FdAction::close_range, next, ~0u});
+  return out;
+}
+
+// The same plan as posix_spawn file actions (a dup2 onto itself clears FD_CLOEXEC there too).
+void add_file_actions(const ChildPlan& plan, posix_spawn_file_actions_t* fa) {
+  for (std::size_t i = 0; i < plan.fd_action_count; ++i) {
+    const FdAction& a = plan.fd_actions[i];
+    int source = int(a.source), target = int(a.target);
+    if (a.kind == FdAction::dup2) {
+      check(posix_spawn_file_actions_adddup2(fa, source, target), "adddup2");
+    } else if (a.kind == FdAction::open_devnull) {
+      check(posix_spawn_file_actions_addopen(fa, target, "/dev/null", O_RDWR, 0), "addopen");
+    } else if (a.target == ~0u) {
+      check(posix_spawn_file_actions_addclosefrom_np(fa, source), "addclosefrom");
+    } else {
+      for (int fd = source; fd <= target; ++fd)
+        check(posix_spawn_file_actions_addclose(fa, fd), "addclose");
+    }
+  }
+  if (plan.cwd != nullptr) check(posix_spawn_file_actions_addchdir_np(fa, plan.cwd), "addchdir");
 }
 
 // The child gets SIGPIPE and SIGXFSZ back at their defaults (the loop ignores SIGPIPE),
 // like subprocess's restore_signals; handled signals reset to SIG_DFL at exec anyway.
-void plan_signals(const SpawnRequest& req, posix_spawnattr_t* attr) {
+void add_attributes(const ChildPlan& plan, posix_spawnattr_t* attr) {
   short flags = POSIX_SPAWN_SETSIGDEF;
   sigset_t defaults;
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGPIPE);
   sigaddset(&defaults, SIGXFSZ);
   check(posix_spawnattr_setsigdefault(attr, &defaults), "setsigdefault");
-  if (req.new_session) flags |= POSIX_SPAWN_SETSID;
-  if (req.process_group) {
+  if (plan.new_session) flags |= POSIX_SPAWN_SETSID;
+  if (plan.process_group >= 0) {
     flags |= POSIX_SPAWN_SETPGROUP;
-    check(posix_spawnattr_setpgroup(attr, *req.process_group), "setpgroup");
+    check(posix_spawnattr_setpgroup(attr, plan.process_group), "setpgroup");
   }
   check(posix_spawnattr_setflags(attr, flags), "setflags");
 }
 
-struct CStrings {
-  std::vector<std::string> storage;
-  std::vector<char*> ptrs;
-  char** get() {
-    ptrs.clear();
-    for (auto& s : storage) ptrs.push_back(s.data());
-    ptrs.push_back(nullptr);
-    return ptrs.data();
-  }
-};
+// A NULL-terminated array of pointers into strings that outlive the launch.
+template <typename Strings>
+std::vector<char*> c_strings(Strings& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
 
 std::string search_path(const SpawnRequest& req) {
   if (req.env != nullptr) {
@@ -165,42 +189,91 @@ std::vector<std::string> candidates(const SpawnRequest& req) {
   return out;
 }
 
+// posix_spawn each candidate in turn, skipping what is plainly not there without a fork
+// (a cwd makes relative entries moot).
+pid_t posix_spawn_plan(const ChildPlan& plan) {
+  FileActions fa;
+  Attributes attr;
+  add_file_actions(plan, fa.get());
+  add_attributes(plan, attr.get());
+  int saved = 0;  // the first error other than "not there", as execvpe reports
+  for (std::size_t i = 0; i < plan.path_count; ++i) {
+    const char* path = plan.paths[i];
+    bool relative = path[0] != '/';
+    if (plan.search && !(relative && plan.cwd != nullptr) && ::access(path, X_OK) != 0 &&
+        (errno == ENOENT || errno == ENOTDIR))
+      continue;
+    pid_t pid = -1;
+    int rc = posix_spawn(&pid, path, fa.get(), attr.get(), plan.argv, plan.envp);
+    if (rc == 0) return pid;
+    if (rc != ENOENT && rc != ENOTDIR) {
+      if (rc != EACCES) throw_errno(rc, plan.argv[0]);
+      if (saved == 0) saved = rc;
+    }
+  }
+  throw_errno(saved != 0 ? saved : ENOENT, plan.argv[0]);
+}
+
+enum class Launcher { clone3, posix_spawn };
+
+Launcher chosen_launcher() {
+  static const Launcher chosen = [] {
+    const char* env = std::getenv("ASYNCIO_CPP_SPAWN");
+    std::string_view choice = env != nullptr ? env : "";
+    if (choice.empty() || choice == "clone3") return Launcher::clone3;
+    if (choice == "posix_spawn") return Launcher::posix_spawn;
+    throw std::invalid_argument("ASYNCIO_CPP_SPAWN must be 'clone3' or 'posix_spawn', not '" +
+                                std::string(choice) + "'");
+  }();
+  return chosen;
+}
+
+// The request as a ChildPlan, with the storage its pointers need.
+struct PreparedChild {
+  TempFds temps;
+  std::vector<FdAction> fd_actions;
+  std::vector<char*> argv;
+  std::vector<std::string> env_storage;
+  std::vector<char*> envp;
+  std::vector<std::string> paths;
+  std::vector<char*> path_ptrs;
+  ChildPlan plan;
+
+  explicit PreparedChild(const SpawnRequest& req)
+      : fd_actions(plan_fds(req, temps)), argv(c_strings(req.argv)), paths(candidates(req)) {
+    if (req.env != nullptr) {
+      for (const auto& [key, value] : *req.env) env_storage.push_back(key + "=" + value);
+      envp = c_strings(env_storage);
+    }
+    path_ptrs = c_strings(paths);
+    plan.fd_actions = fd_actions.data();
+    plan.fd_action_count = fd_actions.size();
+    plan.new_session = req.new_session;
+    plan.process_group = req.process_group.value_or(-1);
+    plan.cwd = req.cwd != nullptr ? req.cwd->c_str() : nullptr;
+    plan.paths = path_ptrs.data();
+    plan.path_count = paths.size();
+    plan.search = req.argv[0].find('/') == std::string::npos;
+    plan.argv = argv.data();
+    plan.envp = req.env != nullptr ? envp.data() : environ;
+  }
+};
+
 }  // namespace
 
 pid_t spawn_process(const SpawnRequest& req) {
   if (req.argv.empty() || req.argv[0].empty())
     throw std::invalid_argument("the program to run must not be empty");
-  TempFds temps;
-  FileActions fa;
-  Attributes attr;
-  plan_fds(req, fa.get(), temps);
-  if (req.cwd != nullptr)
-    check(posix_spawn_file_actions_addchdir_np(fa.get(), req.cwd->c_str()), "addchdir");
-  plan_signals(req, attr.get());
+  Launcher launcher = chosen_launcher();
+  PreparedChild child(req);
+  if (launcher == Launcher::clone3)
+    if (std::optional<pid_t> pid = clone3_spawn(child.plan)) return *pid;
+  return posix_spawn_plan(child.plan);
+}
 
-  CStrings argv{req.argv, {}};
-  CStrings envp;
-  if (req.env != nullptr)
-    for (const auto& [key, value] : *req.env) envp.storage.push_back(key + "=" + value);
-  char** env = req.env != nullptr ? envp.get() : environ;
-
-  int saved = 0;  // the first error other than "not there", as execvpe reports
-  bool searching = req.argv[0].find('/') == std::string::npos;
-  for (const std::string& path : candidates(req)) {
-    // Skip what is plainly not there without a fork; a cwd makes relative entries moot.
-    bool relative = path[0] != '/';
-    if (searching && !(relative && req.cwd != nullptr) && ::access(path.c_str(), X_OK) != 0 &&
-        (errno == ENOENT || errno == ENOTDIR))
-      continue;
-    pid_t pid = -1;
-    int rc = posix_spawn(&pid, path.c_str(), fa.get(), attr.get(), argv.get(), env);
-    if (rc == 0) return pid;
-    if (rc != ENOENT && rc != ENOTDIR) {
-      if (rc != EACCES) throw_errno(rc, req.argv[0]);
-      if (saved == 0) saved = rc;
-    }
-  }
-  throw_errno(saved != 0 ? saved : ENOENT, req.argv[0]);
+const char* spawn_launcher_name() {
+  bool clone3 = chosen_launcher() == Launcher::clone3 && clone3_allowed();
+  return clone3 ? "clone3" : "posix_spawn";
 }
 
 }  // namespace asyncio::detail

@@ -1,4 +1,5 @@
-// Starting a child: our own launcher on posix_spawn (see spawn.cpp for why not Boost's).
+// Starting a child: our own launcher, on clone3 or posix_spawn (see spawn.cpp for why not
+// Boost's).
 #pragma once
 
 #include <sys/types.h>
@@ -27,5 +28,8 @@ struct SpawnRequest {
 // std::system_error carrying the child's errno, and leaves no zombie behind. Every other
 // fd of ours is closed in the child.
 pid_t spawn_process(const SpawnRequest& request);
+
+// "clone3" or "posix_spawn": the launcher the next spawn_process will use.
+const char* spawn_launcher_name();
 
 }  // namespace asyncio::detail
