@@ -215,10 +215,7 @@ TEST_CASE(
   shut(loop, *s);
 }
 
-TEST_CASE(
-    "test_ssl.TestSSL.test_connect_abort: abort() drops the buffer; the server sees EOF "
-    "without close_notify and closes",
-    "[tls][net]") {
+TEST_CASE("tls_abort_no_close_notify: test_ssl.TestSSL.test_connect_abort", "[tls][net]") {
   EventLoop loop;
   auto s = serve(loop, server_context(), false);
   auto [transport, client] = connect(loop, s->port, client_context());

@@ -85,8 +85,7 @@ TEST_CASE("stress: 16 threads x 1M call_soon_threadsafe run each callback once, 
   CHECK(not_once == 0);
 }
 
-TEST_CASE("stress: 1e5 self-signals from 4 threads; the handler runs, the loop keeps answering",
-          "[stress]") {
+TEST_CASE("signal_storm: test_signal.WakeupSignalTests (1e5 signals, 4 threads)", "[stress]") {
   // signal.set_wakeup_fd semantics: the pipe may fill and signals coalesce, but the handler
   // never blocks, a wakeup is never lost, and the loop answers other work mid-storm: each
   // sender waits for a thread-safe ping every 1000 signals before it goes on.
