@@ -7,6 +7,8 @@
 #include <netdb.h>
 #include <sys/socket.h>
 #include <algorithm>
+#include <exception>
+#include <system_error>
 
 #include "net_trace.hpp"
 #include "trace.hpp"
@@ -63,8 +65,11 @@ Coro<> amain() {
   trace::print("any type:", proc_trace::str_list(types));
   try {
     co_await loop.getaddrinfo("127.0.0.1", "no-such-service", 0, SOCK_STREAM);
-  } catch (const std::system_error& e) {
-    trace::print("bad service:", true, e.code().value() == EAI_SERVICE);
+  } catch (const std::exception& e) {
+    // isinstance(e, OSError): OSError is std::system_error, whatever the thrown type is.
+    const auto* os_error = dynamic_cast<const std::system_error*>(&e);
+    trace::print("bad service:", os_error != nullptr,
+                 os_error != nullptr && os_error->code().value() == EAI_SERVICE);
   }
 }
 

@@ -2,9 +2,9 @@
 // test_resume_reading, test_pause_reading_on_closed_pipe, test_pause_reading_on_paused_pipe,
 // test_resume_reading_on_closed_pipe, test_resume_reading_on_paused_pipe): while paused
 // the transport delivers nothing, even EOF; resume_reading delivers what waited; pausing
-// twice or resuming while not paused is a no-op; both are no-ops once closed. (Pausing or
-// closing in connection_made is left out: Debian 12's python3, 3.11.2, predates gh-103607,
-// after which the transport no longer starts reading then.)
+// twice or resuming while not paused is a no-op; both are no-ops once closed. The pipe
+// transport's is_reading() is gh-103607's, in CPython 3.12.0 and, backported, 3.11.4; the pair
+// follows 3.12 and later, since 3.11.2 (Debian 12's python3) lacks it.
 #include <asyncio/asyncio.hpp>
 
 #include "proc_trace.hpp"

@@ -1,10 +1,11 @@
+# cpython: 3.11.4+
 # Mirrors CPython test_unix_events.UnixReadPipeTransportTests (test_pause_reading,
 # test_resume_reading, test_pause_reading_on_closed_pipe, test_pause_reading_on_paused_pipe,
 # test_resume_reading_on_closed_pipe, test_resume_reading_on_paused_pipe): while paused
 # the transport delivers nothing, even EOF; resume_reading delivers what waited; pausing
-# twice or resuming while not paused is a no-op; both are no-ops once closed. (Pausing or
-# closing in connection_made is left out: Debian 12's python3, 3.11.2, predates gh-103607,
-# after which the transport no longer starts reading then.)
+# twice or resuming while not paused is a no-op; both are no-ops once closed. The pipe
+# transport's is_reading() is gh-103607's, in CPython 3.12.0 and, backported, 3.11.4; the pair
+# follows 3.12 and later, since 3.11.2 (Debian 12's python3) lacks it.
 import asyncio
 import os
 
@@ -33,15 +34,6 @@ class ReadProto(asyncio.Protocol):
         self.chunk = self.loop.create_future()
 
 
-def is_reading(transport):
-    # 3.11.2 (Debian 12's python3) predates is_reading() on pipe transports (gh-103607):
-    # there, answer from the same two flags that later versions test.
-    try:
-        return transport.is_reading()
-    except NotImplementedError:
-        return not transport._paused and not transport._closing
-
-
 async def iterations(n):
     for _ in range(n):
         await asyncio.sleep(0)
@@ -53,26 +45,26 @@ async def main():
         ReadProto, os.fdopen(r, "rb", 0))
     os.write(w, b"one")
     await proto.wait_chunk()
-    print("is_reading:", is_reading(transport), "events:", proto.events)
+    print("is_reading:", transport.is_reading(), "events:", proto.events)
 
     transport.pause_reading()
     transport.pause_reading()  # already paused: no-op
-    print("paused: is_reading:", is_reading(transport))
+    print("paused: is_reading:", transport.is_reading())
     os.write(w, b"two")
     os.close(w)  # EOF waits too
     await iterations(5)
     print("while paused, events:", proto.events)
 
     transport.resume_reading()
-    print("resumed: is_reading:", is_reading(transport))
+    print("resumed: is_reading:", transport.is_reading())
     transport.resume_reading()  # not paused: no-op
     await proto.lost
     print("events:", proto.events)
 
-    print("closed: is_reading:", is_reading(transport), "is_closing:", transport.is_closing())
+    print("closed: is_reading:", transport.is_reading(), "is_closing:", transport.is_closing())
     transport.pause_reading()  # no-ops on a closed transport
     transport.resume_reading()
-    print("still closed: is_reading:", is_reading(transport))
+    print("still closed: is_reading:", transport.is_reading())
 
     r, w = os.pipe()
     transport, proto = await asyncio.get_running_loop().connect_read_pipe(

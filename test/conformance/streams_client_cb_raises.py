@@ -1,12 +1,10 @@
-# Mirrors CPython test_streams.StreamTests.test_unhandled_exceptions (3.12 / 3.11.7: the
-# client_connected_cb task's exception goes to the loop's exception handler with the message
-# "Unhandled exception in client_connected_cb" and the transport is closed, so the client
-# reads EOF). Python 3.11.2 lacks that done callback; there the callback below does the same
-# by hand so that every interpreter prints the same trace.
+# cpython: 3.11.7+
+# Mirrors CPython test_streams.StreamTests.test_unhandled_exceptions: the client_connected_cb
+# task's exception goes to the loop's exception handler with the message "Unhandled exception
+# in client_connected_cb" and the transport is closed, so the client reads EOF. That is
+# gh-110894, in CPython 3.12.1 and, backported, 3.11.7; the pair follows 3.12 and later, since
+# 3.11.2 (Debian 12's python3) lacks it.
 import asyncio
-import inspect
-
-HAS_CALLBACK = "Unhandled exception in client_connected_cb" in inspect.getsource(asyncio.streams)
 
 
 async def main():
@@ -25,17 +23,7 @@ async def main():
         await writer.drain()
         raise ValueError("boom")
 
-    async def handle_compat(reader, writer):
-        try:
-            await handle(reader, writer)
-        except Exception as exc:
-            loop.call_exception_handler({
-                "message": "Unhandled exception in client_connected_cb",
-                "exception": exc, "transport": writer.transport})
-            writer.transport.close()
-
-    server = await asyncio.start_server(handle if HAS_CALLBACK else handle_compat,
-                                        "127.0.0.1", 0)
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     writer.write(b"hello\n")

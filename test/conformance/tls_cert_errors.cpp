@@ -42,12 +42,16 @@ Coro<> attempt(asyncio::EventLoop& loop, int port, std::string host,
   std::pair<std::shared_ptr<asyncio::Transport>, std::shared_ptr<Client>> made;
   try {
     made = co_await loop.create_connection(factory, host, port, options);
-  } catch (const ssl::SSLCertVerificationError& e) {
-    trace::print("  SSLCertVerificationError: library=" + e.library + " reason=" + e.reason);
-    trace::print("  verify_code=" + std::to_string(e.verify_code) +
-                 " verify_message=" + e.verify_message);
-    bool os_error = dynamic_cast<const std::system_error*>(&e) != nullptr;
-    trace::print("  is an OSError:", os_error, "errno:", e.code().value());
+  } catch (const std::exception& error) {
+    const auto* e = dynamic_cast<const ssl::SSLCertVerificationError*>(&error);
+    if (e == nullptr) throw;  // Python's except clause lets anything else through too
+    trace::print("  SSLCertVerificationError: library=" + e->library + " reason=" + e->reason);
+    trace::print("  verify_code=" + std::to_string(e->verify_code) +
+                 " verify_message=" + e->verify_message);
+    // isinstance(e, OSError), asked of the object thrown: OSError is std::system_error.
+    const auto* os_error = dynamic_cast<const std::system_error*>(&error);
+    trace::print("  is an OSError:", os_error != nullptr,
+                 "errno:", os_error != nullptr ? std::to_string(os_error->code().value()) : "None");
     co_return;
   }
   std::string got = co_await made.second->got;
