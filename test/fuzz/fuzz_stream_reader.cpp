@@ -1,9 +1,9 @@
 // libFuzzer target: StreamReader's readline, readuntil, readexactly and read under random
 // chunking and random limits, fed both through feed_data and as a socket transport feeds it
 // (StreamReaderProtocol's get_buffer/buffer_updated, straight into the reader's buffer). What a
-// read returns must be the stream's next bytes (after a LimitOverrunError or ValueError, bytes
-// further on), never more than was fed, and the buffer never holds more than was fed and not yet
-// returned.
+// read returns must be the stream's next bytes (after readline's ValueError, bytes further on),
+// never more than was fed, and the buffer never holds more than was fed and not yet returned.
+// readuntil's LimitOverrunError consumes nothing: what was buffered stays, as in asyncio.
 #include <asyncio/asyncio.hpp>
 
 #include <fuzzer/FuzzedDataProvider.h>
@@ -19,7 +19,8 @@ enum class Op { readline, readuntil, readuntil_multi, readexactly, read };
 
 struct Outcome {
   std::string data;
-  bool resync = false;  // an overrun: readline may have dropped bytes, as asyncio's does
+  bool overrun = false;  // readuntil's LimitOverrunError: asyncio leaves the buffer as it was
+  bool dropped = false;  // readline's ValueError after an overrun: it dropped bytes, as asyncio's
   bool eof_error = false;
 };
 
@@ -49,9 +50,9 @@ asyncio::Coro<Outcome> run_op(asyncio::StreamReader& reader, Op op, std::size_t 
     out.data = e.partial;
     out.eof_error = true;
   } catch (const asyncio::LimitOverrunError&) {
-    out.resync = true;
+    out.overrun = true;
   } catch (const std::invalid_argument&) {  // readline's ValueError after an overrun
-    out.resync = true;
+    out.dropped = true;
   }
   co_return out;
 }
@@ -93,6 +94,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
   bool eof_fed = false;
   std::size_t pos = 0;  // where the next returned byte must come from
   for (auto [op, n] : plan) {
+    const std::size_t buffered_before = reader.buffered();
+    const std::size_t fed_before = fed;
     auto task = loop.create_task(run_op(reader, op, n));
     while (!task.done()) {
       if (fed < stream.size()) {
@@ -111,9 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       loop.run_until_complete(tick());
     }
     Outcome out = task.result();
-    if (out.resync) {
+    if (out.overrun) {  // nothing consumed: the buffer holds what it held, and what came since
       check(out.data.empty());
-      pos = fed - reader.buffered();  // readline drops what overran; the rest stays
+      check(reader.buffered() == buffered_before + (fed - fed_before));
+    } else if (out.dropped) {
+      check(out.data.empty());
+      const std::size_t resumed = fed - reader.buffered();  // readline drops what overran
+      check(resumed >= pos);                                // forward only: nothing twice
+      pos = resumed;
     } else {
       check(stream.compare(pos, out.data.size(), out.data) == 0);  // the next bytes, intact
       pos += out.data.size();

@@ -10,6 +10,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <atomic>
+#include <chrono>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -115,34 +117,45 @@ TEST_CASE("inbox: close refuses pushes and closes both fds exactly once") {
 }
 
 TEST_CASE("close() racing with threadsafe producers: delivery or RuntimeError, never lost") {
+  // Each producer posts until it is refused. The loop runs and closes only once every producer
+  // has had a post accepted, so in every round close() falls inside each producer's stream.
+  constexpr int kProducers = 3;
   for (int round = 0; round < 20; ++round) {
+    // Safety net: a close() that never refuses ends the producers here.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     auto loop = std::make_unique<asyncio::EventLoop>();
     std::atomic<int> accepted{0}, refused{0}, wrong_message{0}, ran{0}, destroyed{0};
-    std::atomic<bool> go{false};
-    std::vector<std::thread> producers;
-    for (int t = 0; t < 3; ++t) {
+    std::atomic<int> posting{0};          // producers with a post accepted
+    std::atomic<int> straddled{0};        // producers refused after a post was accepted
+    std::vector<std::jthread> producers;  // joined on the way out, even by a failure
+    for (int t = 0; t < kProducers; ++t) {
       producers.emplace_back([&] {
-        while (!go) std::this_thread::yield();
-        for (int i = 0; i < 200; ++i) {
+        for (int i = 0; std::chrono::steady_clock::now() < deadline; ++i) {
           auto counted = std::make_shared<Counted>(&destroyed);
           try {
             loop->call_soon_threadsafe([&ran, counted] { ++ran; });
             ++accepted;
+            if (i == 0) ++posting;
           } catch (const asyncio::RuntimeError& e) {
             ++refused;
             if (std::string(e.what()) != "Event loop is closed") ++wrong_message;
+            if (i > 0) ++straddled;
+            return;
           }
+          std::this_thread::yield();  // leaves the main thread room to reach close()
         }
       });
     }
-    go = true;
+    while (posting < kProducers && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
     loop->call_soon([&] { loop->stop(); });
     loop->run_forever();
     loop->close();
     for (auto& p : producers) p.join();
-    CHECK(accepted + refused == 600);
+    CHECK(straddled == kProducers);  // the race happened: accepted before close(), refused after
+    CHECK(refused == kProducers);
     CHECK(wrong_message == 0);
-    CHECK(destroyed == 600);  // every callable freed once: run and dropped, or refused
+    CHECK(destroyed == accepted + refused);  // every callable freed once: run, dropped or refused
     CHECK(ran <= accepted);
   }
 }

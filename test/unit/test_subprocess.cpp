@@ -12,9 +12,11 @@
 
 #include "unit/net_support.hpp"
 
+#include "child_support.hpp"
 #include "child_watcher.hpp"
 #include "linux/spawn.hpp"
 #include "loop_support.hpp"
+#include "strict_mode.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -357,7 +359,9 @@ TEST_CASE("test_subprocess.SubprocessTransportTests.test_proc_exited: ESRCH once
 
     const pid_t impostor = impostor_with_pid(proc.pid);
     if (impostor < 0) {
-      WARN("could not reuse the pid (needs CAP_SYS_ADMIN): 'no signal sent' left unchecked");
+      STRICT_FAIL_OR_WARN(
+          "could not reuse the pid through /proc/sys/kernel/ns_last_pid (needs CAP_SYS_ADMIN): "
+          "'no signal sent' left unchecked");
       co_return;
     }
     CHECK(errno_thrown([&] { proc.send_signal(SIGTERM); }) == ESRCH);
@@ -992,34 +996,53 @@ TEST_CASE("subprocess: 1000 children, 50 at a time, all reaped, no fd left",
 
 // ================================================================ launchers
 
-// clone3 with CLONE_CLEAR_SIGHAND needs x86-64, Linux 5.5 (close_range: 5.9) and no seccomp
-// filter against it; a TSan build always uses posix_spawn.
-bool clone3_expected() {
+// The launcher of a run without ASYNCIO_CPP_SPAWN. clone3 is built for x86-64, not under TSan
+// (posix_spawn there by design); it needs Linux 5.5 (close_range: 5.9) and no seccomp filter
+// against it. Where it is built but refused, the machine lacks it: strict mode fails.
+std::string default_launcher() {
 #if defined(__x86_64__) && !defined(__SANITIZE_THREAD__)
   struct utsname name {};
   int major = 0, minor = 0;
-  if (::uname(&name) != 0 || std::sscanf(name.release, "%d.%d", &major, &minor) != 2) return false;
+  const bool known = ::uname(&name) == 0 && std::sscanf(name.release, "%d.%d", &major, &minor) == 2;
   // clone3 with no arguments is EINVAL where it exists, ENOSYS or EPERM under a filter.
   errno = 0;
   const bool callable = ::syscall(SYS_clone3, nullptr, 0) < 0 && errno == EINVAL;
-  return callable && (major > 5 || (major == 5 && minor >= 9));
+  if (known && callable && (major > 5 || (major == 5 && minor >= 9))) return "clone3";
+  const std::string kernel = name.release;
+  STRICT_FAIL_OR_WARN("clone3 is refused here (Linux " << kernel << " or a seccomp filter): "
+                                                       << "the launcher is posix_spawn");
+  return "posix_spawn";
 #else
-  return false;
+  return "posix_spawn";
 #endif
 }
 
-TEST_CASE("launchers: ASYNCIO_CPP_SPAWN picks the launcher, clone3 where the kernel allows",
+// The child watcher of a run without ASYNCIO_CPP_CHILD_WATCHER: pidfd where pidfd_open works.
+std::string default_watcher() {
+  if (pidfd_usable()) return "pidfd";
+  STRICT_FAIL_OR_WARN("pidfd_open is refused here: the watcher is the threaded one");
+  return "thread";
+}
+
+TEST_CASE("fallbacks: the launcher and the watcher in use are the ones the environment names",
           "[subprocess]") {
-  // Under ctest this runs once per launcher. The name is read after a launch, since a
-  // refused clone3 is found out then.
-  const char* chosen = std::getenv("ASYNCIO_CPP_SPAWN");
-  const std::string expected = chosen ? chosen : (clone3_expected() ? "clone3" : "posix_spawn");
-  run_async([]() -> Coro<void> {
+  // ctest's .fallbacks rerun sets ASYNCIO_CPP_SPAWN=posix_spawn and
+  // ASYNCIO_CPP_CHILD_WATCHER=thread: this test proves that the rerun used them. Unset, the
+  // defaults (clone3, pidfd) must be in use where the machine allows them, and strict mode
+  // requires that it does. The launcher's name is read after a launch, since a refused clone3
+  // is found out then.
+  const char* spawn = std::getenv("ASYNCIO_CPP_SPAWN");
+  const char* watcher = std::getenv("ASYNCIO_CPP_CHILD_WATCHER");
+  const std::string launcher_expected = spawn ? spawn : default_launcher();
+  const std::string watcher_expected = watcher ? watcher : default_watcher();
+  EventLoop loop;
+  auto child = []() -> Coro<int> {
     Process proc = co_await shell("exit 5");
-    const int code = co_await proc.wait();
-    CHECK(code == 5);
-  });
-  CHECK(asyncio::detail::spawn_launcher_name() == expected);
+    co_return co_await proc.wait();
+  };
+  CHECK(loop.run_until_complete(asyncio::wait_for(child(), 30.0)) == 5);
+  CHECK(asyncio::detail::spawn_launcher_name() == launcher_expected);
+  CHECK(asyncio::detail::child_watcher_name(loop) == watcher_expected);
 }
 
 TEST_CASE("launchers: loops on two threads start 200 children at once, all reaped",
@@ -1055,26 +1078,16 @@ TEST_CASE("launchers: loops on two threads start 200 children at once, all reape
 
 // ================================================================ child watchers
 
-TEST_CASE("child watchers: ASYNCIO_CPP_CHILD_WATCHER picks the watcher", "[subprocess]") {
-  // Under ctest this runs once per watcher; unset, pidfd is the default where it works.
-  const char* chosen = std::getenv("ASYNCIO_CPP_CHILD_WATCHER");
-  const std::string expected = chosen ? chosen : (pidfd_usable() ? "pidfd" : "thread");
-  EventLoop loop;
-  auto child = []() -> Coro<int> {
-    Process proc = co_await shell("exit 4");
-    co_return co_await proc.wait();
-  };
-  CHECK(loop.run_until_complete(asyncio::wait_for(child(), 30.0)) == 4);
-  CHECK(asyncio::detail::child_watcher_name(loop) == expected);
-}
-
 TEST_CASE("child watchers: both watchers work in one process", "[subprocess]") {
   // Each loop reads the variable when it is made; the pidfd watcher starts no thread.
   const char* saved = std::getenv("ASYNCIO_CPP_CHILD_WATCHER");
   const std::optional<std::string> restore =
       saved ? std::optional<std::string>(saved) : std::nullopt;
   for (std::string name : {"thread", "pidfd"}) {
-    if (name == "pidfd" && !pidfd_usable()) continue;
+    if (name == "pidfd" && !pidfd_usable()) {
+      STRICT_FAIL_OR_WARN("pidfd_open is refused here: only the threaded watcher was checked");
+      continue;
+    }
     ::setenv("ASYNCIO_CPP_CHILD_WATCHER", name.c_str(), 1);
     EventLoop loop;
     auto count_tasks = [] {
@@ -1106,14 +1119,32 @@ TEST_CASE("child watchers: both watchers work in one process", "[subprocess]") {
   }
 }
 
+namespace {
+// The threaded watcher's thread waits with WNOWAIT and leaves the reap to the loop: once it has
+// handed the exit over and ended, the child must still be our zombie, its pid not yet free.
+void check_thread_watcher_leaves_reap_to_loop(Process& proc) {
+  const std::optional<pid_t> waiter = test_support::await_thread_waiting_for(proc.pid);
+  REQUIRE(waiter.has_value());  // the watcher's thread, in waitid(P_PID, pid)
+  ::kill(proc.pid, SIGKILL);    // behind the transport's back; the loop does not run
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);  // net
+  while (test_support::thread_alive(*waiter) && is_our_child(proc.pid) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  CHECK_FALSE(test_support::thread_alive(*waiter));  // the exit was handed over
+  CHECK(is_our_child(proc.pid));                     // unreaped: no window opened
+  CHECK_FALSE(proc.returncode().has_value());
+}
+}  // namespace
+
 TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is reported",
           "[subprocess]") {
-  // Between the watcher's waitpid() and the loop running process_exited, returncode is still
-  // None but the pid is free for reuse. CPython's Popen.send_signal polls first (ECHILD there
-  // sets returncode) and sends nothing; sending kill(pid) then could hit another process.
-  // The window is made deterministic: the thread watcher reaps while the loop thread spins;
-  // the pidfd watcher reaps in its reader, so ours checks in the same batch and once more
-  // from call_soon (whichever order epoll gave, one check falls inside).
+  // Between a reap and the loop running process_exited, returncode is still None but the pid
+  // is free for reuse. CPython's Popen.send_signal polls first (ECHILD there sets returncode)
+  // and sends nothing; sending kill(pid) then could hit another process. The threaded watcher
+  // opens no such window (it leaves the reap to the loop); the pidfd watcher reaps in its
+  // reader, so ours checks in the same batch and once more from call_soon (whichever order
+  // epoll gave, one check falls inside), and a process of ours takes the freed pid.
+  bool threaded = false;
   bool window_seen = false;
   int impostor_signal = 0;  // what ended the impostor: SIGUSR2 (ours) unless hit before
   int error = 0;
@@ -1132,12 +1163,9 @@ TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is rep
       ::waitpid(impostor, &status, 0);
       impostor_signal = WIFSIGNALED(status) ? WTERMSIG(status) : -1;
     };
-    if (std::string(asyncio::detail::child_watcher_name(loop)) == "thread") {
-      ::kill(proc.pid, SIGKILL);  // behind the transport's back; the loop does not run
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-      while (is_our_child(proc.pid) && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::yield();
-      probe();
+    threaded = std::string(asyncio::detail::child_watcher_name(loop)) == "thread";
+    if (threaded) {
+      check_thread_watcher_leaves_reap_to_loop(proc);
     } else {
       const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, proc.pid, 0));
       REQUIRE(pidfd >= 0);
@@ -1157,12 +1185,17 @@ TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is rep
     const int code = co_await proc.wait();
     CHECK(code == -SIGKILL);
   });
-  if (!window_seen || impostor_signal == 0) {
-    WARN("the reap/report window was not observed, or the pid not reused: nothing checked");
-    return;
+  if (threaded) return;
+  if (!window_seen) {
+    STRICT_FAIL_OR_WARN("the pidfd watcher's reap/report window was not observed: nothing checked");
+  } else if (impostor_signal == 0) {
+    STRICT_FAIL_OR_WARN(
+        "could not reuse the pid through /proc/sys/kernel/ns_last_pid (needs CAP_SYS_ADMIN): "
+        "'no signal sent' left unchecked");
+  } else {
+    CHECK(impostor_signal == SIGUSR2);  // the transport's SIGKILL did not reach it
+    CHECK(error == ESRCH);
   }
-  CHECK(impostor_signal == SIGUSR2);  // the transport's SIGKILL did not reach it
-  CHECK(error == ESRCH);
 }
 
 TEST_CASE("child watchers: a watcher reaps only its own children", "[subprocess]") {

@@ -230,21 +230,48 @@ TEST_CASE("test_concurrent_futures.ThreadPoolShutdownTest.test_run_after_shutdow
   CHECK_THROWS_WITH(loop.run_in_executor(nullptr, [] {}), "Event loop is closed");
 }
 
+namespace {
+// A ThreadPoolExecutor that opens `gate` when it is shut down: its work can end only then.
+class GateOnShutdown final : public asyncio::Executor {
+ public:
+  explicit GateOnShutdown(std::shared_ptr<std::atomic<bool>> gate) : gate_(std::move(gate)) {}
+  void submit(std::function<void()> work) override { pool_.submit(std::move(work)); }
+  void shutdown(bool wait) override {
+    if (!waited) waited = wait;  // loop.close() shuts it down again, with wait=False
+    gate_->store(true);
+    pool_.shutdown(wait);
+  }
+  std::optional<bool> waited;  // the first shutdown's argument
+
+ private:
+  std::shared_ptr<std::atomic<bool>> gate_;
+  ThreadPoolExecutor pool_{1};
+};
+}  // namespace
+
 TEST_CASE("test_runners.RunTests: asyncio.run shuts the default executor down", "[threads]") {
-  // run() waits for the default executor's threads: work started in main has finished
-  // when run() returns, though main never awaited it.
+  // run() waits for the default executor's threads: work started in main, which only the
+  // executor's shutdown (after main has returned) lets finish, has finished when run()
+  // returns, though main never awaited it. Had run() not shut the executor down, the gate
+  // would open only below, after run() returned.
+  auto gate = std::make_shared<std::atomic<bool>>(false);
+  auto executor = std::make_shared<GateOnShutdown>(gate);
   std::atomic<bool> finished{false};
   auto main_coro = [&]() -> Coro<void> {
-    auto gate = std::make_shared<std::atomic<bool>>(false);
+    asyncio::get_running_loop().set_default_executor(executor);
     asyncio::get_running_loop().run_in_executor(nullptr, [gate, &finished] {
       while (!gate->load()) std::this_thread::yield();
       finished = true;
     });
-    gate->store(true);
     co_return;
   };
   asyncio::run(main_coro());
-  CHECK(finished);
+  const bool finished_by_return = finished;
+  const std::optional<bool> waited = executor->waited;
+  gate->store(true);  // lets the work end if run() did not
+  executor->shutdown(true);
+  CHECK(finished_by_return);
+  CHECK(waited == std::optional<bool>(true));  // shutdown(wait=True)
 }
 
 // ---------------------------------------------------------------- run_coroutine_threadsafe
