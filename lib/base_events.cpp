@@ -109,7 +109,22 @@ EventLoop::~EventLoop() {
     impl_->thread_id.store(std::thread::id{});  // a destroyed loop cannot be running
     close();
   }
-  impl_->anchor->loop = nullptr;  // futures that outlive the loop stop reporting to it
+  std::lock_guard lock(impl_->anchor->post_mutex);  // waits for other threads' post()
+  impl_->anchor->loop = nullptr;  // what outlives the loop finds it gone
+}
+
+// A forked child shares the parent's epoll instance: deregistering its copies of the fds
+// there would silence the parent's readers, signals and wakeups. Asio's fork_child gives
+// this process an epoll of its own, with the same registrations, to tear down instead.
+void EventLoop::Impl::forget_parent_after_fork() noexcept {
+  if (::getpid() == owner_pid) return;
+  owner_pid = ::getpid();
+  try {
+    io.notify_fork(asio::execution_context::fork_child);
+  } catch (...) {  // no fd left for an epoll of its own: nothing better to do in close()
+  }
+  // The executor's threads stayed in the parent: joining them here would never return.
+  if (executor) new std::shared_ptr<Executor>(std::move(executor));  // deliberately leaked
 }
 
 // ---------------------------------------------------------------- checks
@@ -166,6 +181,7 @@ void EventLoop::close() {
   if (is_running()) throw RuntimeError("Cannot close a running event loop");
   if (L.closed) return;
   if (L.debug) log(LogLevel::debug, "Close <EventLoop>");
+  L.forget_parent_after_fork();
   L.closed = true;
   L.alive->store(false);
   L.remove_all_signal_handlers();  // before the pipe the handlers write to is closed

@@ -14,7 +14,9 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 namespace asyncio::detail {
 
@@ -75,12 +77,41 @@ void reap_quietly(int pid) noexcept {
   }
 }
 
-void reap_in_background(int pid) {
-  std::thread([pid] {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+namespace {
+// Children no thread could be started for (RLIMIT_NPROC, out of memory): the next reaper
+// thread takes them too. Reaping must not throw, since it runs inside close().
+std::mutex unreaped_mutex;
+std::vector<int> unreaped;
+
+bool reaped_now(int pid) noexcept {
+  int status = 0;
+  pid_t r;
+  while ((r = ::waitpid(pid, &status, WNOHANG)) < 0 && errno == EINTR) {
+  }
+  return r != 0;  // reaped, or not ours to reap (ECHILD)
+}
+}  // namespace
+
+void reap_in_background(int pid) noexcept {
+  std::vector<int> pids;
+  {
+    std::lock_guard lock(unreaped_mutex);
+    pids.swap(unreaped);
+  }
+  std::erase_if(pids, reaped_now);
+  if (!reaped_now(pid)) pids.push_back(pid);
+  if (pids.empty()) return;
+  try {
+    std::thread([pids] {
+      for (int p : pids) reap_quietly(p);
+    }).detach();
+  } catch (...) {  // no thread to be had: a later call, or the next close(), tries again
+    std::lock_guard lock(unreaped_mutex);
+    try {
+      unreaped.insert(unreaped.end(), pids.begin(), pids.end());
+    } catch (...) {  // out of memory as well: these stay zombies until the process exits
     }
-  }).detach();
+  }
 }
 
 }  // namespace asyncio::detail

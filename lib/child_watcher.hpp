@@ -38,7 +38,7 @@ int waitstatus_to_exitcode(int status);
 // waitpid(pid, 0) through EINTR; ECHILD (someone else reaped it) gives 255 and a warning.
 int reap_child(int pid, const char* unknown_child_warning);
 // Reaps in a detached thread, discarding the status: for children nobody waits for.
-void reap_in_background(int pid);
+void reap_in_background(int pid) noexcept;
 // waitpid(pid) for a child known to have exited; errors are ignored.
 void reap_quietly(int pid) noexcept;
 

@@ -13,7 +13,12 @@ struct DeadFuture final : FutureStateBase {
 };
 }  // namespace
 
-FutureStateBase::FutureStateBase(EventLoop& owner) : loop(&owner), anchor(loop_anchor(owner)) {}
+FutureStateBase::FutureStateBase(EventLoop& owner) : anchor(loop_anchor(owner)) {}
+
+EventLoop& FutureStateBase::loop() const {
+  if (anchor->loop == nullptr) throw RuntimeError("Event loop is closed");
+  return *anchor->loop;
+}
 
 FutureStateBase::~FutureStateBase() {
   if (!log_traceback || anchor->loop == nullptr) return;
@@ -22,8 +27,8 @@ FutureStateBase::~FutureStateBase() {
     ctx.message = task != nullptr ? "Task exception was never retrieved"
                                   : "Future exception was never retrieved";
     ctx.exception = exception;
-    ctx.future = std::make_shared<DeadFuture>(*loop, exception);
-    loop->call_exception_handler(ctx);
+    ctx.future = std::make_shared<DeadFuture>(*anchor->loop, exception);
+    anchor->loop->call_exception_handler(ctx);
   } catch (...) {
     // out of memory while reporting from a destructor: nothing better to do
   }
@@ -51,7 +56,7 @@ std::size_t FutureStateBase::add_notify(FuturePtr target, Notify notify) {
 std::size_t FutureStateBase::add_entry(DoneEntry entry) {
   std::size_t id = entry.id;
   if (done()) {
-    schedule_entry(*loop, entry, shared_from_this());
+    schedule_entry(loop(), entry, shared_from_this());
   } else if (!first_callback && callbacks.empty()) {
     first_callback.emplace(std::move(entry));
   } else {
@@ -74,9 +79,13 @@ void FutureStateBase::schedule_callbacks() {
   first_callback.reset();
   auto rest = std::move(callbacks);
   callbacks.clear();
+  if (!first && rest.empty()) return;
+  // As asyncio's __schedule_callbacks: the callbacks are taken off first, so a closed or
+  // destroyed loop loses them with RuntimeError("Event loop is closed").
+  EventLoop& owner = loop();
   FuturePtr self = shared_from_this();
-  if (first) schedule_entry(*loop, *first, self);  // registered before all of `rest`
-  for (auto& entry : rest) schedule_entry(*loop, entry, self);
+  if (first) schedule_entry(owner, *first, self);  // registered before all of `rest`
+  for (auto& entry : rest) schedule_entry(owner, entry, self);
 }
 
 void FutureStateBase::finish() {

@@ -14,6 +14,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -80,6 +82,7 @@ struct EventLoop::Impl {
   bool in_step = false;      // a guest step is running callbacks
   bool step_posted = false;  // a guest step waits in the io_context
   bool debug = false;
+  int owner_pid = ::getpid();  // a forked child's copy must leave the parent's epoll alone
   std::atomic<std::thread::id> thread_id{};
   ExceptionHandler exception_handler;
 
@@ -121,6 +124,7 @@ struct EventLoop::Impl {
   void dispatch_signal(int sig);
   void remove_all_signal_handlers() noexcept;
   void clear_queues() noexcept;
+  void forget_parent_after_fork() noexcept;
 
   // guest mode: the host's io_context drives the loop (base_events.cpp)
   // A host's io_context must step the loop when nothing else will.

@@ -36,8 +36,9 @@ struct TaskSnapshot final : FutureStateBase {
 void report_pending_destroyed(TaskCore& core) {
   ExceptionContext ctx;
   ctx.message = "Task was destroyed but it is pending!";
-  ctx.task = std::make_shared<TaskSnapshot>(*core.state->loop, core.repr());
-  core.state->loop->call_exception_handler(ctx);
+  EventLoop& loop = core.state->loop();
+  ctx.task = std::make_shared<TaskSnapshot>(loop, core.repr());
+  loop.call_exception_handler(ctx);
 }
 
 void link(TaskCore& core) {
@@ -72,7 +73,7 @@ class EnteredTask {
 
 void schedule_step(TaskCore& core, std::exception_ptr exc) {
   FuturePtr self = core.state->shared_from_this();
-  core.state->loop->call_soon([self, exc] { self->task->step(exc); });
+  core.state->loop().call_soon([self, exc] { self->task->step(exc); });
 }
 
 }  // namespace
@@ -214,6 +215,11 @@ void abandon_pending_tasks(LoopAnchor& anchor) noexcept {
     } catch (...) {
     }
     victim->task->drop_coroutine(*victim);  // may destroy other tasks, hence the rescan
+    // It can never finish, so its done callbacks can never run: dropping them breaks the
+    // cycles they close (run_coroutine_threadsafe's future holds the task that holds it).
+    victim->first_callback.reset();
+    auto unrun = std::move(victim->callbacks);
+    victim->callbacks.clear();
   }
 }
 
@@ -221,7 +227,7 @@ void suspend_task_on(const FuturePtr& fut, std::coroutine_handle<> h) {
   TaskCore* task = running_task;
   if (task == nullptr) throw RuntimeError("await wasn't used with a future inside a task");
   task->resume_point = h;
-  if (fut->loop != task->state->loop) {
+  if (!fut->same_loop(*task->state)) {
     task->retry_error = std::make_exception_ptr(RuntimeError(
         "Task " + task->repr() + " got Future " + fut->repr() + " attached to a different loop"));
     return;
@@ -340,7 +346,7 @@ TaskRef current_task() {
 
 TaskRef current_task(EventLoop& loop) {
   detail::TaskCore* core = detail::current_task_core();
-  if (core == nullptr || core->state->loop != &loop) return TaskRef();
+  if (core == nullptr || core->state->anchor->loop != &loop) return TaskRef();
   return TaskRef(core->state->shared_from_this());
 }
 

@@ -11,6 +11,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -47,12 +48,21 @@ struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
 struct LoopAccess;  // lib/'s way to the loop's machinery
-/// Outlives its loop, so that a future can tell whether the loop is gone; it also lists
-/// the loop's tasks (asyncio's _all_tasks), intrusively.
+/// Outlives its loop: everything that may outlive the loop (futures, primitives, work on
+/// other threads) holds the anchor instead of the loop, and finds `loop` null once the loop
+/// is destroyed (docs/04-architecture.md, "Ownership"). It also lists the loop's tasks
+/// (asyncio's _all_tasks), intrusively.
 struct LoopAnchor {
   explicit LoopAnchor(EventLoop* l) : loop(l) {}  // make_shared: Clang 14 lacks P0960
-  EventLoop* loop;
+  EventLoop* loop;  // read on the loop's thread; other threads go through post()
   TaskCore* tasks = nullptr;
+  /// Held by ~EventLoop while it clears `loop`, and by post() while it uses it.
+  std::mutex post_mutex;
+  /// call_soon_threadsafe from any thread, for work that may outlive the loop (executor
+  /// results, wrap_future, run_coroutine_threadsafe): false, and `fn` dropped, once the
+  /// loop is closed or destroyed.
+  template <class F>
+  bool post(F&& fn) noexcept;
 };
 std::shared_ptr<LoopAnchor> loop_anchor(EventLoop& loop);
 }  // namespace detail
@@ -250,5 +260,19 @@ EventLoop& get_running_loop();
 namespace detail {
 EventLoop* running_loop_or_null() noexcept;  // asyncio's _get_running_loop()
 }
+
+namespace detail {
+template <class F>
+bool LoopAnchor::post(F&& fn) noexcept {
+  std::lock_guard lock(post_mutex);
+  if (loop == nullptr) return false;
+  try {
+    loop->call_soon_threadsafe(std::forward<F>(fn));
+    return true;
+  } catch (...) {  // closed: the loop no longer takes calls
+    return false;
+  }
+}
+}  // namespace detail
 
 }  // namespace asyncio

@@ -34,8 +34,12 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   explicit FutureStateBase(EventLoop& owner);
   virtual ~FutureStateBase();  // reports an exception nobody retrieved
 
-  EventLoop* loop;
-  std::shared_ptr<LoopAnchor> anchor;  // tells whether the loop still exists
+  /// Outlives the loop: the future reaches its loop only through it, so that a future used
+  /// after its loop is gone raises RuntimeError("Event loop is closed") instead.
+  std::shared_ptr<LoopAnchor> anchor;
+  /// The loop while it exists; RuntimeError("Event loop is closed") once it is destroyed.
+  EventLoop& loop() const;
+  bool same_loop(const FutureStateBase& other) const noexcept { return anchor == other.anchor; }
   FutureStatus status = FutureStatus::pending;
   std::exception_ptr exception;
   mutable bool log_traceback = false;  // set_exception() sets it; result()/exception() clear it
@@ -171,7 +175,7 @@ class Future {
   /// Python compares callbacks; C++ callables are not comparable, so an id names one.
   std::size_t remove_done_callback(CallbackId id) { return state().remove_done_callback(id); }
 
-  EventLoop& get_loop() const { return *state().loop; }
+  EventLoop& get_loop() const { return state().loop(); }
   std::string repr() const { return state().repr(); }
 
   explicit operator bool() const noexcept { return state_ != nullptr; }

@@ -128,7 +128,7 @@ class TaskRef {
   const std::string& get_name() const { return core().get_name(); }
   void set_name(std::string name) { core().name = std::move(name); }
   std::string repr() const { return state_->repr(); }
-  EventLoop& get_loop() const { return *state_->loop; }
+  EventLoop& get_loop() const { return state_->loop(); }
 
   explicit operator bool() const noexcept { return state_ != nullptr; }
   bool operator==(const TaskRef& other) const noexcept { return state_ == other.state_; }

@@ -49,7 +49,7 @@ namespace detail {
 /// after the catch block, so the worker holds no reference to the exception any more and
 /// the loop's thread, which reads it, is also the one that frees it.
 template <class R>
-void deliver(EventLoop& loop, Future<R> fut, std::function<R()>& work) {
+void deliver(LoopAnchor& anchor, Future<R> fut, std::function<R()>& work) {
   std::optional<stored_t<R>> value;
   std::exception_ptr error;
   try {
@@ -62,20 +62,20 @@ void deliver(EventLoop& loop, Future<R> fut, std::function<R()>& work) {
   } catch (...) {
     error = std::current_exception();
   }
-  try {
-    loop.call_soon_threadsafe(
-        [fut = std::move(fut), value = std::move(value), error = std::move(error)]() mutable {
-          if (fut.done()) return;
-          if (error) {
-            fut.set_exception(std::move(error));
-          } else if constexpr (std::is_void_v<R>) {
-            fut.set_result();
-          } else {
-            fut.set_result(std::move(*value));
-          }
-        });
-  } catch (const RuntimeError&) {
-  }
+  // A loop closed or destroyed meanwhile drops the result, as asyncio's does.
+  // The callback takes everything it holds: the future and its exception are then freed on
+  // the loop's thread, which read them, not on this one when it drops its handle.
+  anchor.post([fut = std::move(fut), value = std::move(value), error = std::move(error)]() mutable {
+    Future<R> target = std::move(fut);
+    if (target.done()) return;
+    if (error) {
+      target.set_exception(std::exchange(error, nullptr));
+    } else if constexpr (std::is_void_v<R>) {
+      target.set_result();
+    } else {
+      target.set_result(std::move(*value));
+    }
+  });
 }
 }  // namespace detail
 
@@ -88,8 +88,9 @@ auto EventLoop::run_in_executor(Executor* executor, F&& f, Args&&... args) {
     return std::invoke(fn, a...);
   };
   Executor& target = executor != nullptr ? *executor : default_executor();
-  target.submit([this, fut, work = std::move(work)]() mutable {
-    detail::deliver<R>(*this, std::move(fut), work);
+  // The executor may outlive the loop: the work holds the loop's anchor, never the loop.
+  target.submit([anchor = detail::loop_anchor(*this), fut, work = std::move(work)]() mutable {
+    detail::deliver<R>(*anchor, std::move(fut), work);
   });
   return fut;
 }
@@ -207,16 +208,49 @@ class ConcurrentFuture {
 };
 
 /// asyncio.run_coroutine_threadsafe: schedules coro on `loop` from another thread.
+namespace detail {
+/// run_coroutine_threadsafe's callbacks each hold one of these: when the last goes, the
+/// concurrent future is cancelled (a no-op once it is done). They are dropped unrun when the
+/// loop closes first (the start call, or the done callback of a task abandoned by close()),
+/// and the caller must not then wait forever.
+template <class T>
+class CancelWhenDropped {
+ public:
+  explicit CancelWhenDropped(ConcurrentFuture<T> f)
+      : holder_(std::make_shared<Holder>(std::move(f))) {}
+  ConcurrentFuture<T>& operator*() const noexcept { return holder_->future; }
+
+ private:
+  struct Holder {
+    explicit Holder(ConcurrentFuture<T> f) : future(std::move(f)) {}
+    Holder(const Holder&) = delete;
+    Holder& operator=(const Holder&) = delete;
+    ~Holder() {
+      try {
+        future.cancel();
+      } catch (...) {  // a done callback of the caller's failed: nothing to report it to
+      }
+    }
+    ConcurrentFuture<T> future;
+  };
+  std::shared_ptr<Holder> holder_;
+};
+}  // namespace detail
+
 template <class T>
 ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
   ConcurrentFuture<T> result;
-  auto start = [result, &loop](Coro<T>& c) mutable {
+  auto start = [guard = detail::CancelWhenDropped<T>(result)](Coro<T>& c) mutable {
+    ConcurrentFuture<T> result = *guard;
     if (result.cancelled()) return;
-    Task<T> task = loop.create_task(std::move(c));
-    result.set_cancel_hook([&loop, task]() mutable {
-      loop.call_soon_threadsafe([task]() mutable { task.cancel(); });
+    EventLoop& running = get_running_loop();
+    Task<T> task = running.create_task(std::move(c));
+    // The cancel hook may run on any thread after the loop is gone: it holds the anchor.
+    result.set_cancel_hook([anchor = detail::loop_anchor(running), task]() mutable {
+      anchor->post([task]() mutable { task.cancel(); });
     });
-    task.add_done_callback([result](Future<T> done) mutable {
+    task.add_done_callback([guard](Future<T> done) mutable {
+      ConcurrentFuture<T> result = *guard;
       result.set_cancel_hook(nullptr);  // drop the task reference on the loop's thread
       if (done.cancelled()) {
         result.cancel();
@@ -238,24 +272,23 @@ template <class T>
 Future<T> wrap_future(ConcurrentFuture<T> cf) {
   EventLoop& loop = get_running_loop();
   Future<T> fut = loop.create_future<T>();
-  cf.add_done_callback([&loop, fut](ConcurrentFuture<T> done) mutable {
-    try {
-      loop.call_soon_threadsafe([fut, done]() mutable {
-        if (fut.done()) return;
-        if (done.cancelled()) return (void)fut.cancel();
-        try {
-          if constexpr (std::is_void_v<T>) {
-            done.get();
-            fut.set_result();
-          } else {
-            fut.set_result(done.get());
-          }
-        } catch (...) {
-          fut.set_exception(std::current_exception());
+  // cf may complete on any thread after the loop is gone: the callback holds the anchor.
+  cf.add_done_callback([anchor = detail::loop_anchor(loop), fut](ConcurrentFuture<T> done) {
+    anchor->post([fut, done]() mutable {
+      Future<T> target = std::exchange(fut, {});  // freed on the loop's thread, as in deliver()
+      if (target.done()) return;
+      if (done.cancelled()) return (void)target.cancel();
+      try {
+        if constexpr (std::is_void_v<T>) {
+          done.get();
+          target.set_result();
+        } else {
+          target.set_result(done.get());
         }
-      });
-    } catch (const RuntimeError&) {
-    }
+      } catch (...) {
+        target.set_exception(std::current_exception());
+      }
+    });
   });
   fut.add_done_callback([cf](Future<T> f) mutable {
     if (f.cancelled()) cf.cancel();
