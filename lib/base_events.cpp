@@ -2,6 +2,7 @@
 #include "loop_impl.hpp"
 
 #include "child_watcher.hpp"
+#include "loop_resource.hpp"
 
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
@@ -188,6 +189,7 @@ void EventLoop::close() {
   L.self_pipe_watch.forget();      // before the fd is closed: its number may be reused
   L.inbox.close();
   L.unwatch_all();
+  detail::close_loop_resources(*L.anchor);  // after unwatch_all: their fds are unwatched
   if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
   L.guest_timer.cancel();
   L.clear_queues();

@@ -578,13 +578,16 @@ Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Server::~Server() {
-  for (int fd : impl_->socks) {
-    impl_->loop.remove_reader(fd);
-    ::close(fd);
+  if (!impl_) return;
+  try {
+    impl_->close_sockets();  // none left once closed, by close() or with the loop
+  } catch (...) {  // a debug-mode thread check: the fds still close
+    for (int fd : impl_->socks) ::close(fd);
   }
 }
 
 EventLoop& Server::get_loop() const {
+  if (!impl_->loop_exists()) throw RuntimeError("Event loop is closed");
   return impl_->loop;
 }
 bool Server::is_serving() const {
@@ -601,11 +604,7 @@ void Server::close() {
   Impl& s = *impl_;
   if (s.closed) return;
   s.closed = true;
-  for (int fd : s.socks) {
-    s.loop.remove_reader(fd);
-    ::close(fd);
-  }
-  s.socks.clear();
+  s.close_sockets();
   s.serving = false;
   if (s.serving_forever && !s.serving_forever->done()) s.serving_forever->cancel();
   s.serving_forever.reset();
@@ -667,12 +666,35 @@ void Server::Impl::detach(Transport* t) {
   if (clients.empty() && closed) wakeup();
 }
 
-void Server::Impl::wakeup() {
+void Server::Impl::close_sockets() {
+  for (int fd : socks) {
+    loop.remove_reader(fd);  // false, touching nothing, on a closed loop
+    ::close(fd);
+  }
+  socks.clear();
+}
+
+void Server::Impl::wakeup() noexcept {
   if (!waiters) return;
   auto woken = std::move(*waiters);
   waiters.reset();
-  for (auto& w : woken)
-    if (!w.done()) w.set_result();
+  for (auto& w : woken) {
+    try {
+      if (!w.done()) w.set_result();
+    } catch (const RuntimeError&) {  // the loop is closing: its waiting tasks go with it
+    }
+  }
+}
+
+// The loop is closing (its fds are unwatched already): the listening sockets close now, and
+// close(), wait_closed() and serve_forever() find a closed server with nobody waiting.
+void Server::Impl::close_with_loop() noexcept {
+  for (int fd : socks) ::close(fd);
+  socks.clear();
+  closed = true;
+  serving = false;
+  serving_forever.reset();
+  waiters.reset();
 }
 
 void Server::Impl::start_accepting(int fd) {

@@ -1,6 +1,7 @@
 // base_subprocess.BaseSubprocessTransport with unix_events' process start: the child's
 // pipes become pipe transports, and the protocol hears of data, pipe closes and the exit
 // in asyncio's order, with connection_lost last.
+#include "loop_resource.hpp"
 #include "child_watcher.hpp"
 #include "linux/spawn.hpp"
 #include "unix_pipes.hpp"
@@ -106,10 +107,10 @@ class SubprocessPipeProtocol final : public Protocol {
   int fd_;
 };
 
-class UnixSubprocessTransport final : public SubprocessTransport {
+class UnixSubprocessTransport final : public SubprocessTransport, LoopResource {
  public:
   UnixSubprocessTransport(EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol)
-      : loop_(loop), protocol_(std::move(protocol)) {}
+      : LoopResource(loop), loop_(loop), protocol_(std::move(protocol)) {}
 
   // Starts the child; the pipe transports follow in a task, which settles `waiter`.
   void start(std::weak_ptr<UnixSubprocessTransport> self, std::vector<std::string> argv,
@@ -128,6 +129,7 @@ class UnixSubprocessTransport final : public SubprocessTransport {
   void terminate() override { send_signal(SIGTERM); }
   void kill() override { send_signal(SIGKILL); }
   void close() override;
+  void close_with_loop() noexcept override;
   bool is_closing() const override { return closed_; }
   void set_protocol(std::shared_ptr<BaseProtocol> p) override {
     protocol_ = std::dynamic_pointer_cast<SubprocessProtocol>(p);
@@ -171,6 +173,7 @@ class UnixSubprocessTransport final : public SubprocessTransport {
   std::weak_ptr<UnixSubprocessTransport> self_;
   bool connect_failed_ = false;
   bool reaped_ = false;
+  bool closed_with_loop_ = false;
 };
 
 void SubprocessPipeProtocol::connection_lost(std::exception_ptr exc) {
@@ -318,6 +321,7 @@ void UnixSubprocessTransport::call_connection_lost() {
 
 Coro<int> UnixSubprocessTransport::wait_exit() {
   if (returncode_) co_return *returncode_;
+  if (closed_with_loop_) throw RuntimeError("Event loop is closed");
   Future<int> waiter = loop_.create_future<int>();
   exit_waiters_.push_back(waiter);
   co_return co_await waiter;
@@ -332,6 +336,20 @@ void UnixSubprocessTransport::close() {
     if (loop_.get_debug()) log(LogLevel::warning, "Close running child process: kill " + repr());
     ::kill(pid_, SIGKILL);  // not yet reaped, so the pid is still the child's
   }
+}
+
+// The loop is closing: asyncio's __del__ of a running child's transport, "Close running child
+// process: kill". The child watcher's close() then hands the child to a reaper thread, so the
+// pid is no longer ours to signal. The pipes close as resources of their own.
+void UnixSubprocessTransport::close_with_loop() noexcept {
+  closed_ = true;
+  closed_with_loop_ = true;
+  if (pid_ > 0 && !reaped_) ::kill(pid_, SIGKILL);
+  reaped_ = true;
+  exit_waiters_.clear();
+  pending_calls_.reset();
+  auto doomed = std::make_tuple(std::move(protocol_), std::move(pipes_[0]), std::move(pipes_[1]),
+                                std::move(pipes_[2]));  // may free this
 }
 
 }  // namespace

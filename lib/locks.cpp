@@ -1,5 +1,9 @@
 // asyncio.locks over Future<void> waiters: every wait is a future from the running loop,
 // woken through its done callbacks, so the interleavings are asyncio's.
+//
+// A primitive may be destroyed while tasks wait on it (detail::WaiterList): after each
+// wait, a waiter first asks its entry whether that happened, and if so leaves without
+// touching the primitive.
 #include <asyncio/locks.hpp>
 
 #include <algorithm>
@@ -19,7 +23,7 @@ std::string primitive_repr(const char* type_name, const void* self, const std::s
 
 namespace {
 
-std::string with_waiters(std::string extra, const Waiters& waiters) {
+std::string with_waiters(std::string extra, const WaiterList& waiters) {
   if (!waiters.empty()) extra += ", waiters:" + std::to_string(waiters.size());
   return extra;
 }
@@ -42,20 +46,19 @@ Coro<bool> Lock::acquire() {
     co_return true;
   }
   Future<void> fut = detail::bound_loop(loop_, *this).create_future<void>();
-  auto it = waiters_.insert(waiters_.end(), fut);
+  auto entry = waiters_.add(fut);
   try {
     co_await fut;
   } catch (const CancelledError&) {
-    waiters_.erase(it);
+    entry.rethrow_if_detached(std::current_exception());
+    entry.remove();
     // Keep the invariant: an unlocked lock with waiters has its first waiter woken,
     // which may be this task's wakeup being handed on.
     if (!locked_) wake_up_first();
     throw;
-  } catch (...) {
-    waiters_.erase(it);
-    throw;
-  }
-  waiters_.erase(it);
+  }  // anything else: the entry leaves the list on the way out
+  entry.rethrow_if_detached(nullptr);
+  entry.remove();
   locked_ = true;
   co_return true;
 }
@@ -89,14 +92,9 @@ void Event::set() {
 Coro<bool> Event::wait() {
   if (value_) co_return true;
   Future<void> fut = detail::bound_loop(loop_, *this).create_future<void>();
-  auto it = waiters_.insert(waiters_.end(), fut);
-  try {
-    co_await fut;
-  } catch (...) {
-    waiters_.erase(it);
-    throw;
-  }
-  waiters_.erase(it);
+  auto entry = waiters_.add(fut);
+  co_await fut;  // on an exception the entry leaves the list: nothing else to undo
+  entry.rethrow_if_detached(nullptr);
   co_return true;
 }
 
@@ -112,25 +110,35 @@ Coro<bool> Condition::wait() {
   Future<void> fut = detail::bound_loop(loop_, *this).create_future<void>();
   release();
   std::exception_ptr error;
-  auto it = waiters_.insert(waiters_.end(), fut);
+  auto entry = waiters_.add(fut);
   try {
     co_await fut;
   } catch (...) {
     error = std::current_exception();
   }
-  waiters_.erase(it);
+  entry.rethrow_if_detached(error);  // the lock may be gone too: do not take it back
+  entry.remove();
   // The lock must be held again on the way out, even when cancelled: retry, keeping the
-  // latest cancellation.
-  for (;;) {
+  // latest cancellation. The Condition, and with it its own lock, may go meanwhile.
+  Lock& lock = *lock_;
+  bool held = false;
+  while (!held) {
     try {
-      co_await acquire();
-      break;
+      co_await lock.acquire();
+      held = true;
     } catch (const CancelledError&) {
       error = std::current_exception();
+      if (entry.detached()) break;
     } catch (...) {
       error = std::current_exception();
       break;
     }
+  }
+  if (entry.detached()) {
+    // Only an outside lock can be held now, and the caller's guard went with the
+    // Condition: hand the lock back here.
+    if (held) lock.release();
+    entry.rethrow_if_detached(error);
   }
   if (error) {
     // This task may have been notified before failing: hand the notification on
@@ -164,7 +172,7 @@ std::string Condition::repr() const {
 
 // ---------------------------------------------------------------- Semaphore
 
-Semaphore::Semaphore(int value) : value_(value) {
+Semaphore::Semaphore(int value, detail::OwnerName owner) : value_(value), waiters_(owner.name) {
   if (value < 0) throw std::invalid_argument("Semaphore initial value must be >= 0");
 }
 
@@ -180,18 +188,20 @@ Coro<bool> Semaphore::acquire() {
     co_return true;
   }
   Future<void> fut = detail::bound_loop(loop_, *this).create_future<void>();
-  auto it = waiters_.insert(waiters_.end(), fut);
+  auto entry = waiters_.add(fut);
   std::exception_ptr error;
   try {
     co_await fut;
   } catch (const CancelledError&) {
+    entry.rethrow_if_detached(std::current_exception());
     error = std::current_exception();
     // Woken (a unit was counted for us) but cancelled before running: give it back.
     if (fut.done() && !fut.cancelled()) ++value_;
   } catch (...) {
     error = std::current_exception();
   }
-  waiters_.erase(it);
+  entry.rethrow_if_detached(error);
+  entry.remove();
   // Waiters queued behind us for fairness may proceed now, as far as the value allows.
   while (value_ > 0 && wake_up_next()) {
   }
@@ -229,11 +239,14 @@ void BoundedSemaphore::release() {
 
 // ---------------------------------------------------------------- Barrier
 
-Barrier::Barrier(int parties) : parties_(parties) {
+Barrier::Barrier(int parties) : cond_(detail::OwnerName{"Barrier"}), parties_(parties) {
   if (parties < 1) throw std::invalid_argument("parties must be > 0");
 }
 
 Coro<int> Barrier::wait() {
+  // The Barrier may be destroyed while this task waits on cond_: the waits then throw, and
+  // `alive` tells the code below not to count this party out.
+  auto alive = cond_.waiters_.watch();
   auto guard = co_await cond_;
   co_await block();
   int index = count_++;
@@ -247,6 +260,7 @@ Coro<int> Barrier::wait() {
   } catch (...) {
     error = std::current_exception();
   }
+  alive.rethrow_if_detached(error);
   --count_;
   leave();
   if (error) std::rethrow_exception(error);

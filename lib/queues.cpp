@@ -1,7 +1,10 @@
 // asyncio.queues: the item-independent half of every queue.
+//
+// A queue may be destroyed while tasks wait on it (detail::WaiterList): after each wait, a
+// getter or putter first asks its entry whether that happened, and if so leaves without
+// touching the queue.
 #include <asyncio/queues.hpp>
 
-#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -11,11 +14,10 @@ bool QueueBase::full() const {
   return maxsize_ > 0 && item_count() >= static_cast<std::size_t>(maxsize_);
 }
 
-void QueueBase::wakeup_next(Waiters& waiters) {
+void QueueBase::wakeup_next(WaiterList& waiters) {
   // Cancelled waiters are dropped on the way; their tasks clean up after themselves.
   while (!waiters.empty()) {
-    Future<void> waiter = std::move(waiters.front());
-    waiters.pop_front();
+    Future<void> waiter = waiters.pop_front();
     if (!waiter.done()) {
       waiter.set_result();
       return;
@@ -23,26 +25,22 @@ void QueueBase::wakeup_next(Waiters& waiters) {
   }
 }
 
-void QueueBase::forget(Waiters& waiters, const Future<void>& waiter) {
-  // It may be gone already: wakeup_next() or shutdown() pop the waiters they wake.
-  auto it = std::find(waiters.begin(), waiters.end(), waiter);
-  if (it != waiters.end()) waiters.erase(it);
-}
-
 Coro<void> QueueBase::wait_for_room() {
   while (full()) {
     if (is_shutdown_) throw QueueShutDown();
     Future<void> putter = bound_loop(loop_, *this).create_future<void>();
-    putters_.push_back(putter);
+    auto entry = putters_.add(putter);
     try {
       co_await putter;
     } catch (...) {
+      entry.rethrow_if_detached(std::current_exception());
       putter.cancel();
-      forget(putters_, putter);
+      entry.remove();  // if wakeup_next() or shutdown() has not popped it already
       // Woken by a get but unable to use the room: hand the wakeup to the next putter.
       if (!full() && !putter.cancelled()) wakeup_next(putters_);
       throw;
     }
+    entry.rethrow_if_detached(nullptr);
   }
 }
 
@@ -50,16 +48,18 @@ Coro<void> QueueBase::wait_for_item() {
   while (empty()) {
     if (is_shutdown_) throw QueueShutDown();
     Future<void> getter = bound_loop(loop_, *this).create_future<void>();
-    getters_.push_back(getter);
+    auto entry = getters_.add(getter);
     try {
       co_await getter;
     } catch (...) {
+      entry.rethrow_if_detached(std::current_exception());
       getter.cancel();
-      forget(getters_, getter);
+      entry.remove();  // if wakeup_next() or shutdown() has not popped it already
       // Woken by a put but unable to take the item: hand the wakeup to the next getter.
       if (!empty() && !getter.cancelled()) wakeup_next(getters_);
       throw;
     }
+    entry.rethrow_if_detached(nullptr);
   }
 }
 
@@ -103,10 +103,9 @@ void QueueBase::shutdown(bool immediate) {
     if (unfinished_tasks_ == 0) finished_.set();
   }
   // Every blocked get() and put() wakes up to re-check, and raises QueueShutDown.
-  for (Waiters* waiters : {&getters_, &putters_}) {
+  for (WaiterList* waiters : {&getters_, &putters_}) {
     while (!waiters->empty()) {
-      Future<void> waiter = std::move(waiters->front());
-      waiters->pop_front();
+      Future<void> waiter = waiters->pop_front();
       if (!waiter.done()) waiter.set_result();
     }
   }

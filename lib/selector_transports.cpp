@@ -1,6 +1,7 @@
 // selector_events._SelectorSocketTransport and _SelectorDatagramTransport: sockets driven
 // by the loop's readers and writers, with asyncio's closing and flow-control rules.
 #include "fd_hints.hpp"
+#include "loop_resource.hpp"
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
 #include "sslproto.hpp"
@@ -25,10 +26,10 @@ namespace {
 constexpr std::size_t max_read = 256 * 1024;  // selector_events' max_size
 
 // What stream and datagram transports share: the socket, the protocol, closing.
-class SelectorTransportBase {
+class SelectorTransportBase : protected LoopResource {
  protected:
   SelectorTransportBase(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol)
-      : loop_(loop), fd_(fd), protocol_(std::move(protocol)) {
+      : LoopResource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)) {
     sockname_ = local_address(fd);
     peername_ = peer_address(fd);
   }
@@ -69,6 +70,14 @@ class SelectorTransportBase {
     }
     ++conn_lost_;
     return true;
+  }
+
+  // The loop is closing (close_with_loop): the socket closes now, and from here on every
+  // method returns before it would touch the loop. The caller then drops the protocol.
+  void close_socket_with_loop() noexcept {
+    closing_ = true;
+    if (conn_lost_ == 0) ++conn_lost_;
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));  // the peer sees EOF
   }
 
   EventLoop& loop_;
@@ -159,6 +168,16 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
   std::string repr() const override {
     return "<_SelectorSocketTransport fd=" + std::to_string(fd_) + ">";
+  }
+
+  void close_with_loop() noexcept override {
+    buffer_.clear();
+    empty_waiter_.reset();
+    close_socket_with_loop();
+    plain_ = nullptr;
+    buffered_ = nullptr;
+    if (server_) std::exchange(server_, nullptr)->impl().detach(this);
+    auto doomed = std::make_pair(std::move(protocol_), std::move(retired_));  // may free this
   }
 
  private:
@@ -367,6 +386,14 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
   std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
   std::string repr() const override {
     return "<_SelectorDatagramTransport fd=" + std::to_string(fd_) + ">";
+  }
+
+  void close_with_loop() noexcept override {
+    queue_.clear();
+    buffered_bytes_ = 0;
+    close_socket_with_loop();
+    proto_ = nullptr;
+    auto doomed = std::move(protocol_);  // may free this
   }
 
  private:

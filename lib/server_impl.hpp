@@ -3,6 +3,7 @@
 
 #include <asyncio/base_events.hpp>
 
+#include "loop_resource.hpp"
 #include "sslproto.hpp"
 
 #include <optional>
@@ -11,9 +12,13 @@
 
 namespace asyncio {
 
-struct Server::Impl {
+struct Server::Impl final : detail::LoopResource {
   Impl(EventLoop& l, detail::ProtocolFactory f, std::vector<int> listening, int backlog_)
-      : loop(l), factory(std::move(f)), socks(std::move(listening)), backlog(backlog_) {}
+      : LoopResource(l),
+        loop(l),
+        factory(std::move(f)),
+        socks(std::move(listening)),
+        backlog(backlog_) {}
 
   EventLoop& loop;
   detail::ProtocolFactory factory;
@@ -30,7 +35,9 @@ struct Server::Impl {
 
   void attach(Transport* t) { clients.insert(t); }
   void detach(Transport* t);
-  void wakeup();
+  void wakeup() noexcept;
+  void close_sockets();
+  void close_with_loop() noexcept override;
   void start_accepting(int fd);
   void accept_connections(int fd);
 };

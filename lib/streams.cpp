@@ -1,5 +1,6 @@
 // asyncio.streams: StreamReader's buffer and waiter, and stream flow control.
 #include <asyncio/exceptions.hpp>
+#include <asyncio/log.hpp>
 #include <asyncio/streams.hpp>
 #include <asyncio/tasks.hpp>
 
@@ -303,6 +304,38 @@ StreamWriter::StreamWriter(std::shared_ptr<WriteTransport> transport,
       loop_(loop),
       closed_(protocol->get_close_waiter(*this)) {}
 
+std::string StreamWriter::repr() const {
+  return "<StreamWriter transport=" + transport_->repr() + ">";
+}
+
+void StreamWriter::close_abandoned() noexcept {
+  try {
+    // Once the loop has closed, so has the transport (or it must not be touched any more).
+    if (closed_.state_ptr()->anchor->loop == nullptr || loop_.is_closed()) return;
+    if (transport_->is_closing()) return;
+    if (loop_.get_debug()) log(LogLevel::warning, "unclosed " + repr());
+    transport_->close();
+  } catch (...) {  // a debug-mode thread check, say: nothing to report it to from here
+  }
+}
+
+namespace detail {
+namespace {
+struct WriterOwner {  // what the user's copies of a writer share
+  explicit WriterOwner(std::shared_ptr<StreamWriter> w) : writer(std::move(w)) {}
+  WriterOwner(const WriterOwner&) = delete;
+  WriterOwner& operator=(const WriterOwner&) = delete;
+  ~WriterOwner() { writer->close_abandoned(); }
+  std::shared_ptr<StreamWriter> writer;
+};
+}  // namespace
+
+StreamPair_t hand_out(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer) {
+  auto owner = std::make_shared<WriterOwner>(std::move(writer));
+  return {std::move(reader), std::shared_ptr<StreamWriter>(owner, owner->writer.get())};
+}
+}  // namespace detail
+
 std::shared_ptr<FlowControlMixin> StreamWriter::protocol() const {
   auto p = protocol_.lock();
   if (!p) throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
@@ -356,7 +389,8 @@ void StreamReaderProtocol::connection_made(std::shared_ptr<BaseTransport> transp
   auto self = std::dynamic_pointer_cast<FlowControlMixin>(transport->get_protocol());
   writer_ = std::make_shared<StreamWriter>(std::dynamic_pointer_cast<WriteTransport>(transport),
                                            self, reader_, loop_);
-  Task<void> task = loop_.create_task(client_connected_(reader_, writer_));
+  auto [reader, writer] = detail::hand_out(reader_, writer_);  // closed once `writer` is gone
+  Task<void> task = loop_.create_task(client_connected_(std::move(reader), std::move(writer)));
   task.add_done_callback([transport, &loop = loop_](Future<void> done) {
     if (done.cancelled() || !done.exception()) return;
     ExceptionContext ctx;
@@ -439,7 +473,7 @@ static Coro<StreamPair> open_stream(bool unix_socket, std::string where, int por
   else
     made = co_await loop.create_connection(factory, std::move(where), port, options);
   auto writer = std::make_shared<StreamWriter>(made.first, made.second, reader, loop);
-  co_return StreamPair(reader, writer);
+  co_return detail::hand_out(std::move(reader), std::move(writer));  // closed once it is gone
 }
 
 Coro<StreamPair> open_connection(std::string host, int port, ConnectionOptions options) {

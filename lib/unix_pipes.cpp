@@ -2,6 +2,8 @@
 // sockets, character devices) driven by the loop's readers and writers.
 #include "unix_pipes.hpp"
 
+#include "loop_resource.hpp"
+
 #include "fd_hints.hpp"
 
 #include <asyncio/futures.hpp>
@@ -46,7 +48,7 @@ static void report_flow_error(EventLoop& loop, const char* message,
 void WriteFlowControl::maybe_pause(std::size_t size, EventLoop& loop,
                                    const std::shared_ptr<BaseTransport>& t,
                                    const std::shared_ptr<BaseProtocol>& p) {
-  if (paused_ || size < high_ || (size == high_ && !at_high_)) return;
+  if (!p || paused_ || size < high_ || (size == high_ && !at_high_)) return;
   paused_ = true;
   try {
     p->pause_writing();
@@ -58,7 +60,7 @@ void WriteFlowControl::maybe_pause(std::size_t size, EventLoop& loop,
 void WriteFlowControl::maybe_resume(std::size_t size, EventLoop& loop,
                                     const std::shared_ptr<BaseTransport>& t,
                                     const std::shared_ptr<BaseProtocol>& p) {
-  if (!paused_ || size > low_) return;
+  if (!p || !paused_ || size > low_) return;  // no protocol: lost, or closed with the loop
   paused_ = false;
   try {
     p->resume_writing();
@@ -152,10 +154,10 @@ void set_nonblocking(int fd) {
 
 // What both pipe transports share: the fd, the protocol, closing and the final call.
 template <class Self, class ProtocolT>
-class PipeTransportBase {
+class PipeTransportBase : protected LoopResource {
  protected:
   PipeTransportBase(EventLoop& loop, int fd, std::shared_ptr<ProtocolT> protocol)
-      : loop_(loop), fd_(fd), protocol_(std::move(protocol)) {}
+      : LoopResource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)) {}
   ~PipeTransportBase() {
     if (fd_ >= 0) ::close(fd_);  // never connected, or the loop went away first
   }
@@ -181,6 +183,14 @@ class PipeTransportBase {
 
   void schedule_connection_lost(std::exception_ptr exc) {
     loop_.call_soon([self = self(), exc] { self->call_connection_lost(exc); });
+  }
+
+  // The loop is closing: the fd closes now and every method returns before it would touch
+  // the loop. Drops the protocol last, which may free this.
+  void close_pipe_with_loop() noexcept {
+    closing_ = true;
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+    auto doomed = std::move(protocol_);
   }
 
   EventLoop& loop_;
@@ -228,6 +238,7 @@ class ReadPipeTransport final : public ReadTransport,
   std::string repr() const override {
     return "<_UnixReadPipeTransport fd=" + std::to_string(fd_) + ">";
   }
+  void close_with_loop() noexcept override { close_pipe_with_loop(); }
 
  private:
   using PipeTransportBase::PipeTransportBase;
@@ -302,7 +313,9 @@ class WritePipeTransport final : public WriteTransport,
     }
   }
   bool can_write_eof() const override { return true; }
-  void abort() override { close_with(nullptr); }
+  void abort() override {
+    if (fd_ >= 0) close_with(nullptr);  // not once lost, or closed with the loop
+  }
   std::size_t get_write_buffer_size() const override { return buffer_.size(); }
   std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override {
     return flow_.limits();
@@ -321,6 +334,11 @@ class WritePipeTransport final : public WriteTransport,
   int fileno() const override { return fd_; }
   std::string repr() const override {
     return "<_UnixWritePipeTransport fd=" + std::to_string(fd_) + ">";
+  }
+  void close_with_loop() noexcept override {
+    buffer_.clear();
+    ++conn_lost_;
+    close_pipe_with_loop();
   }
 
  private:

@@ -47,7 +47,8 @@ namespace detail {
 struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
-struct LoopAccess;  // lib/'s way to the loop's machinery
+struct LoopAccess;    // lib/'s way to the loop's machinery
+struct LoopResource;  // lib/loop_resource.hpp: what close() must close
 /// Outlives its loop: everything that may outlive the loop (futures, primitives, work on
 /// other threads) holds the anchor instead of the loop, and finds `loop` null once the loop
 /// is destroyed (docs/04-architecture.md, "Ownership"). It also lists the loop's tasks
@@ -56,6 +57,7 @@ struct LoopAnchor {
   explicit LoopAnchor(EventLoop* l) : loop(l) {}  // make_shared: Clang 14 lacks P0960
   EventLoop* loop;  // read on the loop's thread; other threads go through post()
   TaskCore* tasks = nullptr;
+  LoopResource* resources = nullptr;  // open transports and servers, intrusively
   /// Held by ~EventLoop while it clears `loop`, and by post() while it uses it.
   std::mutex post_mutex;
   /// call_soon_threadsafe from any thread, for work that may outlive the loop (executor

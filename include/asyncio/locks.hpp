@@ -6,10 +6,10 @@
 #pragma once
 
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/waiter_list.hpp>
 #include <asyncio/futures.hpp>
 
 #include <coroutine>
-#include <list>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -17,18 +17,27 @@
 
 namespace asyncio {
 
+namespace detail {
+template <class L>
+class AcquireAwaiter;
+}  // namespace detail
+
 /// What `async with` holds: releases the lock (or semaphore, or condition) when destroyed.
 /// An error from that implicit release is swallowed, as a destructor must not throw; call
-/// release() to see it.
+/// release() to see it. Once the primitive is destroyed the guard holds nothing: a task
+/// unwinding out of Condition.wait() after that must not touch it.
 template <class L>
 class [[nodiscard]] LockGuard {
  public:
-  explicit LockGuard(L& lock) noexcept : lock_(&lock) {}
-  LockGuard(LockGuard&& other) noexcept : lock_(std::exchange(other.lock_, nullptr)) {}
+  /// Adopts `lock`, already acquired.
+  explicit LockGuard(L& lock) : LockGuard(lock, watch(lock)) {}
+  LockGuard(LockGuard&& other) noexcept
+      : lock_(std::exchange(other.lock_, nullptr)), alive_(std::move(other.alive_)) {}
   LockGuard& operator=(LockGuard&& other) noexcept {
     if (this != &other) {
       reset();
       lock_ = std::exchange(other.lock_, nullptr);
+      alive_ = std::move(other.alive_);
     }
     return *this;
   }
@@ -38,11 +47,18 @@ class [[nodiscard]] LockGuard {
 
   /// Leaves the `async with` early; the guard then holds nothing.
   void release() {
-    if (lock_ != nullptr) std::exchange(lock_, nullptr)->release();
+    L* lock = std::exchange(lock_, nullptr);
+    if (lock != nullptr && !alive_.detached()) lock->release();
   }
-  bool owns_lock() const noexcept { return lock_ != nullptr; }
+  bool owns_lock() const noexcept { return lock_ != nullptr && !alive_.detached(); }
 
  private:
+  friend class detail::AcquireAwaiter<L>;
+
+  LockGuard(L& lock, detail::WaiterEntry alive) noexcept : lock_(&lock), alive_(std::move(alive)) {}
+  /// Taken before acquiring, so that making it cannot fail once the lock is held.
+  static detail::WaiterEntry watch(L& lock) { return lock.waiters_.watch(); }
+
   void reset() noexcept {
     try {
       release();
@@ -51,6 +67,7 @@ class [[nodiscard]] LockGuard {
   }
 
   L* lock_;
+  detail::WaiterEntry alive_;  // tells whether the primitive was destroyed
 };
 
 namespace detail {
@@ -74,7 +91,10 @@ template <class L>
 class AcquireAwaiter {
  public:
   AcquireAwaiter(L& lock, Coro<bool> acquire)
-      : lock_(lock), acquire_(std::move(acquire)), inner_(acquire_.operator co_await()) {}
+      : lock_(lock),
+        alive_(LockGuard<L>::watch(lock)),
+        acquire_(std::move(acquire)),
+        inner_(acquire_.operator co_await()) {}
 
   bool await_ready() const noexcept { return inner_.await_ready(); }
   auto await_suspend(std::coroutine_handle<> caller) noexcept {
@@ -82,16 +102,15 @@ class AcquireAwaiter {
   }
   LockGuard<L> await_resume() {
     inner_.await_resume();
-    return LockGuard<L>(lock_);
+    return LockGuard<L>(lock_, std::move(alive_));
   }
 
  private:
   L& lock_;
+  WaiterEntry alive_;
   Coro<bool> acquire_;
   decltype(std::declval<const Coro<bool>&>().operator co_await()) inner_;
 };
-
-using Waiters = std::list<Future<void>>;
 
 }  // namespace detail
 
@@ -99,6 +118,7 @@ using Waiters = std::list<Future<void>>;
 class Lock {
  public:
   Lock() = default;
+  explicit Lock(detail::OwnerName owner) noexcept : waiters_(owner.name) {}
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
 
@@ -109,10 +129,13 @@ class Lock {
   std::string repr() const;
 
  private:
+  template <class>
+  friend class LockGuard;
+
   void wake_up_first();
   bool all_waiters_cancelled() const;
 
-  detail::Waiters waiters_;
+  detail::WaiterList waiters_{"Lock"};
   bool locked_ = false;
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
@@ -121,6 +144,7 @@ class Lock {
 class Event {
  public:
   Event() = default;
+  explicit Event(detail::OwnerName owner) noexcept : waiters_(owner.name) {}
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
 
@@ -131,7 +155,7 @@ class Event {
   std::string repr() const;
 
  private:
-  detail::Waiters waiters_;
+  detail::WaiterList waiters_{"Event"};
   bool value_ = false;
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
@@ -139,8 +163,10 @@ class Event {
 /// A condition variable over a Lock: its own, or one given to the constructor.
 class Condition {
  public:
-  Condition() : lock_(&own_lock_) {}
-  explicit Condition(Lock& lock) : lock_(&lock) {}
+  Condition() : Condition(detail::OwnerName{"Condition"}) {}
+  explicit Condition(Lock& lock) : lock_(&lock), waiters_("Condition") {}
+  explicit Condition(detail::OwnerName owner)
+      : own_lock_(owner), lock_(&own_lock_), waiters_(owner.name) {}
   Condition(const Condition&) = delete;
   Condition& operator=(const Condition&) = delete;
 
@@ -166,11 +192,15 @@ class Condition {
   std::string repr() const;
 
  private:
+  template <class>
+  friend class LockGuard;
+  friend class Barrier;  // watches waiters_ for its own destruction
+
   void wake(std::size_t n);  // asyncio's _notify, without the lock check
 
   Lock own_lock_;
   Lock* lock_;
-  detail::Waiters waiters_;
+  detail::WaiterList waiters_;
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
 
@@ -178,7 +208,8 @@ class Condition {
 /// Waiters are served in FIFO order even while the counter is positive.
 class Semaphore {
  public:
-  explicit Semaphore(int value = 1);  // std::invalid_argument when value < 0
+  explicit Semaphore(int value = 1)  // std::invalid_argument when value < 0
+      : Semaphore(value, detail::OwnerName{"Semaphore"}) {}
   virtual ~Semaphore() = default;
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
@@ -190,13 +221,17 @@ class Semaphore {
   std::string repr() const;
 
  protected:
+  Semaphore(int value, detail::OwnerName owner);
   virtual const char* type_name() const noexcept { return "Semaphore"; }
   int value_;
 
  private:
+  template <class>
+  friend class LockGuard;
+
   bool wake_up_next();
 
-  detail::Waiters waiters_;
+  detail::WaiterList waiters_;
   std::shared_ptr<detail::LoopAnchor> loop_;
 };
 
@@ -204,7 +239,8 @@ class Semaphore {
 /// (std::invalid_argument: "BoundedSemaphore released too many times").
 class BoundedSemaphore : public Semaphore {
  public:
-  explicit BoundedSemaphore(int value = 1) : Semaphore(value), bound_value_(value) {}
+  explicit BoundedSemaphore(int value = 1)
+      : Semaphore(value, detail::OwnerName{"BoundedSemaphore"}), bound_value_(value) {}
   void release() override;
 
  protected:

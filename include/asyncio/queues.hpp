@@ -3,13 +3,13 @@
 #pragma once
 
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/waiter_list.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/locks.hpp>
 
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -22,7 +22,11 @@ namespace detail {
 /// putters, the unfinished-task count behind join(), and the shut-down state.
 class QueueBase {
  public:
-  explicit QueueBase(std::ptrdiff_t maxsize) : maxsize_(maxsize) { finished_.set(); }
+  /// `owner` names the queue to the tasks still waiting on it when it is destroyed.
+  QueueBase(std::ptrdiff_t maxsize, OwnerName owner)
+      : maxsize_(maxsize), getters_(owner.name), putters_(owner.name), finished_(owner) {
+    finished_.set();
+  }
   virtual ~QueueBase() = default;
   QueueBase(const QueueBase&) = delete;
   QueueBase& operator=(const QueueBase&) = delete;
@@ -59,15 +63,12 @@ class QueueBase {
   void after_get();
 
  private:
-  using Waiters = std::list<Future<void>>;
-
-  static void wakeup_next(Waiters& waiters);
-  static void forget(Waiters& waiters, const Future<void>& waiter);
+  static void wakeup_next(WaiterList& waiters);
   std::string format() const;
 
   std::ptrdiff_t maxsize_;
-  Waiters getters_;
-  Waiters putters_;
+  WaiterList getters_;
+  WaiterList putters_;
   std::size_t unfinished_tasks_ = 0;
   Event finished_;
   bool is_shutdown_ = false;
@@ -83,7 +84,7 @@ class Queue : public detail::QueueBase {
  public:
   using value_type = T;
 
-  explicit Queue(std::ptrdiff_t maxsize = 0) : QueueBase(maxsize) {}
+  explicit Queue(std::ptrdiff_t maxsize = 0) : Queue(maxsize, detail::OwnerName{"Queue"}) {}
 
   /// QueueShutDown once shut down.
   Coro<void> put(T item) {
@@ -108,6 +109,9 @@ class Queue : public detail::QueueBase {
   }
 
  protected:
+  /// For subclasses: `owner` names them to the tasks still waiting when they are destroyed.
+  Queue(std::ptrdiff_t maxsize, detail::OwnerName owner) : QueueBase(maxsize, owner) {}
+
   virtual void put_item(T&& item) { queue_.push_back(std::move(item)); }
   virtual T get_item() {
     T item = std::move(queue_.front());
@@ -134,7 +138,8 @@ class Queue : public detail::QueueBase {
 template <class T>
 class LifoQueue : public Queue<T> {
  public:
-  using Queue<T>::Queue;
+  explicit LifoQueue(std::ptrdiff_t maxsize = 0)
+      : Queue<T>(maxsize, detail::OwnerName{"LifoQueue"}) {}
 
  protected:
   T get_item() override {
@@ -150,7 +155,7 @@ template <class T, class Compare = std::less<T>>
 class PriorityQueue : public Queue<T> {
  public:
   explicit PriorityQueue(std::ptrdiff_t maxsize = 0, Compare less = Compare())
-      : Queue<T>(maxsize), less_(std::move(less)) {}
+      : Queue<T>(maxsize, detail::OwnerName{"PriorityQueue"}), less_(std::move(less)) {}
 
  protected:
   void put_item(T&& item) override {

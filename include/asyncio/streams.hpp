@@ -122,6 +122,12 @@ class StreamWriter {
   Coro<void> start_tls(std::shared_ptr<boost::asio::ssl::context> sslcontext,
                        StartTLSOptions options = {});
   EventLoop& get_loop() const noexcept { return loop_; }
+  std::string repr() const;  // "<StreamWriter transport=<...>>"
+
+  /// StreamWriter.__del__: the writer open_connection() or a start_server() callback gave
+  /// out is gone while its transport is open, so the transport is closed ("unclosed
+  /// <StreamWriter ...>" through the log sink in debug mode). Nothing once the loop is closed.
+  void close_abandoned() noexcept;
 
  private:
   std::shared_ptr<FlowControlMixin> protocol() const;
@@ -134,6 +140,14 @@ class StreamWriter {
   EventLoop& loop_;
   Future<void> closed_;  // the protocol's close waiter, asked for once
 };
+
+namespace detail {
+using StreamPair_t = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
+/// The writer handed to the user: when its last copy is gone, the connection is closed
+/// (StreamWriter::close_abandoned), as CPython 3.13 does when it collects the writer. The
+/// library's own references to the writer do not count; the reader does not keep it open.
+StreamPair_t hand_out(std::shared_ptr<StreamReader> reader, std::shared_ptr<StreamWriter> writer);
+}  // namespace detail
 
 /// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
 /// makes the StreamWriter and runs client_connected_cb as a task. It is a BufferedProtocol

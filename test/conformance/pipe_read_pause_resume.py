@@ -5,7 +5,7 @@
 # the transport delivers nothing, even EOF; resume_reading delivers what waited; pausing
 # twice or resuming while not paused is a no-op; both are no-ops once closed. The pipe
 # transport's is_reading() is gh-103607's, in CPython 3.12.0 and, backported, 3.11.4; the pair
-# follows 3.12 and later, since 3.11.2 (Debian 12's python3) lacks it.
+# follows 3.11.4 and later, since 3.11.2 (Debian 12's python3) lacks it.
 import asyncio
 import os
 

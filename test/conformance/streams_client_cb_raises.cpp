@@ -1,7 +1,7 @@
 // Mirrors CPython test_streams.StreamTests.test_unhandled_exceptions: the client_connected_cb
 // task's exception goes to the loop's exception handler with the message "Unhandled exception
 // in client_connected_cb" and the transport is closed, so the client reads EOF. That is
-// gh-110894, in CPython 3.12.1 and, backported, 3.11.7; the pair follows 3.12 and later, since
+// gh-110894, in CPython 3.12.1 and, backported, 3.11.7; the pair follows 3.11.7 and later, since
 // 3.11.2 (Debian 12's python3) lacks it.
 #include <asyncio/asyncio.hpp>
 
