@@ -342,6 +342,7 @@ void UnixSubprocessTransport::close() {
 // process: kill". The child watcher's close() then hands the child to a reaper thread, so the
 // pid is no longer ours to signal. The pipes close as resources of their own.
 void UnixSubprocessTransport::close_with_loop() noexcept {
+  if (!closed_) warn_unclosed(*this);
   closed_ = true;
   closed_with_loop_ = true;
   if (pid_ > 0 && !reaped_) ::kill(pid_, SIGKILL);

@@ -1,5 +1,7 @@
 #include "loop_resource.hpp"
 
+#include <asyncio/log.hpp>
+
 namespace asyncio::detail {
 
 LoopResource::LoopResource(EventLoop& loop) : anchor_(loop_anchor(loop)) {
@@ -21,6 +23,14 @@ void LoopResource::unlink() noexcept {
   if (next_ != nullptr) next_->prev_ = prev_;
   if (anchor_ && anchor_->resources == this) anchor_->resources = next_;
   prev_ = next_ = nullptr;
+}
+
+void LoopResource::warn_unclosed(const BaseTransport& transport) const noexcept {
+  try {
+    if (anchor_->loop != nullptr && anchor_->loop->get_debug())
+      log(LogLevel::warning, "unclosed transport " + transport.repr());
+  } catch (...) {  // out of memory for the message: the transport closes all the same
+  }
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/events.hpp>
+#include <asyncio/transports.hpp>
 
 #include <memory>
 
@@ -28,6 +29,8 @@ class LoopResource {
 
  protected:
   LoopResource() = default;  // in no list: the cursor close_loop_resources walks with
+  /// asyncio's __del__ warning, "unclosed transport <...>", through the log sink in debug mode.
+  void warn_unclosed(const BaseTransport& transport) const noexcept;
 
  private:
   friend void close_loop_resources(LoopAnchor& anchor) noexcept;

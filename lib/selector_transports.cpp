@@ -74,7 +74,8 @@ class SelectorTransportBase : protected LoopResource {
 
   // The loop is closing (close_with_loop): the socket closes now, and from here on every
   // method returns before it would touch the loop. The caller then drops the protocol.
-  void close_socket_with_loop() noexcept {
+  void close_socket_with_loop(const BaseTransport& self) noexcept {
+    if (!closing_) warn_unclosed(self);
     closing_ = true;
     if (conn_lost_ == 0) ++conn_lost_;
     if (fd_ >= 0) ::close(std::exchange(fd_, -1));  // the peer sees EOF
@@ -173,7 +174,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   void close_with_loop() noexcept override {
     buffer_.clear();
     empty_waiter_.reset();
-    close_socket_with_loop();
+    close_socket_with_loop(*this);
     plain_ = nullptr;
     buffered_ = nullptr;
     if (server_) std::exchange(server_, nullptr)->impl().detach(this);
@@ -391,7 +392,7 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
   void close_with_loop() noexcept override {
     queue_.clear();
     buffered_bytes_ = 0;
-    close_socket_with_loop();
+    close_socket_with_loop(*this);
     proto_ = nullptr;
     auto doomed = std::move(protocol_);  // may free this
   }

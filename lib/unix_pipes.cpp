@@ -188,6 +188,7 @@ class PipeTransportBase : protected LoopResource {
   // The loop is closing: the fd closes now and every method returns before it would touch
   // the loop. Drops the protocol last, which may free this.
   void close_pipe_with_loop() noexcept {
+    if (!closing_) warn_unclosed(static_cast<const Self&>(*this));
     closing_ = true;
     if (fd_ >= 0) ::close(std::exchange(fd_, -1));
     auto doomed = std::move(protocol_);

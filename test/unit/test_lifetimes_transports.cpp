@@ -58,7 +58,15 @@ TEST_CASE("close_closes_transports: test_base_events (ResourceWarning: unclosed 
         loop, loop.connect_accepted_socket([] { return std::make_shared<Holding>(); }, sv[0]));
     CHECK(protocol->transport == transport);  // the cycle
     kept = transport;
+    std::vector<std::string> warnings;
+    asyncio::set_log_sink([&](asyncio::LogLevel level, std::string_view m) {
+      if (level == asyncio::LogLevel::warning) warnings.emplace_back(m);
+    });
+    loop.set_debug(true);
     loop.close();
+    asyncio::set_log_sink(nullptr);
+    REQUIRE(warnings.size() == 1);  // asyncio's __del__: ResourceWarning
+    CHECK(warnings[0].rfind("unclosed transport <_SelectorSocketTransport fd=", 0) == 0);
     CHECK(kept->is_closing());
     CHECK(peer_sees_close(sv[1]));
   }
