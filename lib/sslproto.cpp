@@ -190,7 +190,8 @@ class SSLProtocolTransport final : public Transport, public StartTLSCompatible {
     if (std::exchange(closed_, true)) return;
     if (auto p = proto_.lock()) p->start_shutdown();
   }
-  bool is_closing() const override { return closed_; }
+  // Closing too once the TLS protocol is gone (lost, or closed with the loop).
+  bool is_closing() const override { return closed_ || proto_.expired(); }
   void mark_closed() { closed_ = true; }
   void set_protocol(std::shared_ptr<BaseProtocol> protocol) override {
     if (auto p = proto_.lock()) p->set_app_protocol(std::move(protocol));

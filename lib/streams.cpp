@@ -304,6 +304,10 @@ StreamWriter::StreamWriter(std::shared_ptr<WriteTransport> transport,
       loop_(loop),
       closed_(protocol->get_close_waiter(*this)) {}
 
+EventLoop& StreamWriter::get_loop() const {
+  return closed_.get_loop();  // the close waiter's loop is this writer's
+}
+
 std::string StreamWriter::repr() const {
   return "<StreamWriter transport=" + transport_->repr() + ">";
 }
@@ -311,7 +315,7 @@ std::string StreamWriter::repr() const {
 void StreamWriter::close_abandoned() noexcept {
   try {
     // Once the loop has closed, so has the transport (or it must not be touched any more).
-    if (closed_.state_ptr()->anchor->loop == nullptr || loop_.is_closed()) return;
+    if (closed_.state_ptr()->anchor->loop == nullptr || loop_.is_closed()) return;  // see get_loop
     if (transport_->is_closing()) return;
     if (loop_.get_debug()) log(LogLevel::warning, "unclosed " + repr());
     transport_->close();

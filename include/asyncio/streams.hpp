@@ -121,7 +121,8 @@ class StreamWriter {
   /// options.server_side is ignored.
   Coro<void> start_tls(std::shared_ptr<boost::asio::ssl::context> sslcontext,
                        StartTLSOptions options = {});
-  EventLoop& get_loop() const noexcept { return loop_; }
+  /// RuntimeError("Event loop is closed") once the loop is destroyed.
+  EventLoop& get_loop() const;
   std::string repr() const;  // "<StreamWriter transport=<...>>"
 
   /// StreamWriter.__del__: the writer open_connection() or a start_server() callback gave

@@ -240,3 +240,25 @@ TEST_CASE("stream_writer_dropped: test_streams.StreamTests.test_unclosed_resourc
   server->close();
   test_support::run(loop, server->wait_closed());
 }
+
+TEST_CASE("stream_writer_outlives_loop: test_streams.StreamTests.test_loop_is_closed_resource_warnings",
+          "[lifetimes][net]") {
+  std::shared_ptr<asyncio::StreamWriter> writer;
+  std::shared_ptr<asyncio::Server> server;
+  {
+    EventLoop loop;
+    auto handler = [](std::shared_ptr<asyncio::StreamReader>,
+                      std::shared_ptr<asyncio::StreamWriter>) -> asyncio::Coro<void> { co_return; };
+    server = test_support::run(loop, asyncio::start_server(handler, "127.0.0.1", 0));
+    int port = server->addresses().at(0).port;
+    writer = test_support::run(loop, [](int p) -> asyncio::Coro<std::shared_ptr<asyncio::StreamWriter>> {
+               co_return (co_await asyncio::open_connection("127.0.0.1", p)).second;
+             }(port));
+  }
+  CHECK(writer->is_closing());
+  writer->write("dropped");
+  writer->close();
+  CHECK_THROWS_AS(writer->get_loop(), asyncio::RuntimeError);
+  writer.reset();  // the last reference: closing again touches no loop
+  server.reset();
+}
