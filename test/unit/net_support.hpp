@@ -1,14 +1,19 @@
-// Helpers shared by the networking unit tests (test_server.cpp, test_ssl.cpp).
+// Helpers shared by the networking unit tests (test_server*.cpp, test_ssl.cpp).
 #pragma once
 
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include "conformance/proc_trace.hpp"
 
+#include <cstdint>
 #include <exception>
 #include <system_error>
 #include <utility>
@@ -52,5 +57,38 @@ inline int open_fd_count() {
   ::closedir(d);
   return n;
 }
+
+// A blocking client socket connected to 127.0.0.1:port (the handshake completes in the backlog).
+inline int raw_connect(int port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  sin.sin_port = htons(static_cast<uint16_t>(port));
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
+  return fd;
+}
+
+struct NoFileLimit {  // restores RLIMIT_NOFILE on the way out, whatever happens
+  NoFileLimit() { ::getrlimit(RLIMIT_NOFILE, &saved); }
+  ~NoFileLimit() { restore(); }
+  void restore() { ::setrlimit(RLIMIT_NOFILE, &saved); }
+  void set_soft(rlim_t soft) {
+    rlimit r = saved;
+    r.rlim_cur = soft;
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &r) == 0);
+  }
+  // At least `soft` fds, raising the hard limit if need be: that needs CAP_SYS_RESOURCE (up to
+  // fs.nr_open); without it, the soft limit goes as high as the hard one allows.
+  void raise_soft_to(rlim_t soft) {
+    if (saved.rlim_cur == RLIM_INFINITY || saved.rlim_cur >= soft) return;
+    rlimit r = saved;
+    r.rlim_cur = soft;
+    if (r.rlim_max != RLIM_INFINITY && r.rlim_max < soft) r.rlim_max = soft;
+    if (::setrlimit(RLIMIT_NOFILE, &r) != 0) set_soft(saved.rlim_max);
+  }
+  rlimit saved{};
+};
 
 }  // namespace test_support

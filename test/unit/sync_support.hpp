@@ -1,14 +1,38 @@
 // Helpers for the ports of CPython's test_locks.py and test_queues.py.
+// In the lock tests, `async with x:` is `auto guard = co_await x;`; len(x._waiters) is read
+// from repr(), as CPython's own repr tests do.
 #pragma once
 
 #include <asyncio/asyncio.hpp>
 
 #include <exception>
+#include <regex>
 #include <stdexcept>
 #include <string>
 #include <utility>
 
+// The queue types the join, shutdown and lifetime tests run for (TEMPLATE_TEST_CASE).
+#define QUEUE_TYPES asyncio::Queue<int>, asyncio::LifoQueue<int>, asyncio::PriorityQueue<int>
+
 namespace sync_support {
+
+// CPython's RGX_REPR.
+inline const std::regex repr_rgx(
+    R"(<(.*?) object at (.*?)\[((set|unset|locked|unlocked|filling|draining|resetting|broken))"
+    R"((, value:\d)?(, waiters:\d+)?(, waiters:\d+/\d+)?)\]>)");
+
+inline bool repr_ok(const std::string& repr) {
+  return std::regex_match(repr, repr_rgx);
+}
+
+inline asyncio::EventLoop& loop() {
+  return asyncio::get_running_loop();
+}
+
+template <class T>
+void cancel_soon(asyncio::Task<T> task) {
+  loop().call_soon([task]() mutable { task.cancel(); });
+}
 
 // IsolatedAsyncioTestCase: the test body runs as the main task under asyncio.run. Keep
 // the primitives and coroutine lambdas outside the body, so that they outlive every task.
