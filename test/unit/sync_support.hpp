@@ -4,8 +4,10 @@
 #pragma once
 
 #include <asyncio/asyncio.hpp>
+#include <catch2/catch.hpp>
 
 #include <exception>
+#include <memory>
 #include <regex>
 #include <stdexcept>
 #include <string>
@@ -96,6 +98,29 @@ std::string raised_by_call(F&& f) {
 inline int waiters_in(const std::string& repr) {
   auto at = repr.find("waiters:");
   return at == std::string::npos ? 0 : std::stoi(repr.substr(at + 8));
+}
+
+// The docs' worker idiom, literally: the primitive (a lock, queue, ...) belongs to this
+// coroutine, a task blocks on it through `wait`, and the coroutine returns, destroying the
+// primitive, after cancelling that task when `cancel` (without awaiting it). The primitive
+// is on the heap: coroutine frames are pooled, so ASan would not see a freed frame touched.
+template <class P, class Wait>
+asyncio::Coro<void> abandon(std::unique_ptr<P> primitive, Wait wait, bool cancel,
+                            asyncio::Task<void>& waiter) {
+  waiter = asyncio::create_task(wait(*primitive));
+  co_await asyncio::sleep(0);
+  REQUIRE_FALSE(waiter.done());
+  if (cancel) waiter.cancel();
+}
+
+// What the waiter abandon() leaves behind raises once the loop has run it to its end.
+template <class P, class Wait>
+asyncio::Coro<std::string> outlived(std::unique_ptr<P> primitive, Wait wait, bool cancel) {
+  asyncio::Task<void> waiter;
+  co_await abandon(std::move(primitive), wait, cancel, waiter);
+  for (int step = 0; step < 10 && !waiter.done(); ++step) co_await asyncio::sleep(0);
+  REQUIRE(waiter.done());
+  co_return co_await raised_by(waiter);
 }
 
 }  // namespace sync_support

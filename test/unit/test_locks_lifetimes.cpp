@@ -18,28 +18,6 @@ using namespace sync_support;
 
 namespace {
 
-// The docs' worker idiom, literally: the primitive belongs to this coroutine, a task blocks
-// on it through `wait`, and the coroutine returns, destroying the primitive, after
-// cancelling that task when `cancel` (without awaiting it). The primitive is on the heap:
-// coroutine frames are pooled, so ASan would not see a freed frame being touched.
-template <class P, class Wait>
-Coro<void> abandon(std::unique_ptr<P> primitive, Wait wait, bool cancel, Task<void>& waiter) {
-  waiter = asyncio::create_task(wait(*primitive));
-  co_await asyncio::sleep(0);
-  REQUIRE_FALSE(waiter.done());
-  if (cancel) waiter.cancel();
-}
-
-// What the waiter abandon() leaves behind raises once the loop has run it to its end.
-template <class P, class Wait>
-Coro<std::string> outlived(std::unique_ptr<P> primitive, Wait wait, bool cancel) {
-  Task<void> waiter;
-  co_await abandon(std::move(primitive), wait, cancel, waiter);
-  for (int step = 0; step < 10 && !waiter.done(); ++step) co_await asyncio::sleep(0);
-  REQUIRE(waiter.done());
-  co_return co_await raised_by(waiter);
-}
-
 std::string destroyed(const char* type_name) {
   return std::string("RuntimeError: ") + type_name +
          " was destroyed while tasks were waiting on it";

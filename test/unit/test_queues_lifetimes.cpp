@@ -19,27 +19,6 @@ using namespace sync_support;
 
 namespace {
 
-// The docs' worker idiom, literally: the queue belongs to this coroutine, `worker` blocks
-// on it, and the coroutine returns, destroying the queue, after cancelling the worker when
-// `cancel` (without awaiting it).
-template <class Q, class Wait>
-Coro<void> abandon(std::unique_ptr<Q> q, Wait wait, bool cancel, Task<void>& worker) {
-  worker = asyncio::create_task(wait(*q));
-  co_await asyncio::sleep(0);
-  REQUIRE_FALSE(worker.done());
-  if (cancel) worker.cancel();
-}
-
-// What the worker abandon() leaves behind raises once the loop has run it to its end.
-template <class Q, class Wait>
-Coro<std::string> outlived(std::unique_ptr<Q> q, Wait wait, bool cancel) {
-  Task<void> worker;
-  co_await abandon(std::move(q), wait, cancel, worker);
-  for (int step = 0; step < 10 && !worker.done(); ++step) co_await asyncio::sleep(0);
-  REQUIRE(worker.done());
-  co_return co_await raised_by(worker);
-}
-
 template <class Q>
 Coro<void> get_forever(Q& q) {
   for (;;) {
