@@ -44,6 +44,16 @@ class SelectorTransportBase : protected LoopResource {
     return {};
   }
 
+  // _SelectorTransport.__repr__'s start: "<Name closing fd=7>".
+  std::string state_repr(const char* name) const {
+    std::string out = name;
+    if (fd_ < 0)
+      out += " closed";
+    else if (closing_)
+      out += " closing";
+    return out + " fd=" + std::to_string(fd_) + ">";
+  }
+
   void report_fatal(std::exception_ptr exc, const char* message,
                     const std::shared_ptr<BaseTransport>& self) {
     report_fatal_error(loop_, exc, message, self, protocol_);
@@ -167,9 +177,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
   int fileno() const override { return fd_; }
   std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
-  std::string repr() const override {
-    return "<_SelectorSocketTransport fd=" + std::to_string(fd_) + ">";
-  }
+  std::string repr() const override { return state_repr("<_SelectorSocketTransport"); }
 
   void close_with_loop() noexcept override {
     buffer_.clear();
@@ -385,9 +393,7 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
   std::shared_ptr<BaseProtocol> get_protocol() const override { return protocol_; }
   int fileno() const override { return fd_; }
   std::any get_extra_info(std::string_view name) const override { return extra_info(name); }
-  std::string repr() const override {
-    return "<_SelectorDatagramTransport fd=" + std::to_string(fd_) + ">";
-  }
+  std::string repr() const override { return state_repr("<_SelectorDatagramTransport"); }
 
   void close_with_loop() noexcept override {
     queue_.clear();

@@ -317,8 +317,8 @@ void StreamWriter::close_abandoned() noexcept {
     // Once the loop has closed, so has the transport (or it must not be touched any more).
     if (closed_.state_ptr()->anchor->loop == nullptr || loop_.is_closed()) return;  // see get_loop
     if (transport_->is_closing()) return;
-    if (loop_.get_debug()) log(LogLevel::warning, "unclosed " + repr());
     transport_->close();
+    if (loop_.get_debug()) log(LogLevel::warning, "unclosed " + repr());  // after, as asyncio
   } catch (...) {  // a debug-mode thread check, say: nothing to report it to from here
   }
 }
