@@ -5,7 +5,7 @@
 // Prints "ready" once it listens on 127.0.0.1:N; exits on SIGINT or SIGTERM.
 //
 // The read buffer is 256 KiB per connection, as much as asyncio-cpp's transports read per call
-// (lib/selector_transports.cpp max_read); it is allocated with new[] and left untouched, so
+// (lib/selector_transport_base.hpp max_read); it is allocated with new[] and left untouched, so
 // only the pages a read fills count in the server's RSS. TCP_NODELAY is set on each accepted
 // socket, as asyncio transports do.
 #include <boost/asio.hpp>

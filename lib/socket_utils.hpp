@@ -4,8 +4,10 @@
 #include <asyncio/transports.hpp>
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <string>
+#include <utility>
 
 namespace asyncio::detail {
 
@@ -20,5 +22,13 @@ int open_socket(int family, int type, int proto);
 void make_nonblocking_cloexec(int fd);
 void set_nodelay_if_tcp(int fd);
 [[noreturn]] void throw_socket_error(int err, const std::string& what);
+
+struct SocketGuard {  // closes the fd unless handed on
+  int fd = -1;
+  ~SocketGuard() {
+    if (fd >= 0) ::close(fd);
+  }
+  int release() { return std::exchange(fd, -1); }
+};
 
 }  // namespace asyncio::detail

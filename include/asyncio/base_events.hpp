@@ -1,5 +1,5 @@
-// asyncio.base_events' networking: Server, and the loop's connection, server and
-// datagram coroutines (the transports themselves are in lib/selector_transports.cpp).
+// asyncio.base_events' networking: Server, and the loop's connection, server and datagram
+// coroutines (the transports are in lib/selector_transports.cpp, lib/selector_datagram.cpp).
 #pragma once
 
 #include <asyncio/coroutines.hpp>

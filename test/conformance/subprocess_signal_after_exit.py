@@ -4,7 +4,7 @@
 # fine, and once connection_lost has returned it raises ProcessLookupError and sends nothing.
 # (Between the reap and connection_lost, CPython skips the signal silently; asyncio-cpp
 # already raises ProcessLookupError there, because the pid may have been reused: see
-# test_subprocess.cpp, "signals after the reap".)
+# test_subprocess_launchers.cpp, "child watchers: no signal reaches a pid reaped ...".)
 import asyncio
 import signal
 from asyncio.subprocess import DEVNULL

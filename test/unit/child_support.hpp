@@ -1,19 +1,33 @@
-// What /proc shows of the threads that wait for our children: the threaded child watcher's
-// thread sits in waitid(P_PID, pid, ...); the pidfd watcher starts none.
+// Helpers shared by the subprocess tests: what /proc shows of our children and of the threads
+// that wait for them (the threaded child watcher's thread sits in waitid(P_PID, pid, ...); the
+// pidfd watcher starts none), and running a test body with children under a hang guard.
 #pragma once
 
+#include <asyncio/asyncio.hpp>
+#include <asyncio/subprocess.hpp>
+#include <catch2/catch.hpp>
+
+#include "unit/net_support.hpp"
+
 #include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <mutex>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace test_support {
 
@@ -54,6 +68,154 @@ inline std::optional<pid_t> await_thread_waiting_for(pid_t child) {
 // The thread is still there (it has not returned, or not yet been collected by the kernel).
 inline bool thread_alive(pid_t tid) {
   return ::access(("/proc/self/task/" + std::to_string(tid)).c_str(), F_OK) == 0;
+}
+
+// ---------------------------------------------------------------- our children in /proc
+
+struct ProcStat {
+  char state = '?';
+  pid_t ppid = 0;
+};
+
+// /proc/<pid>/stat's state and ppid (the fields after the parenthesised command name).
+inline std::optional<ProcStat> proc_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return std::nullopt;
+  const auto paren = line.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream rest(line.substr(paren + 1));
+  ProcStat stat;
+  rest >> stat.state >> stat.ppid;
+  return stat;
+}
+
+// Our children that are zombies: exited but not reaped by anyone.
+inline std::vector<pid_t> zombie_children() {
+  std::vector<pid_t> zombies;
+  DIR* dir = ::opendir("/proc");
+  REQUIRE(dir != nullptr);
+  while (dirent* entry = ::readdir(dir)) {
+    const pid_t pid = std::atoi(entry->d_name);
+    if (pid <= 0) continue;
+    auto stat = proc_stat(pid);
+    if (stat && stat->ppid == ::getpid() && stat->state == 'Z') zombies.push_back(pid);
+  }
+  ::closedir(dir);
+  return zombies;
+}
+
+// Still our child (running or zombie): the pid has not been reaped.
+inline bool is_our_child(pid_t pid) {
+  auto stat = proc_stat(pid);
+  return stat && stat->ppid == ::getpid();
+}
+
+// A process of ours that takes `pid` (reused after a reap), through ns_last_pid: needs
+// CAP_SYS_ADMIN; -1 when that is not possible. It waits in pause() until killed.
+inline pid_t impostor_with_pid(pid_t pid) {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const int fd = ::open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    const std::string last = std::to_string(pid - 1);
+    const bool written = ::write(fd, last.data(), last.size()) == static_cast<ssize_t>(last.size());
+    ::close(fd);
+    if (!written) return -1;
+    const pid_t child = ::fork();
+    if (child == 0) {
+      for (;;) ::pause();
+    }
+    if (child == pid) return child;
+    if (child > 0) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+    }
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------- running tests
+
+// Aborts the test program if a test hangs where no loop timer can reach (a deadlock in
+// the loop thread itself); ctest would otherwise only report a timeout.
+class HangGuard {
+ public:
+  explicit HangGuard(std::chrono::seconds limit)
+      : thread_([this, limit] {
+          std::unique_lock lock(mutex_);
+          if (cv_.wait_for(lock, limit, [this] { return done_; })) return;
+          std::fprintf(stderr, "HangGuard: the test is stuck (deadlock?)\n");
+          std::abort();
+        }) {}
+  ~HangGuard() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  HangGuard(const HangGuard&) = delete;
+  HangGuard& operator=(const HangGuard&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+// asyncio.run(asyncio.wait_for(body(), limit)): a hang fails with TimeoutError.
+template <class F>
+auto run_async(F&& body, double limit = 30.0) {
+  HangGuard guard(std::chrono::seconds(static_cast<int>(limit) + 30));
+  return asyncio::run(asyncio::wait_for(body(), limit));
+}
+
+inline asyncio::SubprocessOptions stdio(std::optional<int> in, std::optional<int> out,
+                                        std::optional<int> err) {
+  asyncio::SubprocessOptions options;
+  options.stdin_ = in;
+  options.stdout_ = out;
+  options.stderr_ = err;
+  return options;
+}
+
+// The errno of the std::system_error `f` throws; 0 when it throws nothing.
+template <class F>
+int errno_thrown(F&& f) {
+  try {
+    f();
+  } catch (...) {
+    return errno_of(std::current_exception());
+  }
+  return 0;
+}
+
+// A pipe with both ends inheritable, as ::pipe() makes them: what Boost.Process leaked.
+struct InheritablePipe {
+  InheritablePipe() {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    r = fds[0];
+    w = fds[1];
+  }
+  ~InheritablePipe() {
+    ::close(r);
+    ::close(w);
+  }
+  InheritablePipe(const InheritablePipe&) = delete;
+  InheritablePipe& operator=(const InheritablePipe&) = delete;
+  int r;
+  int w;
+};
+
+// The shell lines of a blocked child that first says it is ready.
+inline constexpr const char* READY_THEN_BLOCK = "echo ready; exec sleep 3600";
+
+inline asyncio::Coro<asyncio::Process> shell(std::string cmd,
+                                             asyncio::SubprocessOptions options = {}) {
+  co_return co_await asyncio::create_subprocess_shell(std::move(cmd), std::move(options));
 }
 
 }  // namespace test_support

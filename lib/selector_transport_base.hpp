@@ -1,0 +1,99 @@
+// selector_events._SelectorTransport: what the socket and datagram transports share.
+#pragma once
+
+#include "loop_resource.hpp"
+#include "socket_utils.hpp"
+#include "unix_pipes.hpp"
+
+#include <unistd.h>
+
+#include <any>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace asyncio::detail {
+
+inline constexpr std::size_t max_read = 256 * 1024;  // selector_events' max_size
+
+// What stream and datagram transports share: the socket, the protocol, closing.
+class SelectorTransportBase : protected LoopResource {
+ protected:
+  SelectorTransportBase(EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol)
+      : LoopResource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)) {
+    sockname_ = local_address(fd);
+    peername_ = peer_address(fd);
+  }
+  ~SelectorTransportBase() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  std::any extra_info(std::string_view name) const {
+    if (name == "peername" && peername_.family != 0) return peername_;
+    if (name == "sockname" && sockname_.family != 0) return sockname_;
+    if (name == "socket" && fd_ >= 0) return fd_;
+    return {};
+  }
+
+  // _SelectorTransport.__repr__'s start: "<Name closing fd=7>".
+  std::string state_repr(const char* name) const {
+    std::string out = name;
+    if (fd_ < 0)
+      out += " closed";
+    else if (closing_)
+      out += " closing";
+    return out + " fd=" + std::to_string(fd_) + ">";
+  }
+
+  void report_fatal(std::exception_ptr exc, const char* message,
+                    const std::shared_ptr<BaseTransport>& self) {
+    report_fatal_error(loop_, exc, message, self, protocol_);
+  }
+
+  // _SelectorTransport.close: stop reading; true when nothing is left to send, so that the
+  // caller schedules connection_lost now.
+  bool start_closing(bool nothing_buffered) {
+    if (closing_) return false;
+    closing_ = true;
+    loop_.remove_reader(fd_);
+    if (!nothing_buffered) return false;
+    ++conn_lost_;
+    loop_.remove_writer(fd_);
+    return true;
+  }
+  // _force_close without dropping the buffer (the caller's); false if already lost.
+  bool start_force_close(bool had_buffer) {
+    if (conn_lost_ > 0) return false;
+    if (had_buffer) loop_.remove_writer(fd_);
+    if (!closing_) {
+      closing_ = true;
+      loop_.remove_reader(fd_);
+    }
+    ++conn_lost_;
+    return true;
+  }
+
+  // The loop is closing (close_with_loop): the socket closes now, and from here on every
+  // method returns before it would touch the loop. The caller then drops the protocol.
+  void close_socket_with_loop(const BaseTransport& self) noexcept {
+    if (!closing_) warn_unclosed(self);
+    closing_ = true;
+    if (conn_lost_ == 0) ++conn_lost_;
+    if (fd_ >= 0) ::close(std::exchange(fd_, -1));  // the peer sees EOF
+  }
+
+  EventLoop& loop_;
+  int fd_;
+  std::shared_ptr<BaseProtocol> protocol_;
+  SockAddr sockname_;
+  SockAddr peername_;
+  bool closing_ = false;
+  bool paused_ = false;
+  int conn_lost_ = 0;
+  WriteFlowControl flow_;
+};
+
+}  // namespace asyncio::detail
