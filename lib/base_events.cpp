@@ -418,7 +418,10 @@ void EventLoop::Impl::run_handle(HandleImpl* h) {
     double dt = self.time() - t0;
     if (dt >= self.slow_callback_duration) warn_slow_callback(h, dt);
   }
-  if (h->cancelled) h->drop_callable();  // it cancelled itself while running
+  // It cancelled itself while running; or another thread scheduled it and holds a reference
+  // too: what the callable captured (a transport, a future) must die here, on the loop's
+  // thread, not with that thread's reference.
+  if (h->cancelled || h->shared) h->drop_callable();
 }
 
 void EventLoop::Impl::report_callback_error(HandleImpl* h, std::exception_ptr exc) {

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <future>
 #include <memory>
 #include <optional>
@@ -225,4 +225,35 @@ TEST_CASE("close_without_threads: test_unix_events (no thread for the reaper)",
   });
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE(
+    "threadsafe_callable_dies_on_loop: test_events.EventLoopTestsMixin.test_call_soon_threadsafe",
+    "[lifetimes][threads]") {
+  // Another thread keeps the Handle call_soon_threadsafe gave it and drops it only after the
+  // loop ran the callback. What the callback captured (here a witness; in the library a
+  // transport or a future) must still be destroyed on the loop's thread, where it is used.
+  struct Witness {
+    explicit Witness(std::thread::id* where) : died_on(where) {}
+    Witness(const Witness&) = delete;
+    Witness& operator=(const Witness&) = delete;
+    ~Witness() { *died_on = std::this_thread::get_id(); }
+    std::thread::id* died_on;
+  };
+  EventLoop loop;
+  std::thread::id died_on;
+  std::promise<void> ran, drop;
+  std::thread other([&] {
+    asyncio::Handle h = loop.call_soon_threadsafe(
+        [witness = std::make_shared<Witness>(&died_on), &ran] { ran.set_value(); });
+    drop.get_future().wait();  // the loop has run the callback and let go of it
+  });
+  std::future<void> has_run = ran.get_future();
+  CHECK(test_support::run_until(loop, [&] {
+    return has_run.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  }));
+  test_support::run_once(loop);  // the batch that ran it is over
+  drop.set_value();
+  other.join();
+  CHECK(died_on == std::this_thread::get_id());
 }

@@ -84,8 +84,7 @@ TEST_CASE("close_closes_transports: test_base_events (ResourceWarning: unclosed 
   CHECK(test_support::open_fd_count() == fds_before);
 }
 
-TEST_CASE("close_closes_pipes: test_unix_events.UnixReadPipeTransportTests",
-          "[lifetimes]") {
+TEST_CASE("close_closes_pipes: test_unix_events.UnixReadPipeTransportTests", "[lifetimes]") {
   int sv[2];
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
   std::shared_ptr<asyncio::ReadTransport> read_end;
@@ -154,8 +153,8 @@ TEST_CASE("close_kills_running_child: test_subprocess (Close running child proce
   {
     EventLoop loop;
     auto [transport, protocol] = test_support::run(
-        loop, loop.subprocess_exec([] { return std::make_shared<HoldingProcess>(); }, "sleep",
-                                   {"60"}));
+        loop,
+        loop.subprocess_exec([] { return std::make_shared<HoldingProcess>(); }, "sleep", {"60"}));
     pid = transport->get_pid();
     CHECK(::kill(pid, 0) == 0);
   }
@@ -188,8 +187,9 @@ asyncio::Coro<bool> client_sees_eof(int port) {
 
 }  // namespace
 
-TEST_CASE("stream_handler_unclosed: test_streams.StreamTests.test_unclosed_server_resource_warnings",
-          "[lifetimes][net]") {
+TEST_CASE(
+    "stream_handler_unclosed: test_streams.StreamTests.test_unclosed_server_resource_warnings",
+    "[lifetimes][net]") {
   // 100 clients come and go; the handler never closes its writer. Once its task is done the
   // writer is gone, so the connection closes: each client sees EOF and no fd stays open.
   EventLoop loop;
@@ -241,8 +241,9 @@ TEST_CASE("stream_writer_dropped: test_streams.StreamTests.test_unclosed_resourc
   test_support::run(loop, server->wait_closed());
 }
 
-TEST_CASE("stream_writer_outlives_loop: test_streams.StreamTests.test_loop_is_closed_resource_warnings",
-          "[lifetimes][net]") {
+TEST_CASE(
+    "stream_writer_outlives_loop: test_streams.StreamTests.test_loop_is_closed_resource_warnings",
+    "[lifetimes][net]") {
   std::shared_ptr<asyncio::StreamWriter> writer;
   std::shared_ptr<asyncio::Server> server;
   {
@@ -251,9 +252,10 @@ TEST_CASE("stream_writer_outlives_loop: test_streams.StreamTests.test_loop_is_cl
                       std::shared_ptr<asyncio::StreamWriter>) -> asyncio::Coro<void> { co_return; };
     server = test_support::run(loop, asyncio::start_server(handler, "127.0.0.1", 0));
     int port = server->addresses().at(0).port;
-    writer = test_support::run(loop, [](int p) -> asyncio::Coro<std::shared_ptr<asyncio::StreamWriter>> {
-               co_return (co_await asyncio::open_connection("127.0.0.1", p)).second;
-             }(port));
+    writer =
+        test_support::run(loop, [](int p) -> asyncio::Coro<std::shared_ptr<asyncio::StreamWriter>> {
+          co_return (co_await asyncio::open_connection("127.0.0.1", p)).second;
+        }(port));
   }
   CHECK(writer->is_closing());
   writer->write("dropped");
