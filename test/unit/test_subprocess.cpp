@@ -188,7 +188,7 @@ TEST_CASE("test_subprocess.SubprocessMixin.test_kill / test_terminate / test_sen
 }
 
 TEST_CASE("test_subprocess.SubprocessTransportTests.test_proc_exited: ESRCH once reaped",
-          "[subprocess]") {
+          "[subprocess][pid_reuse]") {
   // After the exit is collected, send_signal/terminate/kill raise ProcessLookupError (ESRCH)
   // and signal nobody, even a process that took the freed pid.
   run_async([]() -> Coro<void> {

@@ -192,7 +192,7 @@ void check_thread_watcher_leaves_reap_to_loop(Process& proc) {
 }  // namespace
 
 TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is reported",
-          "[subprocess]") {
+          "[subprocess][pid_reuse]") {
   // Between a reap and the loop running process_exited, returncode is still None but the pid
   // is free for reuse. CPython's Popen.send_signal polls first (ECHILD there sets returncode)
   // and sends nothing; sending kill(pid) then could hit another process. The threaded watcher
