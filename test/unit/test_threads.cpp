@@ -316,10 +316,18 @@ TEST_CASE("test_tasks.RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe"
       loop.run_in_executor(nullptr, [&loop] { return target(loop, {}, std::nullopt, nullptr); });
   CHECK(loop.run_until_complete(fut) == 3);
 
-  // wait_for() from the other thread: false while pending, true once done.
-  auto waited = loop.run_in_executor(nullptr, [&loop] {
-    ConcurrentFuture<int> cf = asyncio::run_coroutine_threadsafe(add(2, 3, {}, nullptr), loop);
+  // wait_for() from the other thread: false while pending, true once done. The coroutine
+  // waits for a gate that this thread opens only after its first wait_for(), so the loop
+  // cannot finish it first (it did once under a sanitizer in CI).
+  asyncio::Event gate;
+  auto gated = [](asyncio::Event& g) -> Coro<int> {
+    co_await g.wait();
+    co_return 5;
+  };
+  auto waited = loop.run_in_executor(nullptr, [&loop, &gate, gated] {
+    ConcurrentFuture<int> cf = asyncio::run_coroutine_threadsafe(gated(gate), loop);
     bool early = cf.wait_for(0.0);
+    loop.call_soon_threadsafe([&gate] { gate.set(); });
     bool late = cf.wait_for(10.0);
     return std::tuple<bool, bool, int>{early, late, cf.get()};
   });
