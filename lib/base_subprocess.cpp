@@ -217,7 +217,6 @@ void UnixSubprocessTransport::start(std::weak_ptr<UnixSubprocessTransport> self,
   request.pass_fds = o.pass_fds;
   request.new_session = o.start_new_session;
   request.process_group = o.process_group;
-  ignore_sigpipe();
   pid_ = spawn_process(request);
   for (int fd = 0; fd < 3; ++fd) {
     wanted_[fd] = how[fd] == PIPE;

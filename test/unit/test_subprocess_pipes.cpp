@@ -313,9 +313,9 @@ TEST_CASE("test_subprocess: a bare program name is searched in PATH", "[subproce
 
 TEST_CASE("test_subprocess.test_restore_signals: SIGPIPE is not ignored in the child",
           "[subprocess]") {
-  // restore_signals=True: the parent ignores SIGPIPE and SIGXFSZ (as Python does; this
-  // library ignores SIGPIPE too), the child gets them back at SIG_DFL; its signal mask is
-  // the caller's. SIGPIPE stays ignored afterwards: the library expects that once set.
+  // restore_signals=True: a parent that ignores SIGPIPE and SIGXFSZ (as Python does), has a
+  // child that gets them back at SIG_DFL; its signal mask is the caller's. SIGPIPE stays
+  // ignored afterwards, as a Python program's does.
   struct sigaction ignore {};
   ignore.sa_handler = SIG_IGN;
   struct sigaction old_xfsz {};

@@ -595,10 +595,9 @@ TEST_CASE("test_unix_events.UnixWritePipeTransportTests: reader gone, nothing pe
   }
 }
 
-TEST_CASE("test_unix_events.UnixWritePipeTransportTests.test_write_err: EPIPE, SIGPIPE ignored",
-          "[pipes]") {
+TEST_CASE("test_unix_events.UnixWritePipeTransportTests.test_write_err: EPIPE", "[pipes]") {
   // A direct write() into a pipe whose reader is gone: EPIPE, reported as connection_lost;
-  // the SIGPIPE the kernel raises does not kill the process (Python ignores SIGPIPE).
+  // the SIGPIPE the kernel raises does not kill the process (blocked around the write).
   // Later writes are dropped (test_write_close: _conn_lost counts them).
   EventLoop loop;
   HandlerCalls handler(loop);
