@@ -259,11 +259,30 @@ struct PreparedChild {
   }
 };
 
+// What subprocess.Popen refuses with ValueError before it starts anything: a NUL would
+// silently cut a C string short, and a '=' in a name would define another variable.
+void check_no_nul(const std::string& s) {
+  if (s.find('\0') != std::string::npos) throw std::invalid_argument("embedded null byte");
+}
+
+void validate(const SpawnRequest& req) {
+  if (req.argv.empty() || req.argv[0].empty())
+    throw std::invalid_argument("the program to run must not be empty");
+  for (const std::string& arg : req.argv) check_no_nul(arg);
+  if (req.cwd != nullptr) check_no_nul(*req.cwd);
+  if (req.env == nullptr) return;
+  for (const auto& [name, value] : *req.env) {
+    check_no_nul(name);
+    check_no_nul(value);
+    if (name.empty() || name.find('=') != std::string::npos)
+      throw std::invalid_argument("illegal environment variable name");  // as CPython 3.13
+  }
+}
+
 }  // namespace
 
 pid_t spawn_process(const SpawnRequest& req) {
-  if (req.argv.empty() || req.argv[0].empty())
-    throw std::invalid_argument("the program to run must not be empty");
+  validate(req);
   Launcher launcher = chosen_launcher();
   PreparedChild child(req);
   if (launcher == Launcher::clone3)
