@@ -7,6 +7,8 @@
 #include <asyncio/locks.hpp>
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
@@ -210,6 +212,8 @@ Coro<bool> Semaphore::acquire() {
 }
 
 void Semaphore::release() {
+  if (value_ == std::numeric_limits<std::int64_t>::max())
+    throw std::overflow_error("Semaphore released too many times: its value would overflow");
   ++value_;
   wake_up_next();
 }

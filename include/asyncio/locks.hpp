@@ -10,6 +10,7 @@
 #include <asyncio/futures.hpp>
 
 #include <coroutine>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -223,7 +224,8 @@ class Semaphore {
  protected:
   Semaphore(int value, detail::OwnerName owner);
   virtual const char* type_name() const noexcept { return "Semaphore"; }
-  int value_;
+  // Python's counter has no bound: 64 bits keep release() above INT_MAX defined behaviour.
+  std::int64_t value_;
 
  private:
   template <class>
