@@ -2,11 +2,13 @@
 #include "loop_impl.hpp"
 
 #include "child_watcher.hpp"
+#include "linux/signals.hpp"
 #include "loop_resource.hpp"
 
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
 #include <asyncio/protocols.hpp>
+#include <asyncio/tasks.hpp>
 #include <asyncio/transports.hpp>
 
 #include <boost/asio/bind_executor.hpp>
@@ -140,6 +142,12 @@ void EventLoop::Impl::check_thread() const {
     throw RuntimeError(
         "Non-thread-safe operation invoked on an event loop other than the current one");
   }
+}
+
+void detail::check_can_run(EventLoop& loop) {
+  EventLoop::Impl& L = detail::LoopAccess::impl(loop);
+  L.check_closed();
+  L.check_running();
 }
 
 void EventLoop::Impl::check_running() const {
@@ -460,7 +468,10 @@ void EventLoop::Impl::arm_self_pipe() {
 }
 
 void EventLoop::Impl::on_self_pipe_readable() {
-  self_pipe.drain([this](int sig) { dispatch_signal(sig); });
+  self_pipe.drain([this](int sig) {
+    if (detail::take_one_delivery(sig)) dispatch_signal(sig);
+  });
+  dispatch_dropped_signals();
   take_threadsafe_calls();
   if (driving) {
     self_pipe_disarmed = true;  // run_once waits again after the batch, off the latency path
@@ -512,8 +523,10 @@ void EventLoop::Impl::arm_guest_timer(double when) {
   if (when == guest_timer_when) return;
   guest_timer_when = when;
   using namespace std::chrono;
-  guest_timer.expires_at(steady_clock::time_point(
-      duration_cast<steady_clock::duration>(duration<double>(std::min(when, 1e9)))));
+  // call_at(-inf) is due now; converting -inf to an integer duration is undefined.
+  const double at = when > 0 ? std::min(when, 1e9) : 0.0;
+  guest_timer.expires_at(
+      steady_clock::time_point(duration_cast<steady_clock::duration>(duration<double>(at))));
   guest_timer.async_wait(
       asio::bind_executor(strand, [this, alive = alive](boost::system::error_code ec) {
         if (ec || !alive->load()) return;  // re-armed or closed

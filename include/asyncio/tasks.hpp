@@ -171,9 +171,16 @@ Task<T> create_task(Coro<T> coro, std::string name = {}) {
   return get_running_loop().create_task(std::move(coro), std::move(name));
 }
 
+namespace detail {
+/// run_until_complete's _check_closed() and _check_running(), made before a coroutine becomes a
+/// task: a refused call must not leave the coroutine to run later in the outer loop.
+void check_can_run(EventLoop& loop);
+}  // namespace detail
+
 /// loop.run_until_complete(coro): wraps it in a task first.
 template <class T>
 T run_until_complete_impl(EventLoop& loop, Coro<T> coro) {
+  detail::check_can_run(loop);
   Task<T> task = loop.create_task(std::move(coro));
   return run_until_complete_impl(loop, static_cast<Future<T>>(task));
 }
