@@ -93,7 +93,8 @@ void StreamReader::feed_data(std::string_view data) {
 // A transport asks for the buffer before it knows whether data came (TLS asks after the
 // peer's close_notify too), so only data after EOF is an error, as in feed_data.
 std::span<char> StreamReader::free_tail() {
-  return buffer_.prepare(read_chunk);
+  // One read at most: the whole free tail could be megabytes, past the documented bound.
+  return buffer_.prepare(read_chunk).first(read_chunk);
 }
 
 void StreamReader::tail_filled(std::size_t n) {
