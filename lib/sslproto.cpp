@@ -107,7 +107,7 @@ class SSLProtocol final : public Protocol {
   void guarded(const char* message, F step) {
     try {
       step();
-    } catch (const std::exception&) {
+    } catch (...) {
       fatal_error(std::current_exception(), message);
     }
   }
@@ -680,7 +680,7 @@ void SSLProtocol::call_eof_received() {
         app_buffered_ ? app_buffered_->eof_received() : (app_plain_ && app_plain_->eof_received());
     if (keep_open)
       log(LogLevel::warning, "returning true from eof_received() has no effect when using ssl");
-  } catch (const std::exception&) {
+  } catch (...) {
     fatal_error(std::current_exception(), "Error calling eof_received()");
   }
 }
