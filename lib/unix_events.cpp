@@ -44,6 +44,14 @@ void EventLoop::Impl::dispatch_signal(int sig) {
   ready.push_back(h);
 }
 
+void EventLoop::Impl::dispatch_dropped_signals() {
+  // dispatch_signal may erase the current entry (a cancelled handler), never another one.
+  for (auto it = signal_handlers.begin(); it != signal_handlers.end();) {
+    const int sig = (it++)->first;
+    for (unsigned n = detail::take_deliveries(sig); n > 0; --n) dispatch_signal(sig);
+  }
+}
+
 void EventLoop::Impl::remove_all_signal_handlers() noexcept {
   for (auto& [sig, h] : signal_handlers) {
     try {

@@ -17,10 +17,14 @@ namespace {
 
 // `fd` is read by the signal handler: a lock-free atomic. `owner` says which loop holds the
 // signal; it changes only under the mutex and handlers never read it.
+// `pending` counts deliveries not yet dispatched: the byte in the pipe is only a wakeup and
+// may be dropped when the pipe is full, but the count is not.
 struct SignalSlot {
   std::atomic<int> fd{-1};
+  std::atomic<unsigned> pending{0};
   const void* owner = nullptr;
 };
+static_assert(std::atomic<unsigned>::is_always_lock_free, "the handler needs a lock-free count");
 SignalSlot slots[NSIG];  // constant-initialized: usable before any constructor runs
 std::mutex table_mutex;
 
@@ -28,6 +32,7 @@ extern "C" void on_signal(int sig) {
   int saved = errno;  // the interrupted code must not see the handler's errno
   int fd = slots[sig].fd.load(std::memory_order_relaxed);
   if (fd >= 0) {
+    slots[sig].pending.fetch_add(1, std::memory_order_release);
     auto byte = static_cast<std::uint8_t>(sig);
     ssize_t r;
     do {
@@ -50,6 +55,18 @@ void install(int sig, void (*handler)(int)) {
 
 }  // namespace
 
+bool take_one_delivery(int sig) noexcept {
+  std::atomic<unsigned>& pending = slots[sig].pending;
+  unsigned n = pending.load(std::memory_order_acquire);
+  while (n > 0 && !pending.compare_exchange_weak(n, n - 1, std::memory_order_acquire)) {
+  }
+  return n > 0;
+}
+
+unsigned take_deliveries(int sig) noexcept {
+  return slots[sig].pending.exchange(0, std::memory_order_acquire);
+}
+
 void check_signal_number(int sig) {
   if (sig < 1 || sig >= NSIG) {
     throw std::invalid_argument("invalid signal number " + std::to_string(sig));
@@ -63,6 +80,7 @@ void claim_signal(int sig, const void* owner, int write_fd) {
   if (slot.owner != nullptr && slot.owner != owner) {
     throw RuntimeError("sig " + std::to_string(sig) + " is handled by another event loop");
   }
+  if (slot.owner == nullptr) slot.pending.store(0);
   slot.fd.store(write_fd);
   try {
     install(sig, &on_signal);
@@ -80,6 +98,7 @@ bool release_signal(int sig, const void* owner) {
   if (slot.owner != owner) return false;
   install(sig, SIG_DFL);
   slot.fd.store(-1);
+  slot.pending.store(0);
   slot.owner = nullptr;
   return true;
 }

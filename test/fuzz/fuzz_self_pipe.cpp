@@ -1,8 +1,9 @@
-// libFuzzer target: the dispatch of self-pipe bytes. Each input byte is written to a running
-// loop's self-pipe (0 is a wakeup, anything else a signal number, as signal.set_wakeup_fd
-// writes them), or becomes a call_soon_threadsafe (0xFF) or a loop iteration (0xFE) in
-// between. Every SIGUSR1/SIGUSR2 byte must run its handler once, every threadsafe call
-// must run once, and other bytes must do nothing.
+// libFuzzer target: the dispatch of self-pipe bytes. SIGUSR1 and SIGUSR2 bytes are raised as
+// real signals (the handler counts the delivery, then writes its byte, dropped once the pipe
+// is full); any other byte is written to the loop's self-pipe as is (0 is a wakeup, anything
+// else a signal number nobody raised), or becomes a call_soon_threadsafe (0xFF) or a loop
+// iteration (0xFE) in between. Every raised signal must run its handler once, even when
+// its byte was dropped, every threadsafe call must run once, and other bytes do nothing.
 #include <asyncio/asyncio.hpp>
 
 #include "loop_impl.hpp"
@@ -51,10 +52,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* bytes, std::size_t siz
       ++want.threadsafe;
     } else if (b == 0xFE) {
       run_once(loop);
+    } else if (b == SIGUSR1 || b == SIGUSR2) {
+      ::raise(b);
+      ++(b == SIGUSR1 ? want.usr1 : want.usr2);
     } else {
       pipe.write_byte(b);
-      if (b == SIGUSR1) ++want.usr1;
-      if (b == SIGUSR2) ++want.usr2;
     }
   }
   for (int i = 0; i < 3 && !(seen == want); ++i) run_once(loop);
