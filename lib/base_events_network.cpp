@@ -193,8 +193,10 @@ Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
     int conn = ::accept4(fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (conn >= 0)
+    if (conn >= 0) {
+      detail::forget_stale_watch(*this, conn);
       co_return std::pair(conn, detail::to_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
+    }
     if (!would_block(errno) && errno != ECONNABORTED) detail::throw_socket_error(errno, "accept");
     co_await wait_ready(*this, fd, false);
   }
@@ -277,7 +279,7 @@ Coro<int> connect_any(EventLoop& loop, const std::vector<AddrInfo>& infos,
   std::vector<std::string> errors;
   int first_errno = 0;
   for (const AddrInfo& info : infos) {
-    SocketGuard guard{open_socket(info.family, SOCK_STREAM, info.proto)};
+    SocketGuard guard{open_socket(loop, info.family, SOCK_STREAM, info.proto)};
     std::exception_ptr failure;
     try {
       if (options.local_addr) {
@@ -403,7 +405,7 @@ Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, s
     check_stream_socket(options.sock);
     co_return co_await wrap_connected(loop, std::move(factory), options.sock, std::move(ssl));
   }
-  SocketGuard guard{open_socket(AF_UNIX, SOCK_STREAM, 0)};
+  SocketGuard guard{open_socket(loop, AF_UNIX, SOCK_STREAM, 0)};
   SockAddr addr{AF_UNIX, path, 0};  // named: GCC 12 mishandles temporaries in co_await
   co_await sock_connect(loop, guard.fd, addr);
   co_return co_await wrap_connected(loop, std::move(factory), guard.release(), std::move(ssl));
@@ -455,7 +457,7 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
       remote = r.at(0).addr;
       family = remote->family;
     }
-    guard.fd = open_socket(family, SOCK_DGRAM, 0);
+    guard.fd = open_socket(loop, family, SOCK_DGRAM, 0);
     int one = 1;
     if (options.reuse_port) ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (options.allow_broadcast) ::setsockopt(guard.fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
@@ -476,8 +478,8 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
 
 namespace {
 
-int listen_socket(const SockAddr& addr, int proto, const ServerOptions& options) {
-  SocketGuard guard{open_socket(addr.family, SOCK_STREAM, proto)};
+int listen_socket(EventLoop& loop, const SockAddr& addr, int proto, const ServerOptions& options) {
+  SocketGuard guard{open_socket(loop, addr.family, SOCK_STREAM, proto)};
   int one = 1;
   if (addr.family != AF_UNIX && options.reuse_address.value_or(true))
     ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -539,7 +541,7 @@ Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory 
     for (const AddrInfo& info : infos) {
       if (std::find(seen.begin(), seen.end(), info.addr) != seen.end()) continue;
       seen.push_back(info.addr);
-      socks.push_back(listen_socket(info.addr, info.proto, options));
+      socks.push_back(listen_socket(loop, info.addr, info.proto, options));
     }
   }
   close_all.done = true;
@@ -558,7 +560,7 @@ Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory
     struct stat st {};
     if (!path.empty() && path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
       ::unlink(path.c_str());
-    socks.push_back(listen_socket(SockAddr{AF_UNIX, path, 0}, 0, options));
+    socks.push_back(listen_socket(loop, SockAddr{AF_UNIX, path, 0}, 0, options));
   }
   co_return co_await finish_server(loop, std::move(factory), std::move(socks), options);
 }

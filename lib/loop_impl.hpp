@@ -14,6 +14,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -55,6 +56,8 @@ struct FdWatch {
   bool ready[2] = {false, false};  // seen ready in this poll, not yet appended
   bool staged = false;
   bool drained = false;  // the reader emptied the fd since its last event (note_drained)
+  dev_t dev = 0;  // which file the fd was when watched: a later fd with its number is not it
+  ino_t ino = 0;
   detail::EdgeWait edge_wait;
   std::shared_ptr<FdWatch> edge_keepalive;  // set while edge_wait is queued
 };
@@ -93,6 +96,7 @@ struct EventLoop::Impl {
   std::unordered_map<int, HandleImpl*> signal_handlers;  // add_signal_handler's callbacks
 
   std::unordered_map<int, std::shared_ptr<FdWatch>> fd_watches;
+  std::unordered_map<int, const BaseTransport*> fd_owners;  // loop._transports
   std::vector<std::shared_ptr<FdWatch>> staged_io;   // fds that became ready this poll
   std::vector<std::shared_ptr<FdWatch>> flushed_io;  // appended; wait again after the batch
 
@@ -122,6 +126,7 @@ struct EventLoop::Impl {
   void on_self_pipe_readable();
   void take_threadsafe_calls();
   void dispatch_signal(int sig);
+  void dispatch_dropped_signals();  // deliveries whose byte the full self-pipe dropped
   void remove_all_signal_handlers() noexcept;
   void clear_queues() noexcept;
   void forget_parent_after_fork() noexcept;

@@ -30,9 +30,10 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
   void start(std::weak_ptr<DatagramSocketTransport> self, Future<void> waiter) {
     self_ = self;
     auto t = self.lock();
+    claim(*t);
     loop_.call_soon([t] { t->protocol_->connection_made(t); });
     loop_.call_soon([t] {
-      if (!t->closing_) t->loop_.add_reader(t->fd_, [t] { t->read_ready(); });
+      if (!t->closing_) OwnerWatch{t->loop_}.add_reader(t->fd_, [t] { t->read_ready(); });
     });
     loop_.call_soon([waiter]() mutable {
       if (!waiter.cancelled()) waiter.set_result();
@@ -85,11 +86,9 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
       auto protocol = std::move(self->protocol_);
       self->proto_ = nullptr;
       struct Closer {
-        int& fd;
-        ~Closer() {
-          if (fd >= 0) ::close(std::exchange(fd, -1));
-        }
-      } closer{self->fd_};
+        DatagramSocketTransport& t;
+        ~Closer() { t.close_fd(); }
+      } closer{*self};
       if (protocol) protocol->connection_lost(exc);
     });
   }
@@ -146,7 +145,7 @@ void DatagramSocketTransport::sendto(std::string_view data, const std::optional<
       error_received(err, "sendto");
       return;
     }
-    loop_.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
+    OwnerWatch{loop_}.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
   }
   buffered_bytes_ += d.data.size();
   queue_.push_back(std::move(d));
@@ -169,7 +168,7 @@ void DatagramSocketTransport::write_ready() {
   }
   flow_.maybe_resume(buffered_bytes_, loop_, self_.lock(), protocol_);
   if (!queue_.empty()) return;
-  loop_.remove_writer(fd_);
+  OwnerWatch{loop_}.remove_writer(fd_);
   if (closing_) schedule_connection_lost(nullptr);
 }
 

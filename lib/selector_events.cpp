@@ -4,6 +4,8 @@
 
 #include <boost/asio/bind_executor.hpp>
 
+#include <asyncio/transports.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
@@ -57,6 +59,21 @@ void WaitDescriptor::close_fd() noexcept {
 }
 
 void EventLoop::watch_fd(int fd, bool for_write, HandleImpl* h) {
+  try {
+    if (!impl_->closed) detail::ensure_fd_no_transport(*this, fd);
+  } catch (...) {
+    h->release();
+    throw;
+  }
+  watch_owned_fd(fd, for_write, h);
+}
+
+bool EventLoop::unwatch_fd(int fd, bool for_write) {
+  if (!impl_->closed) detail::ensure_fd_no_transport(*this, fd);
+  return unwatch_owned_fd(fd, for_write);
+}
+
+void EventLoop::watch_owned_fd(int fd, bool for_write, HandleImpl* h) {
   Impl& L = *impl_;
   try {
     L.check_closed();
@@ -68,11 +85,49 @@ void EventLoop::watch_fd(int fd, bool for_write, HandleImpl* h) {
   }
 }
 
-bool EventLoop::unwatch_fd(int fd, bool for_write) {
+bool EventLoop::unwatch_owned_fd(int fd, bool for_write) {
   Impl& L = *impl_;
   if (L.closed) return false;  // as asyncio's _remove_reader does
   if (L.debug) L.check_thread();
   return L.unwatch(fd, for_write ? writer : reader);
+}
+
+void detail::claim_fd(EventLoop& loop, int fd, const BaseTransport& owner) {
+  detail::LoopAccess::impl(loop).fd_owners[fd] = &owner;
+}
+
+void detail::release_fd(EventLoop& loop, int fd) noexcept {
+  detail::LoopAccess::impl(loop).fd_owners.erase(fd);
+}
+
+void detail::ensure_fd_no_transport(EventLoop& loop, int fd) {
+  auto& owners = detail::LoopAccess::impl(loop).fd_owners;
+  auto it = owners.find(fd);
+  if (it == owners.end() || it->second->is_closing()) return;
+  throw RuntimeError("File descriptor " + std::to_string(fd) + " is used by transport " +
+                     it->second->repr());
+}
+
+void detail::forget_stale_watch(EventLoop& loop, int fd) noexcept {
+  EventLoop::Impl& L = detail::LoopAccess::impl(loop);
+  auto it = L.fd_watches.find(fd);
+  if (it == L.fd_watches.end()) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_dev == it->second->dev && st.st_ino == it->second->ino)
+    return;  // the same file: a live registration
+  std::shared_ptr<FdWatch> w = std::move(it->second);
+  L.fd_watches.erase(it);
+  for (HandleImpl*& h : w->handles) {
+    if (h == nullptr) continue;
+    cancel_handle(h);
+    std::exchange(h, nullptr)->release();
+  }
+  w->desc.forget();  // the new file is not in epoll yet: its EPOLL_CTL_DEL finds nothing
+  ExceptionContext ctx;
+  ctx.message = "File descriptor " + std::to_string(fd) +
+                " was closed while still registered with add_reader() or add_writer(); the "
+                "stale registration is dropped (call remove_reader()/remove_writer() first)";
+  loop.call_exception_handler(ctx);
 }
 
 FdWatch::FdWatch(asio::io_context& io, EventLoop::Impl& l)
@@ -93,6 +148,8 @@ void EventLoop::Impl::watch(int fd, int dir, HandleImpl* h) {
       throw std::system_error(err != 0 ? err : ec.value(), std::system_category(),
                               dir == reader ? "add_reader" : "add_writer");
     }
+    w->dev = st.st_dev;
+    w->ino = st.st_ino;
     slot = std::move(w);
   }
   HandleImpl* old = std::exchange(slot->handles[dir], h);

@@ -1,6 +1,7 @@
 // selector_events._SelectorTransport: what the socket and datagram transports share.
 #pragma once
 
+#include "fd_hints.hpp"
 #include "loop_resource.hpp"
 #include "socket_utils.hpp"
 #include "unix_pipes.hpp"
@@ -26,9 +27,17 @@ class SelectorTransportBase : protected LoopResource {
       : LoopResource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)) {
     sockname_ = local_address(fd);
     peername_ = peer_address(fd);
+    forget_stale_watch(loop, fd);
   }
-  ~SelectorTransportBase() {
-    if (fd_ >= 0) ::close(fd_);
+  ~SelectorTransportBase() { close_fd(); }
+
+  // loop._transports[fd] = self, once the object is whole (repr() is virtual).
+  void claim(const BaseTransport& self) { claim_fd(loop_, fd_, self); }
+  // The socket closes: the loop forgets its owner first, while the number is still ours.
+  void close_fd() noexcept {
+    if (fd_ < 0) return;
+    if (loop_exists()) release_fd(loop_, fd_);
+    ::close(std::exchange(fd_, -1));
   }
 
   std::any extra_info(std::string_view name) const {
@@ -58,19 +67,19 @@ class SelectorTransportBase : protected LoopResource {
   bool start_closing(bool nothing_buffered) {
     if (closing_) return false;
     closing_ = true;
-    loop_.remove_reader(fd_);
+    OwnerWatch{loop_}.remove_reader(fd_);
     if (!nothing_buffered) return false;
     ++conn_lost_;
-    loop_.remove_writer(fd_);
+    OwnerWatch{loop_}.remove_writer(fd_);
     return true;
   }
   // _force_close without dropping the buffer (the caller's); false if already lost.
   bool start_force_close(bool had_buffer) {
     if (conn_lost_ > 0) return false;
-    if (had_buffer) loop_.remove_writer(fd_);
+    if (had_buffer) OwnerWatch{loop_}.remove_writer(fd_);
     if (!closing_) {
       closing_ = true;
-      loop_.remove_reader(fd_);
+      OwnerWatch{loop_}.remove_reader(fd_);
     }
     ++conn_lost_;
     return true;
@@ -82,7 +91,7 @@ class SelectorTransportBase : protected LoopResource {
     if (!closing_) warn_unclosed(self);
     closing_ = true;
     if (conn_lost_ == 0) ++conn_lost_;
-    if (fd_ >= 0) ::close(std::exchange(fd_, -1));  // the peer sees EOF
+    close_fd();  // the peer sees EOF
   }
 
   EventLoop& loop_;

@@ -1,6 +1,7 @@
 // selector_events._SelectorSocketTransport: stream sockets driven by the loop's readers and
 // writers, with asyncio's closing and flow-control rules (datagrams: selector_datagram.cpp).
 #include "fd_hints.hpp"
+#include "linux/sigpipe.hpp"
 #include "loop_resource.hpp"
 #include "selector_transport_base.hpp"
 #include "server_impl.hpp"
@@ -41,6 +42,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
   void start(std::weak_ptr<SocketTransport> self, std::optional<Future<void>> waiter) {
     self_ = self;
     auto t = self.lock();
+    claim(*t);
     loop_.call_soon([t] { t->protocol_->connection_made(t); });
     loop_.call_soon([t] { t->add_reader(); });
     if (waiter)
@@ -116,7 +118,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
     plain_ = buffered_ ? nullptr : dynamic_cast<Protocol*>(protocol_.get());
   }
   void add_reader() {
-    if (is_reading()) loop_.add_reader(fd_, [self = self_.lock()] { self->read_ready(); });
+    if (is_reading()) OwnerWatch{loop_}.add_reader(fd_, [self = self_.lock()] { self->read_ready(); });
   }
   void read_ready() {
     if (conn_lost_ > 0) return;
@@ -156,7 +158,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
     struct Finally {  // asyncio's finally: the socket closes and the server hears of it
       SocketTransport& t;
       ~Finally() {
-        if (t.fd_ >= 0) ::close(std::exchange(t.fd_, -1));
+        t.close_fd();
         if (t.server_) std::exchange(t.server_, nullptr)->impl().detach(&t);
       }
     } finally{*this};
@@ -185,7 +187,7 @@ void SocketTransport::read_data() {
   if (n == 0) return on_eof();
   try {
     plain_->data_received(std::string_view(chunk.data(), static_cast<std::size_t>(n)));
-  } catch (const std::exception&) {
+  } catch (...) {
     fatal_error(std::current_exception(), "Fatal error: protocol.data_received() call failed.");
   }
 }
@@ -195,7 +197,7 @@ void SocketTransport::read_into_buffer() {
   try {
     buf = buffered_->get_buffer(-1);
     if (buf.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
-  } catch (const std::exception&) {
+  } catch (...) {
     fatal_error(std::current_exception(), "Fatal error: protocol.get_buffer() call failed.");
     return;
   }
@@ -209,7 +211,7 @@ void SocketTransport::read_into_buffer() {
   if (n == 0) return on_eof();
   try {
     buffered_->buffer_updated(static_cast<std::size_t>(n));
-  } catch (const std::exception&) {
+  } catch (...) {
     fatal_error(std::current_exception(), "Fatal error: protocol.buffer_updated() call failed.");
   }
 }
@@ -219,12 +221,12 @@ void SocketTransport::on_eof() {
   bool keep_open = false;
   try {
     keep_open = buffered_ ? buffered_->eof_received() : plain_->eof_received();
-  } catch (const std::exception&) {
+  } catch (...) {
     fatal_error(std::current_exception(), "Fatal error: protocol.eof_received() call failed.");
     return;
   }
   if (keep_open)
-    loop_.remove_reader(fd_);  // half-open: we may still write
+    OwnerWatch{loop_}.remove_reader(fd_);  // half-open: we may still write
   else
     close();
 }
@@ -249,7 +251,7 @@ void SocketTransport::write(std::string_view data) {
     }
     data.remove_prefix(static_cast<std::size_t>(n));
     if (data.empty()) return;
-    loop_.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
+    OwnerWatch{loop_}.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
   }
   buffer_.append(data);
   flow_.maybe_pause(buffer_.size(), loop_, self_.lock(), protocol_);
@@ -262,15 +264,16 @@ void SocketTransport::write_ready() {
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     int err = errno;
-    loop_.remove_writer(fd_);
+    OwnerWatch{loop_}.remove_writer(fd_);
     buffer_.clear();
     fatal_error(os_error(err, "send"), "Fatal write error on socket transport");
     return;
   }
   buffer_.consume(static_cast<std::size_t>(n));
+  buffer_.release_spare(flow_.limits().first);
   flow_.maybe_resume(buffer_.size(), loop_, self_.lock(), protocol_);
   if (!buffer_.empty()) return;
-  loop_.remove_writer(fd_);
+  OwnerWatch{loop_}.remove_writer(fd_);
   if (empty_waiter_ && !empty_waiter_->done()) empty_waiter_->set_result();
   if (closing_)
     call_connection_lost(nullptr);
@@ -281,13 +284,13 @@ void SocketTransport::write_ready() {
 // Waits for the socket to accept more; the watch goes away however the wait ends.
 Coro<void> until_writable(EventLoop& loop, int fd) {
   Future<void> ready = loop.create_future<void>();
-  loop.add_writer(fd, [ready]() mutable {
+  OwnerWatch{loop}.add_writer(fd, [ready]() mutable {
     if (!ready.done()) ready.set_result();
   });
   struct Unwatch {
     EventLoop& loop;
     int fd;
-    ~Unwatch() { loop.remove_writer(fd); }
+    ~Unwatch() { OwnerWatch{loop}.remove_writer(fd); }
   } unwatch{loop, fd};
   co_await ready;
 }
@@ -313,7 +316,7 @@ Coro<std::size_t> send_file_bytes(EventLoop& loop, int sock, int fd, std::size_t
       }
     } else {
       off_t off = off_t(offset + sent);
-      n = ::sendfile(sock, fd, &off, want);
+      n = without_sigpipe([&] { return ::sendfile(sock, fd, &off, want); });
       if (n == 0) break;  // end of file
     }
     if (n < 0) {

@@ -88,9 +88,10 @@ SockAddr peer_address(int fd) {
   return to_sockaddr(reinterpret_cast<sockaddr*>(&ss), len);
 }
 
-int open_socket(int family, int type, int proto) {
+int open_socket(EventLoop& loop, int family, int type, int proto) {
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
   if (fd < 0) throw_socket_error(errno, "socket");
+  forget_stale_watch(loop, fd);
   return fd;
 }
 

@@ -3,6 +3,8 @@
 
 #include <asyncio/transports.hpp>
 
+#include "fd_hints.hpp"
+
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,7 +20,8 @@ SockAddr local_address(int fd);  // getsockname
 SockAddr peer_address(int fd);   // getpeername; family 0 when not connected
 
 // socket(2) with SOCK_NONBLOCK | SOCK_CLOEXEC: Asio 1.81 would not set close-on-exec.
-int open_socket(int family, int type, int proto);
+// socket(2), non-blocking and close-on-exec; a stale watch on its number is dropped.
+int open_socket(EventLoop& loop, int family, int type, int proto);
 void make_nonblocking_cloexec(int fd);
 void set_nodelay_if_tcp(int fd);
 [[noreturn]] void throw_socket_error(int err, const std::string& what);

@@ -5,6 +5,7 @@
 #include "loop_resource.hpp"
 
 #include "fd_hints.hpp"
+#include "linux/sigpipe.hpp"
 
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
@@ -52,7 +54,7 @@ void WriteFlowControl::maybe_pause(std::size_t size, EventLoop& loop,
   paused_ = true;
   try {
     p->pause_writing();
-  } catch (const std::exception&) {
+  } catch (...) {
     report_flow_error(loop, "protocol.pause_writing() failed", t, p);
   }
 }
@@ -64,7 +66,7 @@ void WriteFlowControl::maybe_resume(std::size_t size, EventLoop& loop,
   paused_ = false;
   try {
     p->resume_writing();
-  } catch (const std::exception&) {
+  } catch (...) {
     report_flow_error(loop, "protocol.resume_writing() failed", t, p);
   }
 }
@@ -77,6 +79,13 @@ void ByteBuffer::consume(std::size_t n) {
     data_.erase(0, start_);  // amortised: each byte moves at most once per halving
     start_ = 0;
   }
+}
+
+void ByteBuffer::release_spare(std::size_t low_water) {
+  constexpr std::size_t kept = 64 * 1024;  // what a steady stream of small writes reuses
+  if (size() > low_water || data_.capacity() <= std::max(kept, 2 * size())) return;
+  std::string(view()).swap(data_);
+  start_ = 0;
 }
 
 void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* message,
@@ -124,15 +133,6 @@ Coro<std::exception_ptr> await_outcome(Future<void> waiter) {
   co_return nullptr;
 }
 
-void ignore_sigpipe() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    struct sigaction current {};
-    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
-      ::signal(SIGPIPE, SIG_IGN);
-  });
-}
-
 namespace {
 
 enum class FdKind { fifo, socket, chardev, other };
@@ -157,7 +157,9 @@ template <class Self, class ProtocolT>
 class PipeTransportBase : protected LoopResource {
  protected:
   PipeTransportBase(EventLoop& loop, int fd, std::shared_ptr<ProtocolT> protocol)
-      : LoopResource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)) {}
+      : LoopResource(loop), loop_(loop), fd_(fd), protocol_(std::move(protocol)) {
+    forget_stale_watch(loop, fd);
+  }
   ~PipeTransportBase() {
     if (fd_ >= 0) ::close(fd_);  // never connected, or the loop went away first
   }
@@ -245,7 +247,7 @@ class ReadPipeTransport final : public ReadTransport,
   using PipeTransportBase::PipeTransportBase;
 
   void start_reading() {
-    if (is_reading()) loop_.add_reader(fd_, [self = self()] { self->read_ready(); });
+    if (is_reading()) OwnerWatch{loop_}.add_reader(fd_, [self = self()] { self->read_ready(); });
   }
 
   void read_ready() {
@@ -264,14 +266,14 @@ class ReadPipeTransport final : public ReadTransport,
     }
     if (loop_.get_debug()) log(LogLevel::info, repr() + " was closed by peer");
     closing_ = true;
-    loop_.remove_reader(fd_);
+    OwnerWatch{loop_}.remove_reader(fd_);
     loop_.call_soon([p = protocol_] { p->eof_received(); });
     schedule_connection_lost(nullptr);
   }
 
   void close_with(std::exception_ptr exc) {
     closing_ = true;
-    loop_.remove_reader(fd_);
+    OwnerWatch{loop_}.remove_reader(fd_);
     schedule_connection_lost(exc);
   }
 
@@ -291,7 +293,6 @@ class WritePipeTransport final : public WriteTransport,
     if (kind == FdKind::other)
       throw std::invalid_argument(
           "Pipe transport is only for pipes, sockets and character devices");
-    ignore_sigpipe();
     set_nonblocking(fd);
     auto t = std::shared_ptr<WritePipeTransport>(new WritePipeTransport(loop, fd, protocol));
     t->self_ = t;
@@ -299,7 +300,7 @@ class WritePipeTransport final : public WriteTransport,
     // A pipe's or socket's write end turns readable when the reader has gone.
     if (kind != FdKind::chardev)
       loop.call_soon([t] {
-        if (t->fd_ >= 0) t->loop_.add_reader(t->fd_, [t] { t->peer_closed(); });
+        if (t->fd_ >= 0) OwnerWatch{t->loop_}.add_reader(t->fd_, [t] { t->peer_closed(); });
       });
     return t;
   }
@@ -309,7 +310,7 @@ class WritePipeTransport final : public WriteTransport,
     if (closing_) return;
     closing_ = true;
     if (buffer_.empty()) {
-      loop_.remove_reader(fd_);
+      OwnerWatch{loop_}.remove_reader(fd_);
       schedule_connection_lost(nullptr);
     }
   }
@@ -353,9 +354,9 @@ class WritePipeTransport final : public WriteTransport,
   void write_ready();
   void close_with(std::exception_ptr exc) {
     closing_ = true;
-    if (!buffer_.empty()) loop_.remove_writer(fd_);
+    if (!buffer_.empty()) OwnerWatch{loop_}.remove_writer(fd_);
     buffer_.clear();
-    loop_.remove_reader(fd_);
+    OwnerWatch{loop_}.remove_reader(fd_);
     schedule_connection_lost(exc);
   }
   void maybe_pause_protocol() {
@@ -376,7 +377,7 @@ void WritePipeTransport::write(std::string_view data) {
     return;
   }
   if (buffer_.empty()) {
-    ssize_t n = ::write(fd_, data.data(), data.size());
+    ssize_t n = without_sigpipe([&] { return ::write(fd_, data.data(), data.size()); });
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) {
         ++conn_lost_;
@@ -387,7 +388,7 @@ void WritePipeTransport::write(std::string_view data) {
     }
     if (static_cast<std::size_t>(n) == data.size()) return;
     data.remove_prefix(static_cast<std::size_t>(n));
-    loop_.add_writer(fd_, [self = self()] { self->write_ready(); });
+    OwnerWatch{loop_}.add_writer(fd_, [self = self()] { self->write_ready(); });
   }
   buffer_.append(data);
   maybe_pause_protocol();
@@ -395,22 +396,23 @@ void WritePipeTransport::write(std::string_view data) {
 
 void WritePipeTransport::write_ready() {
   std::string_view pending = buffer_.view();
-  ssize_t n = ::write(fd_, pending.data(), pending.size());
+  ssize_t n = without_sigpipe([&] { return ::write(fd_, pending.data(), pending.size()); });
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     int err = errno;
     buffer_.clear();
     ++conn_lost_;
-    loop_.remove_writer(fd_);
+    OwnerWatch{loop_}.remove_writer(fd_);
     fatal_error(os_error(err, "write"), "Fatal write error on pipe transport");
     return;
   }
   buffer_.consume(static_cast<std::size_t>(n));
+  buffer_.release_spare(flow_.limits().first);
   if (!buffer_.empty()) return;
-  loop_.remove_writer(fd_);
+  OwnerWatch{loop_}.remove_writer(fd_);
   flow_.maybe_resume(0, loop_, self(), protocol_);  // may write more
   if (closing_ && buffer_.empty()) {
-    loop_.remove_reader(fd_);
+    OwnerWatch{loop_}.remove_reader(fd_);
     call_connection_lost(nullptr);
   }
 }

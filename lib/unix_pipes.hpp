@@ -50,7 +50,7 @@ inline bool is_reading(bool closing, bool paused) {
 inline void pause_reader(EventLoop& loop, int fd, bool closing, bool& paused) {
   if (!is_reading(closing, paused)) return;
   paused = true;
-  loop.remove_reader(fd);
+  OwnerWatch{loop}.remove_reader(fd);
 }
 inline bool resume_reader(bool closing, bool& paused) {
   if (closing || !paused) return false;
@@ -66,6 +66,10 @@ class ByteBuffer {
   std::string_view view() const noexcept { return std::string_view(data_).substr(start_); }
   void append(std::string_view bytes) { data_.append(bytes); }
   void consume(std::size_t n);
+  // Gives back what a burst left allocated once at most `low_water` bytes wait: a connection
+  // that once buffered 100 MiB must not hold 100 MiB for the rest of its life.
+  void release_spare(std::size_t low_water);
+  std::size_t capacity() const noexcept { return data_.capacity(); }
   void clear() noexcept {
     data_.clear();
     start_ = 0;
@@ -91,9 +95,5 @@ void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* mes
 std::exception_ptr os_error(int err, const char* what);  // OSError(err)
 // OSError(err, message) whose what() is the message alone, as str() is in Python.
 std::exception_ptr os_error_exactly(int err, std::string message);
-
-// SIGPIPE would kill the process on a write to a pipe whose reader is gone; like
-// Python, the process ignores it (if nobody else handles it) and sees EPIPE instead.
-void ignore_sigpipe();
 
 }  // namespace asyncio::detail

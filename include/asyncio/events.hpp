@@ -48,6 +48,7 @@ struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
 struct LoopAccess;    // lib/'s way to the loop's machinery
+struct OwnerWatch;    // how transports watch the fds they own
 struct LoopResource;  // lib/loop_resource.hpp: what close() must close
 /// Outlives its loop: everything that may outlive the loop (futures, primitives, work on
 /// other threads) holds the anchor instead of the loop, and finds `loop` null once the loop
@@ -246,12 +247,17 @@ class EventLoop {
   detail::HandleImpl* schedule_soon(detail::HandleImpl* h);
   detail::HandleImpl* schedule_threadsafe(detail::HandleImpl* h);
   detail::HandleImpl* schedule_at(double when, detail::HandleImpl* h);
+  /// add_reader & co.: raise RuntimeError on an fd that a transport owns, as asyncio's
+  /// _ensure_fd_no_transport; the owner itself goes through detail::OwnerWatch.
   void watch_fd(int fd, bool for_write, detail::HandleImpl* h);
   bool unwatch_fd(int fd, bool for_write);
+  void watch_owned_fd(int fd, bool for_write, detail::HandleImpl* h);
+  bool unwatch_owned_fd(int fd, bool for_write);
   void watch_signal(int sig, detail::HandleImpl* h);
 
   friend void detail::on_timer_cancelled(EventLoop&) noexcept;
   friend struct detail::LoopAccess;
+  friend struct detail::OwnerWatch;
   friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);
   std::unique_ptr<Impl> impl_;
 };
@@ -264,6 +270,22 @@ EventLoop* running_loop_or_null() noexcept;  // asyncio's _get_running_loop()
 }
 
 namespace detail {
+/// The loop's own watches on fds that its transports own (asyncio's _add_reader and
+/// _remove_reader, which skip the check the public methods make).
+struct OwnerWatch {
+  EventLoop& loop;
+  template <class F>
+  void add_reader(int fd, F&& callback) {
+    loop.watch_owned_fd(fd, false, loop.make(std::forward<F>(callback)));
+  }
+  template <class F>
+  void add_writer(int fd, F&& callback) {
+    loop.watch_owned_fd(fd, true, loop.make(std::forward<F>(callback)));
+  }
+  bool remove_reader(int fd) { return loop.unwatch_owned_fd(fd, false); }
+  bool remove_writer(int fd) { return loop.unwatch_owned_fd(fd, true); }
+};
+
 template <class F>
 bool LoopAnchor::post(F&& fn) noexcept {
   std::lock_guard lock(post_mutex);

@@ -28,6 +28,7 @@ class PidfdChildWatcher final : public ChildWatcher {
       return;
     }
     int pidfd = static_cast<int>(fd);
+    forget_stale_watch(loop_, pidfd);
     children_.emplace(pidfd, Child{pid, std::move(callback)});
     try {
       loop_.add_reader(pidfd, &PidfdChildWatcher::on_exit, this, pidfd);
