@@ -9,7 +9,10 @@
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <functional>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -65,6 +68,26 @@ bool run_until(asyncio::EventLoop& loop, Done done) {
   loop.run_forever();
   guard.cancel();
   return !timed_out;
+}
+
+// Storms ([stress]) run reduced unless ASYNCIO_CPP_STRESS=full asks for their full size.
+inline bool full_size() {
+  const char* v = std::getenv("ASYNCIO_CPP_STRESS");
+  return v != nullptr && std::string_view(v) == "full";
+}
+
+inline int stress_size(int full, int reduced) {
+  return full_size() ? full : reduced;
+}
+
+// From another thread: posts a ping to `loop` and waits for the loop to run it, so that a
+// producer does not run ahead of the loop. False when `limit` passed first (a safety net).
+template <class Rep, class Period>
+bool loop_answers(asyncio::EventLoop& loop, std::chrono::duration<Rep, Period> limit) {
+  auto pong = std::make_shared<std::promise<void>>();
+  std::future<void> answer = pong->get_future();
+  loop.call_soon_threadsafe([pong] { pong->set_value(); });
+  return answer.wait_for(limit) == std::future_status::ready;
 }
 
 // Collects asyncio::log records; the default sink is back once it goes out of scope.

@@ -7,6 +7,7 @@
 
 #include "unit/loop_support.hpp"
 #include "unit/net_support.hpp"
+#include "unit/tls_support.hpp"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -26,28 +27,14 @@ using asyncio::Coro;
 using asyncio::EventLoop;
 namespace ssl = asyncio::ssl;
 using Ctx = std::shared_ptr<ssl::SSLContext>;
+using test_support::cert;
+using test_support::client_context;
 using test_support::open_fd_count;
 using test_support::run;
+using test_support::server_context;
 using test_support::wait;
 
 namespace {
-
-std::string cert(const std::string& name) {
-  const char* dir = std::getenv("ASYNCIO_TEST_CERTS");
-  REQUIRE(dir != nullptr);
-  return std::string(dir) + "/" + name;
-}
-
-Ctx client_context() {
-  return ssl::create_default_context(ssl::Purpose::SERVER_AUTH, cert("ca.pem"));
-}
-
-Ctx server_context() {
-  auto ctx = ssl::create_default_context(ssl::Purpose::CLIENT_AUTH);
-  ctx->use_certificate_chain_file(cert("server.pem"));
-  ctx->use_private_key_file(cert("server.key"), ssl::SSLContext::pem);
-  return ctx;
-}
 
 // Records everything a connection does; echoes when asked to.
 class Peer : public asyncio::Protocol {

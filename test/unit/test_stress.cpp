@@ -11,26 +11,14 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <cstdlib>
-#include <future>
-#include <memory>
 #include <random>
-#include <string_view>
 #include <thread>
 #include <vector>
 
+using test_support::stress_size;
 using test_support::Watchdog;
 
 namespace {
-
-bool full_size() {
-  const char* v = std::getenv("ASYNCIO_CPP_STRESS");
-  return v != nullptr && std::string_view(v) == "full";
-}
-
-int stress_size(int full, int reduced) {
-  return full_size() ? full : reduced;
-}
 
 // What the threadsafe storm's callbacks record; they capture a pointer to it, so each
 // callable stays small enough to be stored inline in its handle.
@@ -101,10 +89,7 @@ TEST_CASE("signal_storm: test_signal.WakeupSignalTests (1e5 signals, 4 threads)"
       for (int i = 1; i <= per_sender; ++i) {
         ::kill(::getpid(), SIGUSR1);
         if (i % 1000 != 0) continue;
-        auto pong = std::make_shared<std::promise<void>>();
-        std::future<void> answer = pong->get_future();
-        loop.call_soon_threadsafe([pong] { pong->set_value(); });
-        if (answer.wait_for(std::chrono::seconds(60)) != std::future_status::ready) {
+        if (!test_support::loop_answers(loop, std::chrono::seconds(60))) {
           ++unanswered;  // safety net only: the loop stopped answering
           break;
         }
