@@ -113,7 +113,7 @@ EventLoop::~EventLoop() {
     close();
   }
   std::lock_guard lock(impl_->anchor->post_mutex);  // waits for other threads' post()
-  impl_->anchor->loop = nullptr;  // what outlives the loop finds it gone
+  impl_->anchor->loop = nullptr;                    // what outlives the loop finds it gone
 }
 
 // A forked child shares the parent's epoll instance: deregistering its copies of the fds
@@ -197,7 +197,7 @@ void EventLoop::close() {
   L.self_pipe_watch.forget();      // before the fd is closed: its number may be reused
   L.inbox.close();
   L.unwatch_all();
-  detail::close_loop_resources(*L.anchor);  // after unwatch_all: their fds are unwatched
+  detail::close_loop_resources(*L.anchor);        // after unwatch_all: their fds are unwatched
   if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
   L.guest_timer.cancel();
   L.clear_queues();

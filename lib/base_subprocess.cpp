@@ -1,9 +1,9 @@
 // base_subprocess.BaseSubprocessTransport with unix_events' process start: the child's
 // pipes become pipe transports, and the protocol hears of data, pipe closes and the exit
 // in asyncio's order, with connection_lost last.
-#include "loop_resource.hpp"
 #include "child_watcher.hpp"
 #include "linux/spawn.hpp"
+#include "loop_resource.hpp"
 #include "unix_pipes.hpp"
 
 #include <asyncio/futures.hpp>

@@ -4,7 +4,7 @@
 namespace asyncio {
 class EventLoop;
 class BaseTransport;
-}
+}  // namespace asyncio
 
 namespace asyncio::detail {
 

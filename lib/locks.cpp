@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <limits>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <stdexcept>
 
 namespace asyncio {

@@ -56,7 +56,7 @@ struct FdWatch {
   bool ready[2] = {false, false};  // seen ready in this poll, not yet appended
   bool staged = false;
   bool drained = false;  // the reader emptied the fd since its last event (note_drained)
-  dev_t dev = 0;  // which file the fd was when watched: a later fd with its number is not it
+  dev_t dev = 0;         // which file the fd was when watched: a later fd with its number is not it
   ino_t ino = 0;
   detail::EdgeWait edge_wait;
   std::shared_ptr<FdWatch> edge_keepalive;  // set while edge_wait is queued
@@ -97,8 +97,8 @@ struct EventLoop::Impl {
 
   std::unordered_map<int, std::shared_ptr<FdWatch>> fd_watches;
   std::unordered_map<int, const BaseTransport*> fd_owners;  // loop._transports
-  std::vector<std::shared_ptr<FdWatch>> staged_io;   // fds that became ready this poll
-  std::vector<std::shared_ptr<FdWatch>> flushed_io;  // appended; wait again after the batch
+  std::vector<std::shared_ptr<FdWatch>> staged_io;          // fds that became ready this poll
+  std::vector<std::shared_ptr<FdWatch>> flushed_io;         // appended; wait again after the batch
 
   std::shared_ptr<Executor> executor;                   // the default executor, made on first use
   std::unique_ptr<detail::ChildWatcher> child_watcher;  // made by the first subprocess

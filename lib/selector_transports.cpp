@@ -118,7 +118,8 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
     plain_ = buffered_ ? nullptr : dynamic_cast<Protocol*>(protocol_.get());
   }
   void add_reader() {
-    if (is_reading()) OwnerWatch{loop_}.add_reader(fd_, [self = self_.lock()] { self->read_ready(); });
+    if (is_reading())
+      OwnerWatch{loop_}.add_reader(fd_, [self = self_.lock()] { self->read_ready(); });
   }
   void read_ready() {
     if (conn_lost_ > 0) return;

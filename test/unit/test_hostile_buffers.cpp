@@ -75,9 +75,10 @@ std::size_t reader_high_water(std::size_t limit) {
 
 // ---------------------------------------------------------------- 8. StreamReader memory
 
-TEST_CASE("test_streams.StreamTests: the reader holds at most 2 x limit + 256 KiB "
-          "(issue 17, no CPython test)",
-          "[hostile]") {
+TEST_CASE(
+    "test_streams.StreamTests: the reader holds at most 2 x limit + 256 KiB "
+    "(issue 17, no CPython test)",
+    "[hostile]") {
   // docs/07-security.md's bound. Before the fix a read took the buffer's whole free tail:
   // 512 KiB held at limit 64 KiB, 4 MiB at limit 1 MiB.
   for (std::size_t limit : {std::size_t(64) << 10, std::size_t(1) << 20}) {
@@ -90,9 +91,10 @@ TEST_CASE("test_streams.StreamTests: the reader holds at most 2 x limit + 256 Ki
 
 // ---------------------------------------------------------------- 9. write buffer capacity
 
-TEST_CASE("selector_events: the write buffer gives back a burst's memory (issue 17, no CPython "
-          "test)",
-          "[hostile]") {
+TEST_CASE(
+    "selector_events: the write buffer gives back a burst's memory (issue 17, no CPython "
+    "test)",
+    "[hostile]") {
   // Before the fix the buffer kept its peak capacity for the connection's life.
   asyncio::detail::ByteBuffer buffer;
   buffer.append(std::string(8 << 20, 'x'));
@@ -106,17 +108,17 @@ TEST_CASE("selector_events: the write buffer gives back a burst's memory (issue 
   CHECK(buffer.capacity() >= (40 << 10));
 }
 
-TEST_CASE("selector_events: a socket transport's buffer after a 32 MiB burst (issue 17, no "
-          "CPython test)",
-          "[hostile]") {
+TEST_CASE(
+    "selector_events: a socket transport's buffer after a 32 MiB burst (issue 17, no "
+    "CPython test)",
+    "[hostile]") {
   if (test_support::sanitized) return;  // their allocators keep freed memory in quarantine
   EventLoop loop;
   SocketPair pair;
   const int fd = std::exchange(pair.a, -1);
   ::fcntl(pair.b, F_SETFL, O_NONBLOCK);
-  auto [transport, protocol] = run(loop, loop.connect_accepted_socket(
-                                             [] { return std::make_shared<asyncio::Protocol>(); },
-                                             fd));
+  auto [transport, protocol] = run(
+      loop, loop.connect_accepted_socket([] { return std::make_shared<asyncio::Protocol>(); }, fd));
   const auto before = ::mallinfo2().uordblks;
   transport->write(std::string(32 << 20, 'x'));
   std::size_t received = 0;
@@ -152,9 +154,10 @@ TEST_CASE("embedding: a guest's timer at -inf is due now (issue 17, no CPython t
 
 // ---------------------------------------------------------------- 11. a full self-pipe
 
-TEST_CASE("test_unix_events.SelectorEventLoopSignalTests: a signal on a full self-pipe "
-          "(issue 17, beyond CPython)",
-          "[hostile]") {
+TEST_CASE(
+    "test_unix_events.SelectorEventLoopSignalTests: a signal on a full self-pipe "
+    "(issue 17, beyond CPython)",
+    "[hostile]") {
   // The byte a signal writes is dropped when the pipe is full; before the fix its handler never
   // ran. Now each signal counts its deliveries, and the byte is only a wakeup.
   EventLoop loop;

@@ -97,9 +97,10 @@ struct HandlerMessages {
 
 // ---------------------------------------------------------------- 1. SIGPIPE
 
-TEST_CASE("test_sendfile.SendfileMixin.test_sendfile_close_peer_in_the_middle_of_receiving: "
-          "no SIGPIPE",
-          "[hostile]") {
+TEST_CASE(
+    "test_sendfile.SendfileMixin.test_sendfile_close_peer_in_the_middle_of_receiving: "
+    "no SIGPIPE",
+    "[hostile]") {
   // sendfile(2) has no MSG_NOSIGNAL: into a socket whose peer is gone it raises SIGPIPE.
   DefaultSigpipe dfl;
   EventLoop loop;
@@ -108,8 +109,8 @@ TEST_CASE("test_sendfile.SendfileMixin.test_sendfile_close_peer_in_the_middle_of
   const int ours = std::exchange(pair.a, -1);
   int err = 0;
   run(loop, [&]() -> Coro<void> {
-    auto [transport, protocol] = co_await loop.connect_accepted_socket(
-        [] { return std::make_shared<HalfOpen>(); }, ours);
+    auto [transport, protocol] =
+        co_await loop.connect_accepted_socket([] { return std::make_shared<HalfOpen>(); }, ours);
     ::close(std::exchange(pair.b, -1));
     try {
       co_await loop.sendfile(transport, file.fd, 0, std::nullopt, false);
@@ -188,9 +189,10 @@ TEST_CASE("log: a sink that always logs is cut off and counted (issue 17, no CPy
 
 // ---------------------------------------------------------------- 3. stale and owned fds
 
-TEST_CASE("test_selector_events: a stale registration on a reused fd number "
-          "(issue 17, no CPython test)",
-          "[hostile]") {
+TEST_CASE(
+    "test_selector_events: a stale registration on a reused fd number "
+    "(issue 17, no CPython test)",
+    "[hostile]") {
   // The user closes a watched fd without remove_reader(); the connection's socket then gets its
   // number. Before the fix the old watch swallowed the socket's and open_connection hung.
   EventLoop loop;
@@ -233,8 +235,7 @@ TEST_CASE("test_selector_events: a stale registration on a reused fd number "
   run(loop, server->wait_closed());
 }
 
-TEST_CASE("test_unix_events.TestFunctional.test_add_reader_or_writer_transport_fd",
-          "[hostile]") {
+TEST_CASE("test_unix_events.TestFunctional.test_add_reader_or_writer_transport_fd", "[hostile]") {
   // add_reader & co. on an fd a transport owns raise, as _ensure_fd_no_transport; before the
   // fix add_reader was accepted and the transport never read again.
   EventLoop loop;
@@ -272,9 +273,10 @@ struct ThrowsInt : asyncio::Protocol {
 };
 }  // namespace
 
-TEST_CASE("test_selector_events.SelectorSocketTransportTests.test_data_received_error: "
-          "any exception",
-          "[hostile]") {
+TEST_CASE(
+    "test_selector_events.SelectorSocketTransportTests.test_data_received_error: "
+    "any exception",
+    "[hostile]") {
   // CPython catches BaseException: a fatal error, and the connection closes. Before the fix
   // only std::exception was caught; `throw 42` left the connection open.
   for (bool at_eof : {false, true}) {
@@ -318,9 +320,10 @@ TEST_CASE("test_locks.SemaphoreTests: release above INT_MAX (issue 17, no CPytho
 
 // ---------------------------------------------------------------- 6. subprocess arguments
 
-TEST_CASE("test_subprocess.ProcessTestCase.test_invalid_env / test_invalid_args "
-          "(Lib/test/test_subprocess.py)",
-          "[hostile]") {
+TEST_CASE(
+    "test_subprocess.ProcessTestCase.test_invalid_env / test_invalid_args "
+    "(Lib/test/test_subprocess.py)",
+    "[hostile]") {
   // ValueError in Python; before the fix a NUL cut the string short and a '=' in a name
   // defined another variable (LD_PRELOAD). Nothing starts and no fd is left behind.
   EventLoop loop;
@@ -359,9 +362,10 @@ TEST_CASE("test_subprocess.ProcessTestCase.test_invalid_env / test_invalid_args 
 
 // ---------------------------------------------------------------- 7. nested run_until_complete
 
-TEST_CASE("test_events.EventLoopTestsMixin.test_run_until_complete_nesting: the coroutine never "
-          "runs",
-          "[hostile]") {
+TEST_CASE(
+    "test_events.EventLoopTestsMixin.test_run_until_complete_nesting: the coroutine never "
+    "runs",
+    "[hostile]") {
   // CPython checks before it wraps the coroutine in a task, and closes it. Before the fix the
   // refused coroutine still ran later, as a task of the outer loop.
   EventLoop loop;
