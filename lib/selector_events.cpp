@@ -108,13 +108,10 @@ void detail::ensure_fd_no_transport(EventLoop& loop, int fd) {
                      it->second->repr());
 }
 
-void detail::forget_stale_watch(EventLoop& loop, int fd) noexcept {
-  EventLoop::Impl& L = detail::LoopAccess::impl(loop);
-  auto it = L.fd_watches.find(fd);
-  if (it == L.fd_watches.end()) return;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && st.st_dev == it->second->dev && st.st_ino == it->second->ino)
-    return;  // the same file: a live registration
+namespace {
+// Takes an fd's watch out of the loop, its handles cancelled; the caller lets go of the fd.
+std::shared_ptr<FdWatch> take_watch(
+    EventLoop::Impl& L, std::unordered_map<int, std::shared_ptr<FdWatch>>::iterator it) {
   std::shared_ptr<FdWatch> w = std::move(it->second);
   L.fd_watches.erase(it);
   for (HandleImpl*& h : w->handles) {
@@ -122,6 +119,18 @@ void detail::forget_stale_watch(EventLoop& loop, int fd) noexcept {
     cancel_handle(h);
     std::exchange(h, nullptr)->release();
   }
+  return w;
+}
+}  // namespace
+
+void detail::forget_stale_watch(EventLoop& loop, int fd) noexcept {
+  EventLoop::Impl& L = detail::LoopAccess::impl(loop);
+  auto it = L.fd_watches.find(fd);
+  if (it == L.fd_watches.end()) return;
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && st.st_dev == it->second->dev && st.st_ino == it->second->ino)
+    return;  // the same file: a live registration
+  std::shared_ptr<FdWatch> w = take_watch(L, it);
   w->desc.forget();  // the new file is not in epoll yet: its EPOLL_CTL_DEL finds nothing
   ExceptionContext ctx;
   ctx.message = "File descriptor " + std::to_string(fd) +
@@ -181,13 +190,7 @@ void detail::unwatch_and_close(EventLoop& loop, int fd) noexcept {
     ::close(fd);
     return;
   }
-  std::shared_ptr<FdWatch> w = std::move(it->second);
-  L.fd_watches.erase(it);
-  for (HandleImpl*& h : w->handles) {
-    if (h == nullptr) continue;
-    cancel_handle(h);
-    std::exchange(h, nullptr)->release();
-  }
+  std::shared_ptr<FdWatch> w = take_watch(L, it);
   w->desc.close_fd();  // completes its pending waits as aborted
 }
 
