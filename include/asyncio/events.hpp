@@ -49,7 +49,7 @@ void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
 struct LoopAccess;    // lib/'s way to the loop's machinery
 struct OwnerWatch;    // how transports watch the fds they own
-struct LoopResource;  // lib/loop_resource.hpp: what close() must close
+class LoopResource;  // lib/loop_resource.hpp: what close() must close
 /// Outlives its loop: everything that may outlive the loop (futures, primitives, work on
 /// other threads) holds the anchor instead of the loop, and finds `loop` null once the loop
 /// is destroyed (docs/04-architecture.md, "Ownership"). It also lists the loop's tasks

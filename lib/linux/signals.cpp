@@ -56,6 +56,7 @@ void install(int sig, void (*handler)(int)) {
 }  // namespace
 
 bool take_one_delivery(int sig) noexcept {
+  if (sig < 1 || sig >= NSIG) return false;  // a byte nobody's handler wrote
   std::atomic<unsigned>& pending = slots[sig].pending;
   unsigned n = pending.load(std::memory_order_acquire);
   while (n > 0 && !pending.compare_exchange_weak(n, n - 1, std::memory_order_acquire)) {
@@ -64,6 +65,7 @@ bool take_one_delivery(int sig) noexcept {
 }
 
 unsigned take_deliveries(int sig) noexcept {
+  if (sig < 1 || sig >= NSIG) return 0;
   return slots[sig].pending.exchange(0, std::memory_order_acquire);
 }
 

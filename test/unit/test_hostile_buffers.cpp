@@ -166,6 +166,8 @@ TEST_CASE(
   loop.add_signal_handler(SIGUSR1, [&] { ++usr1; });
   loop.add_signal_handler(SIGTERM, [&] { ++term; });
   const int wfd = asyncio::detail::LoopAccess::impl(loop).self_pipe.write_fd();
+  const std::uint8_t stray = 200;  // past NSIG: no signal's count (the fuzzer found this)
+  REQUIRE(::write(wfd, &stray, 1) == 1);
   const std::uint8_t usr1_byte = SIGUSR1;
   while (::write(wfd, &usr1_byte, 1) == 1) {
   }  // full of SIGUSR1 bytes nobody raised
