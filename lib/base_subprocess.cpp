@@ -2,6 +2,7 @@
 // pipes become pipe transports, and the protocol hears of data, pipe closes and the exit
 // in asyncio's order, with connection_lost last.
 #include "child_watcher.hpp"
+#include "linux/sigpipe.hpp"
 #include "linux/spawn.hpp"
 #include "loop_resource.hpp"
 #include "unix_pipes.hpp"
@@ -217,6 +218,7 @@ void UnixSubprocessTransport::start(std::weak_ptr<UnixSubprocessTransport> self,
   request.pass_fds = o.pass_fds;
   request.new_session = o.start_new_session;
   request.process_group = o.process_group;
+  ignore_sigpipe();  // its stdin pipe
   pid_ = spawn_process(request);
   for (int fd = 0; fd < 3; ++fd) {
     wanted_[fd] = how[fd] == PIPE;

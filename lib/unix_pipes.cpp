@@ -293,6 +293,7 @@ class WritePipeTransport final : public WriteTransport,
     if (kind == FdKind::other)
       throw std::invalid_argument(
           "Pipe transport is only for pipes, sockets and character devices");
+    ignore_sigpipe();
     set_nonblocking(fd);
     auto t = std::shared_ptr<WritePipeTransport>(new WritePipeTransport(loop, fd, protocol));
     t->self_ = t;
@@ -377,7 +378,7 @@ void WritePipeTransport::write(std::string_view data) {
     return;
   }
   if (buffer_.empty()) {
-    ssize_t n = without_sigpipe([&] { return ::write(fd_, data.data(), data.size()); });
+    ssize_t n = ::write(fd_, data.data(), data.size());
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) {
         ++conn_lost_;
@@ -396,7 +397,7 @@ void WritePipeTransport::write(std::string_view data) {
 
 void WritePipeTransport::write_ready() {
   std::string_view pending = buffer_.view();
-  ssize_t n = without_sigpipe([&] { return ::write(fd_, pending.data(), pending.size()); });
+  ssize_t n = ::write(fd_, pending.data(), pending.size());
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
     int err = errno;

@@ -19,6 +19,13 @@ sigset_t only_sigpipe() noexcept {
 
 }  // namespace
 
+void ignore_sigpipe() noexcept {
+  // Checked at each creation, not once: the user may have put SIG_DFL back since.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL)
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
 bool block_sigpipe() noexcept {
   const sigset_t set = only_sigpipe();
   sigset_t old;
