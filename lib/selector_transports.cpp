@@ -271,7 +271,7 @@ void SocketTransport::write_ready() {
     return;
   }
   buffer_.consume(static_cast<std::size_t>(n));
-  buffer_.release_spare(flow_.limits().first);
+  buffer_.release_spare(flow_.limits().first, flow_.limits().second);
   flow_.maybe_resume(buffer_.size(), loop_, self_.lock(), protocol_);
   if (!buffer_.empty()) return;
   OwnerWatch{loop_}.remove_writer(fd_);

@@ -68,7 +68,7 @@ class ByteBuffer {
   void consume(std::size_t n);
   // Gives back what a burst left allocated once at most `low_water` bytes wait: a connection
   // that once buffered 100 MiB must not hold 100 MiB for the rest of its life.
-  void release_spare(std::size_t low_water);
+  void release_spare(std::size_t low_water, std::size_t high_water);
   std::size_t capacity() const noexcept { return data_.capacity(); }
   void clear() noexcept {
     data_.clear();

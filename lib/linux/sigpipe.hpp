@@ -4,7 +4,7 @@
 // - sendfile(2) runs with SIGPIPE blocked on the calling thread, and a SIGPIPE it raised is
 //   consumed before the mask is restored: no process-wide change for a plain TCP server, and
 //   two syscalls are nothing beside a file transfer.
-// - Pipe writes are small and many; two more syscalls each made a 4 KiB write 2.5x slower. So
+// - Pipe writes are small and many; two more syscalls each made a 4 KiB write 26% slower. So
 //   the first pipe transport or child sets SIGPIPE to SIG_IGN, only if it is still SIG_DFL (a
 //   handler of the user's is kept), as asyncio-cpp always did for pipes.
 #pragma once
