@@ -68,7 +68,6 @@ Coro<void> TaskGroup::exit(std::exception_ptr error) {
   exiting_ = true;
   bool cancelled = error && is_cancellation(error);
   std::exception_ptr propagate_cancellation = cancelled ? error : nullptr;
-  if (parent_cancel_requested_ && parent_task_.uncancel() == 0) propagate_cancellation = nullptr;
   if (error && !aborting_) abort();
   while (!tasks_.empty()) {
     if (!on_completed_) on_completed_ = loop_->create_future<void>();
@@ -82,9 +81,18 @@ Coro<void> TaskGroup::exit(std::exception_ptr error) {
     }
     on_completed_.reset();
   }
+  // 3.13 (gh-116720): uncancel only once the tasks are done, so that a cancellation from
+  // outside that arrives while waiting is still counted against ours.
+  if (parent_cancel_requested_ && parent_task_.uncancel() == 0) propagate_cancellation = nullptr;
   if (propagate_cancellation && errors_.empty()) std::rethrow_exception(propagate_cancellation);
   if (error && !cancelled) errors_.push_back(error);
   if (!errors_.empty()) {
+    // A parent still being cancelled from outside: uncancel and cancel again, which keeps
+    // its count stable and its cancellation pending past our ExceptionGroup.
+    if (parent_task_.cancelling() > 0) {
+      parent_task_.uncancel();
+      parent_task_.cancel();
+    }
     throw ExceptionGroup("unhandled errors in a TaskGroup", std::exchange(errors_, {}));
   }
 }

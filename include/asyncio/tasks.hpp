@@ -46,7 +46,8 @@ struct TaskCore {
   void wakeup(const FuturePtr& awaited);
   bool cancel(std::string msg);
   int uncancel() noexcept {
-    if (num_cancels_requested > 0) --num_cancels_requested;
+    // 3.13 (gh-116720): the last uncancel() also drops a cancellation not yet delivered.
+    if (num_cancels_requested > 0 && --num_cancels_requested == 0) must_cancel = false;
     return num_cancels_requested;
   }
   std::string repr() const;
