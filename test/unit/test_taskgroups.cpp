@@ -1,4 +1,5 @@
-// Ports of CPython's test_asyncio/test_taskgroups.py (TaskGroup with 3.12 semantics).
+// Ports of CPython's test_asyncio/test_taskgroups.py (3.13's additions are in
+// test_taskgroups_cancel.cpp).
 // `async with TaskGroup() as g:` is `TaskGroup g; co_await g.run(body);`. Delays are scaled
 // down (0.1 s -> 1 ms) keeping their order; long sleeps are always cancelled.
 #include <asyncio/asyncio.hpp>
