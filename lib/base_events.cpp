@@ -43,8 +43,12 @@ bool later(const HandleImpl* a, const HandleImpl* b) noexcept {
 class RunningScope {
  public:
   RunningScope(EventLoop& loop, EventLoop::Impl& impl, bool& flag)
-      : impl_(impl), flag_(flag), previous_(running_loop) {
+      : impl_(impl),
+        flag_(flag),
+        previous_(running_loop),
+        previous_context_(detail::context_thread.current) {
     running_loop = &loop;
+    detail::context_thread.current = &impl.callback_context;
     impl_.thread_id.store(std::this_thread::get_id());
     flag_ = true;
   }
@@ -53,6 +57,8 @@ class RunningScope {
     impl_.stopping = false;
     impl_.thread_id.store(std::thread::id{});
     running_loop = previous_;
+    detail::context_thread.current = previous_context_;
+    detail::release(std::exchange(impl_.callback_context.map, nullptr));
   }
   RunningScope(const RunningScope&) = delete;
   RunningScope& operator=(const RunningScope&) = delete;
@@ -61,6 +67,7 @@ class RunningScope {
   EventLoop::Impl& impl_;
   bool& flag_;
   EventLoop* previous_;
+  detail::ContextState* previous_context_;
 };
 
 }  // namespace
@@ -422,6 +429,9 @@ void EventLoop::Impl::run_handle(HandleImpl* h) {
     report_callback_error(h, std::current_exception());
   }
   h->running = false;
+  if (callback_context.map != nullptr) [[unlikely]] {  // it set a variable: forget it
+    detail::release(std::exchange(callback_context.map, nullptr));
+  }
   if (timed) {
     double dt = self.time() - t0;
     if (dt >= self.slow_callback_duration) warn_slow_callback(h, dt);

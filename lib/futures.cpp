@@ -1,5 +1,7 @@
 #include <asyncio/futures.hpp>
 
+#include "loop_impl.hpp"
+
 namespace asyncio::detail {
 
 namespace {
@@ -37,15 +39,21 @@ FutureStateBase::~FutureStateBase() {
 namespace {
 void schedule_entry(EventLoop& loop, FutureStateBase::DoneEntry& entry, const FuturePtr& self) {
   if (entry.notify != nullptr) {
-    loop.call_soon(
-        [target = std::move(entry.target), self, notify = entry.notify] { notify(target, self); });
+    LoopAccess::call_soon_plain(loop, [target = std::move(entry.target), self,
+                                       notify = entry.notify] { notify(target, self); });
   } else {
-    loop.call_soon(std::move(entry.fn), self);
+    LoopAccess::call_soon_plain(loop, std::move(entry.fn), self);
   }
 }
 }  // namespace
 
 std::size_t FutureStateBase::add_done_callback(DoneCallback cb) {
+  if (VarMap* map = current_map(); map != nullptr) {  // runs in the caller's context, as asyncio's
+    cb = [map = MapRef(map), fn = std::move(cb)](const FuturePtr& f) {
+      SnapshotScope scope(map.get());
+      fn(f);
+    };
+  }
   return add_entry(DoneEntry{next_callback_id++, std::move(cb), nullptr, nullptr});
 }
 

@@ -81,7 +81,10 @@ struct EventLoop::Impl {
 
   bool stopping = false;
   bool closed = false;
-  bool driving = false;      // run_forever is polling the io_context itself
+  bool driving = false;  // run_forever is polling the io_context itself
+  /// Where callbacks scheduled while no context variable was set run: an empty context,
+  /// emptied again after each callback, as each would get its own copy in asyncio.
+  detail::ContextState callback_context;
   bool in_step = false;      // a guest step is running callbacks
   bool step_posted = false;  // a guest step waits in the io_context
   bool debug = false;
@@ -155,6 +158,13 @@ struct EventLoop::Impl {
 namespace detail {
 struct LoopAccess {
   static EventLoop::Impl& impl(EventLoop& loop) noexcept { return *loop.impl_; }
+  /// call_soon for the library's own callbacks, which take no snapshot of the context: a
+  /// task's step enters the task's context itself; a done callback captured its own.
+  template <class F, class... Args>
+  static void call_soon_plain(EventLoop& loop, F&& fn, Args&&... args) {
+    loop.schedule_soon(loop.make_plain(std::forward<F>(fn), std::forward<Args>(args)...))
+        ->release();
+  }
 };
 }  // namespace detail
 

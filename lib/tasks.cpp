@@ -71,9 +71,59 @@ class EnteredTask {
   EnteredTask& operator=(const EnteredTask&) = delete;
 };
 
+// An eager task's first step runs inside create_task, in place of the task that called it
+// (asyncio's _swap_current_task): the caller is not left, only set aside.
+class SwappedTask {
+ public:
+  explicit SwappedTask(TaskCore& core) : previous_(std::exchange(running_task, &core)) {}
+  ~SwappedTask() { running_task = previous_; }
+  SwappedTask(const SwappedTask&) = delete;
+  SwappedTask& operator=(const SwappedTask&) = delete;
+
+ private:
+  TaskCore* previous_;
+};
+
+// Runs a step in the task's context, as Task.__step's context.run(). A task whose context
+// holds nothing yet steps in a fresh empty one, which it keeps if the step sets a variable:
+// tasks of programs without ContextVars never allocate one.
+class TaskContextScope {
+ public:
+  explicit TaskContextScope(TaskCore& core) : core_(core), previous_(context_thread.current) {
+    if (core.context != nullptr) {
+      context_thread.current = core.context;
+    } else {
+      core.step_context = &fresh_;
+      context_thread.current = &fresh_;
+    }
+  }
+  ~TaskContextScope() {
+    context_thread.current = previous_;
+    core_.step_context = nullptr;
+    if (fresh_.map != nullptr) [[unlikely]]
+      keep_fresh_context();
+  }
+  TaskContextScope(const TaskContextScope&) = delete;
+  TaskContextScope& operator=(const TaskContextScope&) = delete;
+
+ private:
+  void keep_fresh_context() noexcept {
+    if (core_.context == nullptr) {  // the step set a variable: the task keeps its context
+      core_.context = new_context_state(nullptr);
+      core_.context->map = std::exchange(fresh_.map, nullptr);
+      core_.context->serial = fresh_.serial;
+    }
+    release(fresh_.map);
+  }
+
+  TaskCore& core_;
+  ContextState* previous_;
+  ContextState fresh_;
+};
+
 void schedule_step(TaskCore& core, std::exception_ptr exc) {
   FuturePtr self = core.state->shared_from_this();
-  core.state->loop().call_soon([self, exc] { self->task->step(exc); });
+  LoopAccess::call_soon_plain(core.state->loop(), [self, exc] { self->task->step(exc); });
 }
 
 }  // namespace
@@ -96,7 +146,14 @@ void TaskCore::start() {
   schedule_step(*this, nullptr);
 }
 
-void TaskCore::step(std::exception_ptr exc) {
+void TaskCore::start_eagerly() {
+  // As 3.12: only a running loop starts a task eagerly; elsewhere it is scheduled.
+  if (running_loop_or_null() != &state->loop()) return start();
+  link(*this);
+  step(nullptr, true);
+}
+
+void TaskCore::step(std::exception_ptr exc, bool eager) {
   FutureStateBase& fut = *state;
   if (fut.done()) throw InvalidStateError("_step(): already done: " + repr());
   FuturePtr keep = fut.shared_from_this();  // the coroutine may drop the last reference
@@ -110,8 +167,13 @@ void TaskCore::step(std::exception_ptr exc) {
   yielded = false;
   retry_error = nullptr;
   wakeup_error = std::move(exc);
-  {
+  if (eager) {
+    SwappedTask swapped(*this);
+    TaskContextScope in_context(*this);
+    std::exchange(resume_point, {}).resume();
+  } else {
     EnteredTask entered(*this);
+    TaskContextScope in_context(*this);
     std::exchange(resume_point, {}).resume();
   }
   if (root.done()) {
@@ -362,6 +424,64 @@ std::vector<TaskRef> all_tasks(EventLoop& loop) {
     if (auto state = t->state->weak_from_this().lock()) out.emplace_back(std::move(state));
   }
   return out;
+}
+
+// ---------------------------------------------------------------- contexts and task factories
+
+namespace detail {
+
+Context task_context(TaskCore& core) {
+  if (core.context == nullptr) {
+    // Made on demand; a step running in a fresh context moves over to this one.
+    core.context = new_context_state(nullptr);
+    if (ContextState* fresh = core.step_context) {
+      core.context->map = std::exchange(fresh->map, nullptr);
+      core.context->serial = fresh->serial;
+      if (context_thread.current == fresh) context_thread.current = core.context;
+    }
+  }
+  add_ref(core.context);
+  return Context(core.context);
+}
+
+TaskRef call_task_factory(const TaskFactory& factory, TaskRequest& request) {
+  TaskFactory f = factory;  // the factory may replace itself while it runs
+  TaskRef made = f(request);
+  if (!request.built_) {
+    throw RuntimeError("the task factory returned without calling TaskRequest::make()");
+  }
+  if (made.state_ptr() != request.built_) {
+    throw RuntimeError("a task factory must return the task its TaskRequest::make() built");
+  }
+  return made;
+}
+
+}  // namespace detail
+
+TaskRef TaskRequest::make() {
+  if (coro_ == nullptr) throw RuntimeError("TaskRequest::make() called twice");
+  return build_(*this);
+}
+
+const TaskFactory eager_task_factory = [](TaskRequest& request) {
+  if (!request.eager_start) request.eager_start = true;
+  return request.make();
+};
+
+TaskFactory create_eager_task_factory(TaskFactory inner) {
+  if (!inner) throw std::invalid_argument("create_eager_task_factory() needs a task factory");
+  return [inner = std::move(inner)](TaskRequest& request) {
+    if (!request.eager_start) request.eager_start = true;
+    return inner(request);
+  };
+}
+
+void EventLoop::set_task_factory(TaskFactory factory) {
+  task_factory_ = std::move(factory);
+}
+
+TaskFactory EventLoop::get_task_factory() const {
+  return task_factory_;
 }
 
 }  // namespace asyncio

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/base_events.hpp>
+#include <asyncio/contextvars.hpp>
 #include <asyncio/coroutines.hpp>
 #include <asyncio/events.hpp>
 #include <asyncio/exceptions.hpp>

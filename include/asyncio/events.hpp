@@ -1,6 +1,7 @@
 // asyncio.events: the event loop, layered over boost::asio::io_context.
 #pragma once
 
+#include <asyncio/contextvars.hpp>
 #include <asyncio/detail/delay.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>
@@ -40,6 +41,11 @@ class SubprocessTransport;
 class Transport;
 class DatagramTransport;
 class Server;
+class TaskRef;
+class TaskRequest;
+/// loop.set_task_factory's argument, asyncio's factory(loop, coro, **kwargs): it gets the
+/// request and returns request.make(), which it may adjust first or decorate after.
+using TaskFactory = std::function<TaskRef(TaskRequest&)>;
 struct AddrInfo;
 struct SockAddr;
 
@@ -47,8 +53,8 @@ namespace detail {
 struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
-struct LoopAccess;    // lib/'s way to the loop's machinery
-struct OwnerWatch;    // how transports watch the fds they own
+struct LoopAccess;   // lib/'s way to the loop's machinery
+struct OwnerWatch;   // how transports watch the fds they own
 class LoopResource;  // lib/loop_resource.hpp: what close() must close
 /// Outlives its loop: everything that may outlive the loop (futures, primitives, work on
 /// other threads) holds the anchor instead of the loop, and finds `loop` null once the loop
@@ -153,9 +159,16 @@ class EventLoop {
   /// loop.create_future(); defined in futures.hpp
   template <class T = void>
   Future<T> create_future();
-  /// loop.create_task(coro, name); defined in tasks.hpp
+  /// loop.create_task(coro, name, context); defined in tasks.hpp. The task runs in a copy
+  /// of the current context unless given one. `eager_start` (3.14) overrides the factory's
+  /// choice: an eager task runs its first step now, inside create_task.
   template <class T>
-  Task<T> create_task(Coro<T> coro, std::string name = {});
+  Task<T> create_task(Coro<T> coro, std::string name = {},
+                      std::optional<Context> context = std::nullopt,
+                      std::optional<bool> eager_start = std::nullopt);
+  /// loop.set_task_factory: an empty factory restores the default (asyncio's None).
+  void set_task_factory(TaskFactory factory);
+  TaskFactory get_task_factory() const;
 
   /// ---- executors (threads.hpp)
   /// Runs f(args...) on `executor` (nullptr: the default ThreadPoolExecutor) -> Future<R>.
@@ -239,8 +252,23 @@ class EventLoop {
   struct Impl;  // the loop's machinery, in lib/
 
  private:
+  /// The callback runs in a snapshot of the current context, as asyncio's Handle does; while
+  /// no variable is set anywhere in it there is nothing to snapshot.
   template <class F, class... Args>
   detail::HandleImpl* make(F&& callback, Args&&... args) {
+    if constexpr (!detail::RunsInOwnContext<std::decay_t<F>>) {
+      if (detail::VarMap* map = detail::current_map(); map != nullptr) [[unlikely]] {
+        return detail::make_handle(
+            this,
+            detail::InContext<std::decay_t<F>>{detail::MapRef(map), std::forward<F>(callback)},
+            std::forward<Args>(args)...);
+      }
+    }
+    return make_plain(std::forward<F>(callback), std::forward<Args>(args)...);
+  }
+  /// For the library's own callbacks, which say themselves where they run (a task's step).
+  template <class F, class... Args>
+  detail::HandleImpl* make_plain(F&& callback, Args&&... args) {
     return detail::make_handle(this, std::forward<F>(callback), std::forward<Args>(args)...);
   }
   /// Each takes over the handle's reference and returns a new one for the caller.
@@ -260,6 +288,7 @@ class EventLoop {
   friend struct detail::OwnerWatch;
   friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);
   std::unique_ptr<Impl> impl_;
+  TaskFactory task_factory_;  // here, not in Impl: create_task tests it inline
 };
 
 /// The loop running on this thread; asyncio::RuntimeError("no running event loop") if none.

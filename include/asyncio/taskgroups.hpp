@@ -18,9 +18,10 @@ class TaskGroup {
   TaskGroup& operator=(const TaskGroup&) = delete;
 
   template <class T>
-  Task<T> create_task(Coro<T> coro, std::string name = {}) {
+  Task<T> create_task(Coro<T> coro, std::string name = {},
+                      std::optional<Context> context = std::nullopt) {
     check_open();
-    Task<T> task = loop_->create_task(std::move(coro), std::move(name));
+    Task<T> task = loop_->create_task(std::move(coro), std::move(name), std::move(context));
     track(task.state_ptr());
     return task;
   }

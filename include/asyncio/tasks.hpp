@@ -40,9 +40,22 @@ struct TaskCore {
   TaskCore* next = nullptr;
   void (*complete)(FutureStateBase&) = nullptr;  // moves the coroutine's outcome in
   void (*drop_coroutine)(FutureStateBase&) = nullptr;
+  /// The task's context; null while it holds no variable (an empty context, made on demand
+  /// when the task sets one or get_context() asks).
+  ContextState* context = nullptr;
+  ContextState* step_context = nullptr;  // while `context` is null: the one the step runs in
+
+  TaskCore() = default;
+  TaskCore(const TaskCore&) = delete;
+  TaskCore& operator=(const TaskCore&) = delete;
+  ~TaskCore() {
+    if (context != nullptr) release(context);
+  }
 
   void start();
-  void step(std::exception_ptr exc);
+  /// 3.12's __eager_start: the first step now, as the current task in place of the caller's.
+  void start_eagerly();
+  void step(std::exception_ptr exc, bool eager = false);
   void wakeup(const FuturePtr& awaited);
   bool cancel(std::string msg);
   int uncancel() noexcept {
@@ -56,6 +69,14 @@ struct TaskCore {
   void finish_with(std::exception_ptr exc);
   void on_destroyed() noexcept;  // "Task was destroyed but it is pending!"
 };
+
+template <class T>
+Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
+                         std::optional<Context> context, std::optional<bool> eager);
+
+Context task_context(TaskCore& core);
+/// Calls the factory; the task it returns must be the one its request built.
+TaskRef call_task_factory(const TaskFactory& factory, TaskRequest& request);
 
 unsigned long next_task_number() noexcept;
 TaskCore* current_task_core() noexcept;
@@ -150,6 +171,8 @@ class Task : public Future<T> {
   void set_name(std::string name) { core().name = std::move(name); }
   int cancelling() const { return core().num_cancels_requested; }
   int uncancel() { return core().uncancel(); }
+  /// Task.get_context() (3.12): the context the task runs in.
+  Context get_context() const { return detail::task_context(core()); }
   TaskRef ref() const { return TaskRef(this->state_); }
   operator TaskRef() const { return ref(); }
 
@@ -157,19 +180,91 @@ class Task : public Future<T> {
   detail::TaskCore& core() const { return *this->state().task; }
 };
 
+/// What a task factory receives (asyncio's loop, coro and **kwargs). make() builds the task
+/// as the default factory would, with the options as the factory left them; the factory
+/// returns that task, decorated as it likes.
+class TaskRequest {
+ public:
+  EventLoop& loop;
+  std::string name;
+  std::optional<Context> context;
+  std::optional<bool> eager_start;  // empty: the default, lazy
+
+  TaskRef make();
+
+ private:
+  template <class T>
+  friend Task<T> detail::run_task_factory(EventLoop&, Coro<T>&, std::string, std::optional<Context>,
+                                          std::optional<bool>);
+  friend TaskRef detail::call_task_factory(const TaskFactory&, TaskRequest&);
+  TaskRequest(EventLoop& l, std::string n, std::optional<Context> c, std::optional<bool> eager)
+      : loop(l), name(std::move(n)), context(std::move(c)), eager_start(eager) {}
+  TaskRef (*build_)(TaskRequest&) = nullptr;
+  void* coro_ = nullptr;  // the Coro<T> build_ takes, once
+  detail::FuturePtr built_;
+};
+
+/// asyncio.eager_task_factory: every task starts eagerly.
+extern const TaskFactory eager_task_factory;
+/// asyncio.create_eager_task_factory: `inner` builds each task, with eager_start set.
+TaskFactory create_eager_task_factory(TaskFactory inner);
+
+namespace detail {
+inline ContextState* context_for_task(const std::optional<Context>& context) noexcept {
+  if (!context) return capture_context_for_task();
+  add_ref(context->state());
+  return context->state();
+}
+
 template <class T>
-Task<T> EventLoop::create_task(Coro<T> coro, std::string name) {
-  if (is_closed()) throw RuntimeError("Event loop is closed");
+Task<T> new_task(EventLoop& loop, Coro<T> coro, std::string name,
+                 const std::optional<Context>& context, bool eager) {
   if (!coro) throw std::invalid_argument("a coroutine was expected, got an empty Coro");
-  auto state = std::allocate_shared<detail::TaskState<T>>(
-      detail::PoolAllocator<detail::TaskState<T>>(), *this, std::move(coro), std::move(name));
-  state->core.start();
+  auto state = std::allocate_shared<TaskState<T>>(PoolAllocator<TaskState<T>>(), loop,
+                                                  std::move(coro), std::move(name));
+  state->core.context = context_for_task(context);
+  if (eager) {
+    state->core.start_eagerly();
+  } else {
+    state->core.start();
+  }
   return Task<T>(std::move(state));
 }
 
 template <class T>
-Task<T> create_task(Coro<T> coro, std::string name = {}) {
-  return get_running_loop().create_task(std::move(coro), std::move(name));
+Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
+                         std::optional<Context> context, std::optional<bool> eager) {
+  TaskRequest request(loop, std::move(name), std::move(context), eager);
+  request.coro_ = &coro;
+  request.build_ = [](TaskRequest& r) {
+    Coro<T>& c = *static_cast<Coro<T>*>(std::exchange(r.coro_, nullptr));
+    Task<T> task =
+        new_task(r.loop, std::move(c), std::move(r.name), r.context, r.eager_start.value_or(false));
+    r.built_ = task.state_ptr();
+    return task.ref();
+  };
+  TaskRef made = call_task_factory(loop.get_task_factory(), request);
+  return Task<T>(std::static_pointer_cast<TaskState<T>>(made.state_ptr()));
+}
+}  // namespace detail
+
+template <class T>
+Task<T> EventLoop::create_task(Coro<T> coro, std::string name, std::optional<Context> context,
+                               std::optional<bool> eager_start) {
+  if (is_closed()) throw RuntimeError("Event loop is closed");
+  if (task_factory_) [[unlikely]] {
+    return detail::run_task_factory(*this, coro, std::move(name), std::move(context), eager_start);
+  }
+  return detail::new_task(*this, std::move(coro), std::move(name), context,
+                          eager_start.value_or(false));
+}
+
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name = {},
+                    std::optional<Context> context = std::nullopt,
+                    std::optional<bool> eager_start = std::nullopt) {
+  return get_running_loop().create_task(std::move(coro), std::move(name), std::move(context),
+                                        eager_start);
 }
 
 namespace detail {
@@ -206,7 +301,7 @@ Task<T> ensure_future(Coro<T> coro) {
 // ---------------------------------------------------------------- sleep
 
 namespace detail {
-struct SleepAwaiter {
+struct [[nodiscard]] SleepAwaiter {
   double delay;
   Future<void> fut;
   TimerHandle timer;

@@ -95,11 +95,17 @@ auto EventLoop::run_in_executor(Executor* executor, F&& f, Args&&... args) {
   return fut;
 }
 
-/// asyncio.to_thread: runs f(args...) in the default executor; awaitable.
+/// asyncio.to_thread: runs f(args...) in the default executor, in a copy of the caller's
+/// context (run_in_executor does not carry the context over); awaitable.
 template <class F, class... Args>
 auto to_thread(F&& f, Args&&... args) {
-  return get_running_loop().run_in_executor(nullptr, std::forward<F>(f),
-                                            std::forward<Args>(args)...);
+  using R = std::invoke_result_t<std::decay_t<F>&, std::decay_t<Args>&...>;
+  return get_running_loop().run_in_executor(
+      nullptr,
+      [ctx = copy_context(), fn = std::forward<F>(f)](std::decay_t<Args>&... a) mutable -> R {
+        return ctx.run(fn, a...);
+      },
+      std::forward<Args>(args)...);
 }
 
 /// concurrent.futures.Future: safe to use from any thread.

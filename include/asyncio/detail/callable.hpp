@@ -59,6 +59,21 @@ void append_repr(std::string& out, const T& value) {
   }
 }
 
+// What a context wrapper (contextvars) holds: the name a traceback shows.
+template <class F>
+struct unwrapped {
+  using type = F;
+};
+template <class F>
+requires requires {
+  typename F::wrapped_type;
+}
+struct unwrapped<F> {
+  using type = typename unwrapped<typename F::wrapped_type>::type;
+};
+template <class F>
+using unwrapped_t = typename unwrapped<F>::type;
+
 // A callable with its arguments bound by value, as call_soon(callback, *args) does.
 template <class F, class... Args>
 struct BoundCall {
@@ -68,7 +83,7 @@ struct BoundCall {
   void operator()() { std::apply(fn, args); }
 
   std::string describe() const {
-    std::string out = demangle(typeid(F));
+    std::string out = demangle(typeid(unwrapped_t<F>));
     out += '(';
     std::apply([&out](const Args&... a) { describe_args(out, a...); }, args);
     out += ')';
