@@ -1,7 +1,13 @@
 // Coroutine frames from per-thread free lists, in 64-byte size classes up to 2 KiB.
 #include <asyncio/coroutines.hpp>
 
+#include <asyncio/events.hpp>
+#include <asyncio/log.hpp>
+
+#include <cstdlib>
 #include <new>
+#include <string>
+#include <string_view>
 
 namespace asyncio::detail {
 
@@ -62,6 +68,66 @@ void free_frame(void* frame, std::size_t size) noexcept {
   if (pool.head[c] == nullptr) (void)&reaper;  // a thread that only frees must clean up too
   pool.head[c] = ::new (frame) FreeFrame{pool.head[c]};
   ++pool.count[c];
+}
+
+}  // namespace asyncio::detail
+
+// ---------------------------------------------------------------- never awaited
+
+namespace asyncio::detail {
+
+namespace {
+
+bool debug_mode_here() noexcept {
+  if (EventLoop* loop = running_loop_or_null()) return loop->get_debug();
+  const char* value = std::getenv("ASYNCIO_CPP_DEBUG");  // the default of new loops
+  return value != nullptr && *value != '\0';
+}
+
+// "asyncio::Coro<int> ns::fetch(int)" -> "ns::fetch": Python's qualname, near enough.
+std::string_view coroutine_name(std::string_view signature) {
+  int depth = 0;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < signature.size(); ++i) {
+    char c = signature[i];
+    if (c == '<') ++depth;
+    if (c == '>') --depth;
+    if (c == '(' && depth == 0) break;
+    if (c == ' ' && depth == 0) start = i + 1;
+  }
+  std::string_view name = signature.substr(start);
+  for (std::string_view anon : {"{anonymous}::", "(anonymous namespace)::"}) {
+    if (name.starts_with(anon)) name.remove_prefix(anon.size());
+  }
+  if (!name.empty() && name.back() == ')') {  // the parameter list
+    int parens = 0;
+    for (std::size_t i = name.size(); i-- > 0;) {
+      if (name[i] == ')') ++parens;
+      if (name[i] == '(' && --parens == 0) return name.substr(0, i);
+    }
+  }
+  return name;
+}
+
+}  // namespace
+
+void report_never_awaited(const CoroOrigin& origin) noexcept {
+  if (!debug_mode_here()) return;
+  try {
+    std::string message = "coroutine '";
+#if defined(__cpp_lib_source_location)
+    message += coroutine_name(origin.where.function_name());
+    // The promise sees where the coroutine function is, not the call that created it.
+    message += "' was never awaited\nCoroutine function defined at\n  File \"";
+    message += origin.where.file_name();
+    message += "\", line " + std::to_string(origin.where.line());
+#else
+    (void)origin;
+    message += "<unknown>' was never awaited";
+#endif
+    log(LogLevel::warning, message);
+  } catch (...) {
+  }
 }
 
 }  // namespace asyncio::detail

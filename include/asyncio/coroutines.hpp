@@ -8,6 +8,10 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+#include <version>
+#if defined(__cpp_lib_source_location)
+#include <source_location>
+#endif
 
 namespace asyncio {
 
@@ -23,6 +27,16 @@ void rethrow_wakeup_error();
 /// a task allocates one or more frames, and malloc was most of a task's cost.
 void* allocate_frame(std::size_t size);
 void free_frame(void* frame, std::size_t size) noexcept;
+
+/// Where a coroutine was defined: its function's name and file, for "coroutine '<name>' was
+/// never awaited" (empty where the library has no std::source_location, as Clang 14's).
+struct CoroOrigin {
+#if defined(__cpp_lib_source_location)
+  std::source_location where;
+#endif
+};
+/// A Coro destroyed before its first step: logged in debug mode (lib/coroutines.cpp).
+void report_never_awaited(const CoroOrigin& origin) noexcept;
 
 /// An allocator on the same pools, for task states (allocate_shared).
 template <class T>
@@ -45,13 +59,22 @@ struct CoroPromiseBase {
 
   std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
   std::exception_ptr exception;
+  CoroOrigin origin;
+  bool started = false;  // first resumed: awaited, or stepped by a task
+
+  CoroPromiseBase() noexcept = default;
+  explicit CoroPromiseBase(CoroOrigin where) noexcept : origin(where) {}
 
   /// A task cancelled before its first step throws at once, without running the body,
   /// as Python's coro.throw() does on a coroutine that has not started.
   struct InitialAwaiter {
+    CoroPromiseBase& promise;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<>) const noexcept {}
-    void await_resume() const { rethrow_wakeup_error(); }
+    void await_resume() const {
+      promise.started = true;
+      rethrow_wakeup_error();
+    }
   };
   struct FinalAwaiter {
     bool await_ready() const noexcept { return false; }
@@ -63,13 +86,24 @@ struct CoroPromiseBase {
     void await_resume() const noexcept {}
   };
 
-  InitialAwaiter initial_suspend() const noexcept { return {}; }
+  InitialAwaiter initial_suspend() noexcept { return {*this}; }
   FinalAwaiter final_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { exception = std::current_exception(); }
 };
 
+// The default argument of a promise's constructor is evaluated in the coroutine's own body:
+// it names that function.
+#if defined(__cpp_lib_source_location)
+#define ASYNCIO_CORO_PROMISE_CTOR(Name)                                       \
+  Name(std::source_location where = std::source_location::current()) noexcept \
+      : CoroPromiseBase(CoroOrigin{where}) {}
+#else
+#define ASYNCIO_CORO_PROMISE_CTOR(Name) Name() noexcept = default;
+#endif
+
 template <class T>
 struct CoroPromise : CoroPromiseBase {
+  ASYNCIO_CORO_PROMISE_CTOR(CoroPromise)
   std::optional<T> value;
 
   Coro<T> get_return_object() noexcept;
@@ -84,17 +118,20 @@ struct CoroPromise : CoroPromiseBase {
 
 template <>
 struct CoroPromise<void> : CoroPromiseBase {
+  ASYNCIO_CORO_PROMISE_CTOR(CoroPromise)
   Coro<void> get_return_object() noexcept;
   void return_void() const noexcept {}
   void take() const {
     if (exception) std::rethrow_exception(exception);
   }
 };
+#undef ASYNCIO_CORO_PROMISE_CTOR
 
 }  // namespace detail
 
+/// [[nodiscard]]: a coroutine that is neither awaited nor made a task never runs.
 template <class T>
-class Coro {
+class [[nodiscard]] Coro {
  public:
   using promise_type = detail::CoroPromise<T>;
   using handle_type = std::coroutine_handle<promise_type>;
@@ -113,7 +150,11 @@ class Coro {
   ~Coro() { reset(); }
 
   void reset() noexcept {
-    if (h_) std::exchange(h_, {}).destroy();
+    if (!h_) return;
+    handle_type h = std::exchange(h_, {});
+    if (!h.promise().started) [[unlikely]]
+      detail::report_never_awaited(h.promise().origin);
+    h.destroy();
   }
   handle_type handle() const noexcept { return h_; }
   bool done() const noexcept { return h_ && h_.done(); }

@@ -118,7 +118,7 @@ void rethrow_wakeup_error();
 }  // namespace detail
 
 template <class T>
-class Future {
+class [[nodiscard]] Future {
  public:
   using value_type = T;
   using CallbackId = std::size_t;

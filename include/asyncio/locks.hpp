@@ -89,7 +89,7 @@ std::string primitive_repr(const char* type_name, const void* self, const std::s
 /// `co_await lock`: runs lock.acquire() inside the awaiting task (as `co_await coro` does),
 /// then hands out the guard.
 template <class L>
-class AcquireAwaiter {
+class [[nodiscard]] AcquireAwaiter {
  public:
   AcquireAwaiter(L& lock, Coro<bool> acquire)
       : lock_(lock),
