@@ -1,8 +1,11 @@
-// Task benchmarks B5 (task churn) and B6 (memory per suspended task and per pending timer
-// handle, and heap allocations per small call_soon), for asyncio-cpp and raw Asio coroutines.
-// Same JSON lines as bench_core.
+// Task benchmarks B5 (task churn), B5e (tasks that finish without suspending, eager against
+// lazy), B6 (memory per suspended task and per pending timer handle, and heap allocations per
+// small call_soon) and B13 (ContextVar get and set with ten variables set), for asyncio-cpp
+// and raw Asio coroutines. Same JSON lines as bench_core.
 //
 //   bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R] [--warmup-n N]
+//   bench_tasks B5e <lazy|eager> [--n N] [--reps R]
+//   bench_tasks B13 cpp [--n N] [--reps R]
 #include <asyncio/asyncio.hpp>
 
 #include <boost/asio/co_spawn.hpp>
@@ -19,6 +22,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -101,6 +105,53 @@ double b5_asio(long n, bool& ok) {
   io.run();
   ok = done == n;
   return now_s() - t0;
+}
+
+// ---------------------------------------------------------------- B5e: eager tasks
+
+asyncio::Coro<long> instant(long i) {
+  co_return i;
+}
+
+asyncio::Coro<long> instant_churn(long n) {
+  std::vector<asyncio::Task<long>> tasks;
+  tasks.reserve(n);
+  for (long i = 0; i < n; ++i) tasks.push_back(asyncio::create_task(instant(i)));
+  auto results = co_await asyncio::gather(tasks);
+  co_return static_cast<long>(results.size());
+}
+
+double b5e_cpp(long n, bool eager, bool& ok) {
+  asyncio::EventLoop loop;
+  if (eager) loop.set_task_factory(asyncio::eager_task_factory);
+  double t0 = now_s();
+  ok = loop.run_until_complete(instant_churn(n)) == n;
+  return now_s() - t0;
+}
+
+// ---------------------------------------------------------------- B13: context variables
+
+// ns per get() and per set() of one of ten variables set in the current context.
+std::string b13_cpp(long n, bool& ok) {
+  std::vector<std::unique_ptr<asyncio::ContextVar<long>>> vars;
+  for (int i = 0; i < 10; ++i) {
+    vars.push_back(std::make_unique<asyncio::ContextVar<long>>("v" + std::to_string(i)));
+  }
+  return asyncio::copy_context().run([&] {
+    for (auto& v : vars) (void)v->set(1);
+    asyncio::ContextVar<long>& v = *vars[5];
+    long sum = 0;
+    double t0 = now_s();
+    for (long i = 0; i < n; ++i) sum += v.get();
+    double t1 = now_s();
+    for (long i = 0; i < n; ++i) (void)v.set(i);
+    double t2 = now_s();
+    ok = sum == n && v.get() == n - 1;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, R"("get_ns":%.2f,"set_ns":%.2f,)", (t1 - t0) * 1e9 / double(n),
+                  (t2 - t1) * 1e9 / double(n));
+    return std::string(buf);
+  });
 }
 
 // ---------------------------------------------------------------- B6: memory
@@ -187,11 +238,12 @@ std::string b6_asio(long n, bool& ok) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R]\n");
+    std::fprintf(stderr,
+                 "usage: bench_tasks <B5|B5e|B6|B13> <cpp|asio|lazy|eager> [--n N] [--reps R]\n");
     return 2;
   }
   std::string bench = argv[1], peer = argv[2];
-  long n = bench == "B5" ? 200000 : 100000;
+  long n = bench == "B13" ? 10000000 : bench == "B6" ? 100000 : 200000;
   int reps = 5;
   long warmup = -1;  // -1: a tenth of n
   for (int i = 3; i + 1 < argc; i += 2) {
@@ -203,7 +255,24 @@ int main(int argc, char** argv) {
   if (warmup < 0) warmup = n / 10;
   const char* name = peer == "cpp" ? "asyncio-cpp" : "asio";
   bool ok = true;
-  if (bench == "B5") {
+  if (bench == "B5e") {
+    bool eager = peer == "eager";
+    const char* label = eager ? "asyncio-cpp (eager)" : "asyncio-cpp (lazy)";
+    if (warmup > 0) b5e_cpp(warmup, eager, ok);
+    for (int r = 0; r < reps; ++r) {
+      double wall = b5e_cpp(n, eager, ok);
+      char extra[64];
+      std::snprintf(extra, sizeof extra, R"("rate":%.1f,)", double(n) / wall);
+      print("B5e", label, n, wall, extra, ok);
+    }
+  } else if (bench == "B13") {
+    if (warmup > 0) b13_cpp(warmup, ok);
+    for (int r = 0; r < reps; ++r) {
+      double t0 = now_s();
+      std::string extra = b13_cpp(n, ok);
+      print("B13", name, n, now_s() - t0, extra, ok);
+    }
+  } else if (bench == "B5") {
     if (warmup > 0) peer == "cpp" ? b5_cpp(warmup, ok) : b5_asio(warmup, ok);
     for (int r = 0; r < reps; ++r) {
       double wall = peer == "cpp" ? b5_cpp(n, ok) : b5_asio(n, ok);

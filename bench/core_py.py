@@ -20,7 +20,7 @@ import time
 
 MASK = (1 << 64) - 1
 DEFAULT_N = {"B1": 1_000_000, "B2": 200_000, "B3": 3_000, "B4": 1_000_000, "B5": 200_000,
-             "B6": 100_000, "B7": 2_000, "B8": 5_000}
+             "B6": 100_000, "B7": 2_000, "B8": 5_000, "B13": 1_000_000}
 
 
 def new_loop(kind):
@@ -338,7 +338,36 @@ def b8(args, kind, n):
             "p99_us": percentile_us(latencies, 0.99), "ok": ok}
 
 
-BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6, "B7": b7, "B8": b8}
+# ---------------------------------------------------------------- B13: context variables
+
+
+def b13(args, kind, n):
+    """ns per ContextVar.get() and .set() of one of ten variables set in the context."""
+    import contextvars
+    variables = [contextvars.ContextVar(f"v{i}") for i in range(10)]
+
+    def measure():
+        for v in variables:
+            v.set(1)
+        v = variables[5]
+        get = v.get
+        total = 0
+        t0 = time.perf_counter()
+        for _ in range(n):
+            total += get()
+        t1 = time.perf_counter()
+        for i in range(n):
+            v.set(i)
+        t2 = time.perf_counter()
+        return total == n and v.get() == n - 1, t1 - t0, t2 - t1
+
+    ok, get_s, set_s = contextvars.copy_context().run(measure)
+    return {"n": n, "wall_s": get_s + set_s, "get_ns": get_s * 1e9 / n, "set_ns": set_s * 1e9 / n,
+            "ok": ok}
+
+
+BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6, "B7": b7, "B8": b8,
+           "B13": b13}
 
 
 def parse():
