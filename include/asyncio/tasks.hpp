@@ -426,7 +426,17 @@ Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool
     outer->finish();
     return Future<R>(outer);
   }
-  for (auto& child : outer->children) child->add_notify(outer, &GatherStateBase<R>::child_done);
+  // As 3.12: children already done (eager tasks, finished futures) count at once, so a
+  // gather of such children is done on return instead of an iteration later.
+  std::vector<FuturePtr> done;
+  for (auto& child : outer->children) {
+    if (child->done()) {
+      done.push_back(child);
+    } else {
+      child->add_notify(outer, &GatherStateBase<R>::child_done);
+    }
+  }
+  for (auto& child : done) GatherStateBase<R>::child_done(outer, child);
   return Future<R>(outer);
 }
 
