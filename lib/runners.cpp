@@ -156,9 +156,6 @@ void SigintScope::raise_if_interrupted() {
 
 Runner::Runner(std::optional<bool> debug) : debug_(debug) {}
 
-Runner::Runner(LoopFactory loop_factory, std::optional<bool> debug)
-    : debug_(debug), loop_factory_(std::move(loop_factory)) {}
-
 Runner::~Runner() {
   finish_close(true);
 }

@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 namespace asyncio {
 
@@ -51,7 +53,11 @@ class Runner {
   /// debug: the loop's debug mode; nullopt leaves it as the loop has it.
   explicit Runner(std::optional<bool> debug = std::nullopt);
   /// Runner(loop_factory=...): the factory makes the loop, and set_event_loop is not called.
-  explicit Runner(LoopFactory loop_factory, std::optional<bool> debug = std::nullopt);
+  /// A template so that a function or lambda is never taken for `debug` (it converts to bool).
+  template <class F>
+  requires std::is_invocable_r_v<std::shared_ptr<EventLoop>, F&> explicit Runner(
+      F&& loop_factory, std::optional<bool> debug = std::nullopt)
+      : debug_(debug), loop_factory_(std::forward<F>(loop_factory)) {}
   ~Runner();  // close(), reporting a failed shutdown to the loop's exception handler
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;

@@ -167,6 +167,16 @@ TEST_CASE("runner_custom_factory: test_runners.RunnerTests.test_custom_factory",
     CHECK_THROWS_AS(asyncio::get_event_loop(), RuntimeError);
   }
   CHECK(factory.loop->is_closed());
+  // A lambda or a function is a factory, never taken for `debug` (both convert to bool).
+  Runner from_lambda([] {
+    auto loop = asyncio::new_event_loop();
+    loop->set_debug(true);
+    return loop;
+  });
+  CHECK(from_lambda.get_loop().get_debug());
+  Runner from_function(asyncio::new_event_loop, true);
+  CHECK(from_function.get_loop().get_debug());
+  CHECK_THROWS_AS(asyncio::get_event_loop(), RuntimeError);
 }
 
 TEST_CASE("runner_run: test_runners.RunnerTests.test_run", "[runners]") {
