@@ -20,11 +20,13 @@ namespace detail {
 /// Ctrl-C for the length of one Runner::run (lib/runners.cpp), as CPython's Runner does it:
 /// installed only on the main thread and only over SIGINT's default disposition. The first
 /// SIGINT cancels the main task from a loop callback (the handler only counts it and wakes the
-/// loop); if the main task was already done, run() throws KeyboardInterrupt. A second SIGINT
-/// ends the process as SIGINT's default action does: Python raises KeyboardInterrupt wherever
-/// the main thread happens to be, which C++ cannot do from a signal handler, and a loop stuck
-/// in a callback would never see it. The previous disposition comes back afterwards unless
-/// something replaced ours meanwhile (the loop's add_signal_handler(SIGINT, ...)).
+/// loop, as cancel() is not async-signal-safe), so at the next loop iteration rather than at
+/// once as in CPython; if the main task was done by then, run() throws KeyboardInterrupt, as
+/// CPython's handler raises it for a task already done. A second SIGINT ends the process as
+/// SIGINT's default action does: Python raises KeyboardInterrupt wherever the main thread
+/// happens to be, which C++ cannot do from a signal handler, and a loop stuck in a callback
+/// would never see it. The previous disposition comes back afterwards unless something
+/// replaced ours meanwhile (the loop's add_signal_handler(SIGINT, ...)).
 class SigintScope {
  public:
   SigintScope(EventLoop& loop, TaskRef main_task);
