@@ -1,12 +1,13 @@
-// Ports of CPython's test_asyncio/test_runners.py (RunTests, RunnerTests) and of the loop
-// functions' tests in test_events.py (PolicyTests, GetEventLoopTestsMixin). The asyncio.run
-// basics are in test_tasks.cpp. SIGINT is raised from inside the loop, never after a sleep; the
-// tests that need it set SIGINT's default disposition first (Catch2 installs its own handler),
-// as CPython's Runner only takes Ctrl-C over the default one.
+// Ports of CPython's test_asyncio/test_runners.py (RunTests, RunnerTests); the asyncio.run
+// basics are in test_tasks.cpp, the loop functions in test_current_loop.cpp. SIGINT is raised from
+// inside the loop, never after a sleep; the tests that need it set SIGINT's default disposition
+// first (Catch2 installs its own handler), as CPython's Runner only takes Ctrl-C over the default
+// one.
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
 #include "loop_support.hpp"
+#include "runner_support.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,9 @@ using asyncio::KeyboardInterrupt;
 using asyncio::Runner;
 using asyncio::RuntimeError;
 using Catch::Matchers::Contains;
+using test_support::CurrentLoopCleared;
+using test_support::runtime_error_of;
+using test_support::value_after_sleep;
 
 namespace {
 
@@ -60,19 +64,6 @@ void interrupt_self() {
   ::raise(SIGINT);
 }
 
-// What a call threw, as "Type: message", or "nothing".
-template <class F>
-std::string runtime_error_of(F&& f) {
-  try {
-    f();
-  } catch (const RuntimeError& e) {
-    return std::string("RuntimeError: ") + e.what();
-  } catch (const std::invalid_argument& e) {
-    return std::string("invalid_argument: ") + e.what();
-  }
-  return "nothing";
-}
-
 // The ownership a new_event_loop() factory hands out, with a count of its calls.
 struct CountingFactory {
   std::shared_ptr<int> calls = std::make_shared<int>(0);
@@ -82,17 +73,6 @@ struct CountingFactory {
     return loop;
   }
 };
-
-// Clears this thread's current loop before and after a test: tests must not see each other's.
-struct CurrentLoopCleared {
-  CurrentLoopCleared() { asyncio::set_event_loop(nullptr); }
-  ~CurrentLoopCleared() { asyncio::set_event_loop(nullptr); }
-};
-
-Coro<int> value_after_sleep(int value) {
-  co_await asyncio::sleep(0);
-  co_return value;
-}
 
 }  // namespace
 
@@ -197,7 +177,7 @@ TEST_CASE("runner_run: test_runners.RunnerTests.test_run", "[runners]") {
   CHECK(runner.run(f()) == "done");
 }
 
-TEST_CASE("runner_run_several_times: test_runners.RunnerTests.test_run_keeps_context (its loop)",
+TEST_CASE("runner_run_several_times: test_runners.RunnerTests (several run() calls, one loop)",
           "[runners]") {
   // Every run() uses the same loop, and a task left pending by one run goes on in the next,
   // as CPython's Runner keeps its loop open between calls.
@@ -349,10 +329,8 @@ TEST_CASE("runner_sigint_installed: test_runners.RunnerTests.test_signal_install
   }
 }
 
-TEST_CASE(
-    "runner_sigint_main_thread_only: test_runners.RunnerTests.test_interrupt_call_soon "
-    "(main thread)",
-    "[runners]") {
+TEST_CASE("runner_sigint_main_thread_only: test_runners.Runner.run (threading.main_thread())",
+          "[runners]") {
   // CPython checks threading.main_thread(): a runner on another thread leaves SIGINT alone.
   SigintDisposition dfl(SIG_DFL);
   bool default_inside = false;
@@ -385,6 +363,14 @@ TEST_CASE("runner_interrupt_call_soon: test_runners.RunnerTests.test_interrupt_c
   CHECK(saw_cancel);
   CHECK(sigint_handler() == SIG_DFL);
   CHECK(runner.run(value_after_sleep(7)) == 7);  // the runner goes on after an interrupt
+}
+
+TEST_CASE("keyboard_interrupt_describe: test_runners.RunnerTests (KeyboardInterrupt in a log)",
+          "[runners]") {
+  // A KeyboardInterrupt that reaches a log or an exception handler is named, as Python's is.
+  auto exc = std::make_exception_ptr(KeyboardInterrupt{});
+  CHECK(asyncio::describe_exception(exc) == "asyncio::KeyboardInterrupt");
+  CHECK(asyncio::exception_repr(exc) == "asyncio::KeyboardInterrupt()");
 }
 
 TEST_CASE("runner_interrupt_wait: test_runners.RunnerTests.test_interrupt_wait", "[runners]") {
@@ -509,96 +495,4 @@ TEST_CASE("runner_second_sigint_ends_process: test_runners.Runner._on_sigint (se
   }
   CHECK(WIFSIGNALED(status));
   CHECK(WTERMSIG(status) == SIGINT);
-}
-
-// ---------------------------------------------------------------- the loop functions
-
-TEST_CASE(
-    "get_event_loop_after_set_none: test_events.PolicyTests.test_get_event_loop_after_set_none",
-    "[runners]") {
-  CurrentLoopCleared cleared;
-  CHECK(runtime_error_of([] { asyncio::get_event_loop(); }) ==
-        "RuntimeError: There is no current event loop in thread 'MainThread'.");
-}
-
-TEST_CASE("get_event_loop_thread: test_events.PolicyTests.test_get_event_loop_thread",
-          "[runners]") {
-  // Each thread has its own current loop: one set here is not another thread's.
-  CurrentLoopCleared cleared;
-  auto loop = asyncio::new_event_loop();
-  asyncio::set_event_loop(loop);
-  std::string in_thread;
-  std::thread other([&] { in_thread = runtime_error_of([] { asyncio::get_event_loop(); }); });
-  other.join();
-  CHECK_THAT(in_thread, Contains("There is no current event loop in thread '"));
-  CHECK(&asyncio::get_event_loop() == loop.get());
-}
-
-TEST_CASE("set_event_loop: test_events.PolicyTests.test_set_event_loop / test_new_event_loop",
-          "[runners]") {
-  CurrentLoopCleared cleared;
-  auto old_loop = asyncio::new_event_loop();
-  auto loop = asyncio::new_event_loop();
-  CHECK(old_loop != loop);
-  CHECK_FALSE(loop->is_closed());
-  asyncio::set_event_loop(old_loop);
-  asyncio::set_event_loop(loop);
-  CHECK(&asyncio::get_event_loop() == loop.get());
-  loop->close();
-  CHECK(&asyncio::get_event_loop() == loop.get());  // a closed loop stays current, as in asyncio
-  old_loop->close();
-}
-
-TEST_CASE(
-    "get_event_loop_running: test_events.GetEventLoopTestsMixin."
-    "test_get_event_loop_returns_running_loop2",
-    "[runners]") {
-  // The running loop wins over the one set; once it stops, the one set answers again.
-  CurrentLoopCleared cleared;
-  auto loop = asyncio::new_event_loop();
-  auto other = asyncio::new_event_loop();
-  asyncio::set_event_loop(other);
-  auto func = [&]() -> Coro<bool> {
-    co_return &asyncio::get_event_loop() == loop.get() &&
-        &asyncio::get_running_loop() == loop.get();
-  };
-  CHECK(loop->run_until_complete(func()));
-  CHECK(&asyncio::get_event_loop() == other.get());
-  asyncio::set_event_loop(nullptr);
-  CHECK_THAT(runtime_error_of([] { asyncio::get_event_loop(); }), Contains("no current"));
-  loop->close();
-  other->close();
-}
-
-TEST_CASE("gather_before_run: test_tasks.GatherTests (the set_event_loop idiom)", "[runners]") {
-  // set_event_loop(loop); loop.run_until_complete(gather(a(), b())): gather and ensure_future
-  // called before the loop runs wrap their coroutines on the current loop.
-  CurrentLoopCleared cleared;
-  auto loop = asyncio::new_event_loop();
-  asyncio::set_event_loop(loop);
-  auto both = asyncio::gather(value_after_sleep(1), value_after_sleep(2));
-  CHECK(&both.get_loop() == loop.get());
-  auto result = loop->run_until_complete(both);
-  CHECK(result == std::tuple<int, int>{1, 2});
-  auto task = asyncio::ensure_future(value_after_sleep(3));
-  CHECK(&task.get_loop() == loop.get());
-  CHECK(loop->run_until_complete(task) == 3);
-  std::vector<Coro<int>> coros;
-  coros.push_back(value_after_sleep(4));
-  auto all = asyncio::gather(std::move(coros));
-  CHECK(loop->run_until_complete(all) == std::vector<int>{4});
-  loop->close();
-}
-
-TEST_CASE("gather_future_loop: test_tasks.GatherTests (the first future's loop)", "[runners]") {
-  // With no current loop, a future's own loop is the one gather uses for the rest, as asyncio.
-  CurrentLoopCleared cleared;
-  auto loop = asyncio::new_event_loop();
-  asyncio::Future<int> fut = loop->create_future<int>();
-  fut.set_result(0);
-  auto both = asyncio::gather(fut, value_after_sleep(5));
-  CHECK(&both.get_loop() == loop.get());
-  CHECK(loop->run_until_complete(both) == std::tuple<int, int>{0, 5});
-  CHECK_THROWS_AS(asyncio::gather(value_after_sleep(6)), RuntimeError);
-  loop->close();
 }
