@@ -39,6 +39,8 @@ NameAndMessage name_and_message(const std::exception_ptr& exc) {
     std::rethrow_exception(exc);
   } catch (const CancelledError& e) {
     return {"asyncio::CancelledError", e.message()};
+  } catch (const KeyboardInterrupt&) {
+    return {"asyncio::KeyboardInterrupt", ""};
   } catch (const std::exception& e) {
     return {detail::demangle(typeid(e)), e.what()};
   } catch (...) {

@@ -298,6 +298,17 @@ namespace detail {
 EventLoop* running_loop_or_null() noexcept;  // asyncio's _get_running_loop()
 }
 
+/// ---- the current loop (asyncio.events' module functions; lib/current_loop.cpp)
+/// A new, unset loop: what Runner and asyncio::run create when given no loop_factory.
+std::shared_ptr<EventLoop> new_event_loop();
+/// Makes `loop` this thread's current loop (nullptr clears it). Each thread has its own, as
+/// the default policy keeps one per thread; the thread's slot shares the loop's ownership.
+void set_event_loop(std::shared_ptr<EventLoop> loop);
+/// asyncio.get_event_loop() as of Python 3.14: the running loop, else the one set on this
+/// thread; RuntimeError("There is no current event loop in thread 'MainThread'.") otherwise
+/// (3.12 and 3.13 create one on the main thread until set_event_loop is first called).
+EventLoop& get_event_loop();
+
 namespace detail {
 /// The loop's own watches on fds that its transports own (asyncio's _add_reader and
 /// _remove_reader, which skip the check the public methods make).

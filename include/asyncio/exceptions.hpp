@@ -23,6 +23,12 @@ class CancelledError {
   std::string message_;
 };
 
+/// Python's KeyboardInterrupt, a BaseException: what Runner::run and asyncio::run throw when
+/// Ctrl-C (SIGINT) cancelled the main task. Not a std::exception either, for the same reason.
+struct KeyboardInterrupt {
+  const char* what() const noexcept { return ""; }
+};
+
 class Error : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

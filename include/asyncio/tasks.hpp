@@ -289,13 +289,30 @@ TaskRef current_task(EventLoop& loop);  // asyncio.current_task(loop): empty if 
 std::vector<TaskRef> all_tasks();
 std::vector<TaskRef> all_tasks(EventLoop& loop);
 
+namespace detail {
+/// The loop on which gather and ensure_future wrap coroutines, as asyncio picks it: the first
+/// argument's own loop when that is a future, else get_event_loop() (the running loop, else
+/// the one set_event_loop chose), so that both work before the loop runs.
+inline EventLoop& implicit_loop() {
+  return get_event_loop();
+}
+template <class A, class... Rest>
+EventLoop& implicit_loop(const A& first, const Rest&...) {
+  if constexpr (std::is_base_of_v<Future<awaitable_value_t<A>>, A>) {
+    return first.get_loop();
+  } else {
+    return get_event_loop();
+  }
+}
+}  // namespace detail
+
 template <class T>
 Future<T> ensure_future(Future<T> fut) {
   return fut;
 }
 template <class T>
 Task<T> ensure_future(Coro<T> coro) {
-  return create_task(std::move(coro));
+  return detail::implicit_loop().create_task(std::move(coro));
 }
 
 // ---------------------------------------------------------------- sleep
@@ -446,7 +463,7 @@ Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool
 template <detail::Awaitable... Aws>
 Future<std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>> gather(Aws&&... aws) {
   using R = std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>;
-  EventLoop& loop = get_running_loop();
+  EventLoop& loop = detail::implicit_loop(aws...);
   /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
   std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
       detail::to_future(loop, std::forward<Aws>(aws))...};
@@ -462,7 +479,7 @@ template <class... Aws>
 Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(ReturnExceptions,
                                                                       Aws&&... aws) {
   using R = std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>;
-  EventLoop& loop = get_running_loop();
+  EventLoop& loop = detail::implicit_loop(aws...);
   /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
   std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
       detail::to_future(loop, std::forward<Aws>(aws))...};
@@ -479,7 +496,7 @@ template <class Range>
 auto range_futures(Range&& range) {
   using A = std::remove_cvref_t<decltype(*range.begin())>;
   using T = awaitable_value_t<A>;
-  EventLoop& loop = get_running_loop();
+  EventLoop& loop = range.begin() == range.end() ? implicit_loop() : implicit_loop(*range.begin());
   std::vector<Future<T>> futs;
   for (auto&& aw : range) {
     if constexpr (std::is_same_v<A, Coro<T>>) {
@@ -508,7 +525,8 @@ auto gather(Range&& range) {
   auto futs = detail::range_futures(std::forward<Range>(range));
   using T = typename decltype(futs)::value_type::value_type;
   using R = std::vector<gather_value_t<T>>;
-  return detail::gather_children<R>(get_running_loop(), detail::states_of(futs), false, [futs] {
+  EventLoop& loop = futs.empty() ? detail::implicit_loop() : futs.front().get_loop();
+  return detail::gather_children<R>(loop, detail::states_of(futs), false, [futs] {
     R out;
     for (auto& f : futs) out.push_back(detail::value_of(f));
     return out;
@@ -524,7 +542,8 @@ auto gather(ReturnExceptions, Range&& range) {
   auto futs = detail::range_futures(std::forward<Range>(range));
   using T = typename decltype(futs)::value_type::value_type;
   using R = std::vector<Outcome<T>>;
-  return detail::gather_children<R>(get_running_loop(), detail::states_of(futs), true, [futs] {
+  EventLoop& loop = futs.empty() ? detail::implicit_loop() : futs.front().get_loop();
+  return detail::gather_children<R>(loop, detail::states_of(futs), true, [futs] {
     R out;
     for (auto& f : futs) out.push_back(detail::outcome_of(f));
     return out;
