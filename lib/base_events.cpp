@@ -59,6 +59,7 @@ class RunningScope {
     running_loop = previous_;
     detail::context_thread.current = previous_context_;
     detail::release(std::exchange(impl_.callback_context.map, nullptr));
+    impl_.callback_context.serial = 0;
   }
   RunningScope(const RunningScope&) = delete;
   RunningScope& operator=(const RunningScope&) = delete;
@@ -302,6 +303,25 @@ void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
   log(LogLevel::error, text);
 }
 
+namespace {
+// 3.12: a custom handler runs in the context of the task, the future (a task), or the handle
+// concerned; in the current one when that has no context of its own.
+template <class F>
+void run_in_handler_context(const ExceptionContext& ctx, F&& call) {
+  detail::ContextState* context = nullptr;
+  if (ctx.task) {
+    context = ctx.task->handler_context();
+  } else if (ctx.future) {
+    context = ctx.future->handler_context();
+  } else if (HandleImpl* h = ctx.handle.get(); h != nullptr && h->ops != nullptr) {
+    context = h->ops->context(h->storage);
+  }
+  if (context == nullptr) return call();
+  detail::EnterContext entered(*context);
+  call();
+}
+}  // namespace
+
 void EventLoop::call_exception_handler(const ExceptionContext& ctx) noexcept {
   ExceptionHandler handler;
   try {
@@ -316,7 +336,7 @@ void EventLoop::call_exception_handler(const ExceptionContext& ctx) noexcept {
     return;
   }
   try {
-    handler(*this, ctx);
+    run_in_handler_context(ctx, [&] { handler(*this, ctx); });
   } catch (...) {
     try {
       ExceptionContext nested;
@@ -431,6 +451,7 @@ void EventLoop::Impl::run_handle(HandleImpl* h) {
   h->running = false;
   if (callback_context.map != nullptr) [[unlikely]] {  // it set a variable: forget it
     detail::release(std::exchange(callback_context.map, nullptr));
+    callback_context.serial = 0;  // its tokens are no good in the next callback
   }
   if (timed) {
     double dt = self.time() - t0;

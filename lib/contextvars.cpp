@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 
 namespace asyncio::detail {
 
@@ -94,6 +95,7 @@ VarEntry& writable_entry(ContextState& state, std::uint64_t var, bool& existed) 
   ++m->size;
   at->var = var;
   at->box = nullptr;
+  std::memset(at->small, 0, sizeof at->small);  // same_vars compares all of it
   existed = false;
   return *at;
 }
@@ -111,6 +113,19 @@ void erase_entry(ContextState& state, std::uint64_t var) {
 
 std::uint64_t new_var_id() noexcept {
   return ++var_ids;  // 0 marks an empty token
+}
+
+bool same_vars(const VarMap* a, const VarMap* b) noexcept {
+  std::uint32_t na = a != nullptr ? a->size : 0;
+  std::uint32_t nb = b != nullptr ? b->size : 0;
+  if (na != nb) return false;
+  for (std::uint32_t i = 0; i < na; ++i) {
+    const VarEntry& x = a->entries[i];
+    const VarEntry& y = b->entries[i];
+    if (x.var != y.var || x.box != y.box) return false;
+    if (x.box == nullptr && std::memcmp(x.small, y.small, sizeof x.small) != 0) return false;
+  }
+  return true;
 }
 
 std::uint64_t serial_of(ContextState& state) noexcept {

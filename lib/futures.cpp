@@ -1,4 +1,4 @@
-#include <asyncio/futures.hpp>
+#include <asyncio/tasks.hpp>
 
 #include "loop_impl.hpp"
 
@@ -7,11 +7,15 @@ namespace asyncio::detail {
 namespace {
 // Stands in for a future that is being destroyed, so the handler's context can show it.
 struct DeadFuture final : FutureStateBase {
-  DeadFuture(EventLoop& loop, std::exception_ptr exc) : FutureStateBase(loop) {
+  DeadFuture(EventLoop& loop, std::exception_ptr exc, ContextState* ctx)
+      : FutureStateBase(loop), context(ctx) {
     status = FutureStatus::finished;
     exception = std::move(exc);
   }
+  ~DeadFuture() override { release(context); }
   void append_result(std::string& out) const override { out += "None"; }
+  ContextState* handler_context() const noexcept override { return context; }
+  ContextState* context;  // the dead task's
 };
 }  // namespace
 
@@ -23,17 +27,25 @@ EventLoop& FutureStateBase::loop() const {
 }
 
 FutureStateBase::~FutureStateBase() {
-  if (!log_traceback || anchor->loop == nullptr) return;
+  ContextState* context = std::exchange(dead_task_context, nullptr);
+  if (!log_traceback || anchor->loop == nullptr) {
+    release(context);
+    return;
+  }
   try {
     ExceptionContext ctx;
     ctx.message = task != nullptr ? "Task exception was never retrieved"
                                   : "Future exception was never retrieved";
     ctx.exception = exception;
-    ctx.future = std::make_shared<DeadFuture>(*anchor->loop, exception);
+    ctx.future = std::make_shared<DeadFuture>(*anchor->loop, exception, context);
     anchor->loop->call_exception_handler(ctx);
   } catch (...) {
     // out of memory while reporting from a destructor: nothing better to do
   }
+}
+
+ContextState* FutureStateBase::handler_context() const noexcept {
+  return task != nullptr ? task->context : nullptr;
 }
 
 namespace {
@@ -41,6 +53,10 @@ void schedule_entry(EventLoop& loop, FutureStateBase::DoneEntry& entry, const Fu
   if (entry.notify != nullptr) {
     LoopAccess::call_soon_plain(loop, [target = std::move(entry.target), self,
                                        notify = entry.notify] { notify(target, self); });
+  } else if (entry.context.get() != nullptr) {  // runs in a copy of its adder's context
+    LoopAccess::call_soon_plain(
+        loop, InContext<DoneCallback>{OwnedContext(entry.context.get()), std::move(entry.fn)},
+        self);
   } else {
     LoopAccess::call_soon_plain(loop, std::move(entry.fn), self);
   }
@@ -48,13 +64,9 @@ void schedule_entry(EventLoop& loop, FutureStateBase::DoneEntry& entry, const Fu
 }  // namespace
 
 std::size_t FutureStateBase::add_done_callback(DoneCallback cb) {
-  if (VarMap* map = current_map(); map != nullptr) {  // runs in the caller's context, as asyncio's
-    cb = [map = MapRef(map), fn = std::move(cb)](const FuturePtr& f) {
-      SnapshotScope scope(map.get());
-      fn(f);
-    };
-  }
-  return add_entry(DoneEntry{next_callback_id++, std::move(cb), nullptr, nullptr});
+  // As asyncio's: the callback runs in a copy of the caller's context, taken now.
+  return add_entry(
+      DoneEntry{next_callback_id++, std::move(cb), nullptr, nullptr, MapRef(current_map())});
 }
 
 std::size_t FutureStateBase::add_notify(FuturePtr target, Notify notify) {

@@ -184,7 +184,7 @@ void Runner::lazy_init() {
     }
   }
   if (debug_) loop_->set_debug(*debug_);
-  // contextvars: copy the context here once Context exists (CPython's self._context).
+  context_ = copy_context();  // CPython's self._context: every run() shares it
   state_ = State::initialized;
 }
 

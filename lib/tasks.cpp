@@ -27,17 +27,23 @@ bool is_cancelled_error(const std::exception_ptr& exc, std::string* message = nu
 
 // Stands in for a task in an exception context once the task itself is gone.
 struct TaskSnapshot final : FutureStateBase {
-  TaskSnapshot(EventLoop& loop, std::string text) : FutureStateBase(loop), text(std::move(text)) {}
+  TaskSnapshot(EventLoop& loop, std::string text, ContextState* ctx)
+      : FutureStateBase(loop), text(std::move(text)), context(ctx) {
+    add_ref(context);
+  }
+  ~TaskSnapshot() override { release(context); }
+  ContextState* handler_context() const noexcept override { return context; }
   std::string repr() const override { return text; }
   void append_result(std::string& out) const override { out += "None"; }
   std::string text;
+  ContextState* context;  // the destroyed task's
 };
 
 void report_pending_destroyed(TaskCore& core) {
   ExceptionContext ctx;
   ctx.message = "Task was destroyed but it is pending!";
   EventLoop& loop = core.state->loop();
-  ctx.task = std::make_shared<TaskSnapshot>(loop, core.repr());
+  ctx.task = std::make_shared<TaskSnapshot>(loop, core.repr(), core.context);
   loop.call_exception_handler(ctx);
 }
 
@@ -90,35 +96,42 @@ class SwappedTask {
 class TaskContextScope {
  public:
   explicit TaskContextScope(TaskCore& core) : core_(core), previous_(context_thread.current) {
-    if (core.context != nullptr) {
-      context_thread.current = core.context;
-    } else {
+    ContextState* target = core.context;
+    if (target == nullptr) {
       core.step_context = &fresh_;
-      context_thread.current = &fresh_;
+      target = &fresh_;
+      started_fresh_ = true;
     }
+    was_entered_ = target->entered;  // a task's own context is entered while it steps
+    target->entered = true;
+    context_thread.current = target;
   }
   ~TaskContextScope() {
     context_thread.current = previous_;
     core_.step_context = nullptr;
-    if (fresh_.map != nullptr) [[unlikely]]
+    (core_.context != nullptr ? core_.context : &fresh_)->entered = was_entered_;
+    if (started_fresh_ && (fresh_.map != nullptr || core_.context != nullptr)) [[unlikely]] {
       keep_fresh_context();
+    }
   }
   TaskContextScope(const TaskContextScope&) = delete;
   TaskContextScope& operator=(const TaskContextScope&) = delete;
 
  private:
+  // The step set a variable, or get_context() was asked meanwhile: the task keeps (or
+  // brings up to date) a context of its own, with what the step left in the fresh one.
   void keep_fresh_context() noexcept {
-    if (core_.context == nullptr) {  // the step set a variable: the task keeps its context
-      core_.context = new_context_state(nullptr);
-      core_.context->map = std::exchange(fresh_.map, nullptr);
-      core_.context->serial = fresh_.serial;
-    }
-    release(fresh_.map);
+    if (core_.context == nullptr) core_.context = new_context_state(nullptr);
+    release(core_.context->map);
+    core_.context->map = std::exchange(fresh_.map, nullptr);
+    core_.context->serial = fresh_.serial;
   }
 
   TaskCore& core_;
   ContextState* previous_;
   ContextState fresh_;
+  bool was_entered_ = false;
+  bool started_fresh_ = false;
 };
 
 void schedule_step(TaskCore& core, std::exception_ptr exc) {
@@ -434,10 +447,13 @@ Context task_context(TaskCore& core) {
   if (core.context == nullptr) {
     // Made on demand; a step running in a fresh context moves over to this one.
     core.context = new_context_state(nullptr);
+    // Stepping now in a fresh context on the stack, which stays current (scopes above may
+    // restore it): share its map for now; the step's end hands the rest of the step over.
     if (ContextState* fresh = core.step_context) {
-      core.context->map = std::exchange(fresh->map, nullptr);
-      core.context->serial = fresh->serial;
-      if (context_thread.current == fresh) context_thread.current = core.context;
+      core.context->map = fresh->map;
+      add_ref(fresh->map);
+      core.context->serial = serial_of(*fresh);  // the step's tokens stay valid later
+      core.context->entered = true;
     }
   }
   add_ref(core.context);

@@ -45,7 +45,11 @@ class Context {
   }
   Context copy() const { return Context(detail::new_context_state(state_->map)); }
   std::size_t size() const noexcept { return state_->map ? state_->map->size : 0; }
-  bool operator==(const Context& o) const noexcept { return state_ == o.state_; }
+  /// As Python's Mapping equality: the same variables holding the same values (values are
+  /// compared by identity, as `is`, for lack of a type-erased ==).
+  bool operator==(const Context& o) const noexcept {
+    return state_ == o.state_ || detail::same_vars(state_->map, o.state_->map);
+  }
 
   /// Adopts a counted reference.
   explicit Context(detail::ContextState* state) noexcept : state_(state) {}
@@ -83,7 +87,7 @@ class ContextVar {
       if (old_.var != 0) detail::drop_value(old_);
     }
     const ContextVar& var() const noexcept { return *var_; }
-    /// Token.old_value; empty for Token.MISSING (and once reset() has taken it back).
+    /// Token.old_value; empty for Token.MISSING.
     std::optional<T> old_value() const {
       if (old_.var == 0) return std::nullopt;
       return detail::entry_value<T>(old_);
@@ -126,8 +130,12 @@ class ContextVar {
     if (existed) token.old_ = detail::take_value(e);  // the entry's reference moves over
     try {
       detail::store_value(e, std::move(value));
-    } catch (...) {
-      detail::erase_entry(ctx, id_);
+    } catch (...) {  // the variable keeps its old value
+      if (token.old_.var != 0) {
+        detail::copy_value(e, token.old_);
+      } else {
+        detail::erase_entry(ctx, id_);
+      }
       throw;
     }
     token.context_ = detail::serial_of(ctx);
@@ -137,7 +145,7 @@ class ContextVar {
   /// Puts back what the variable held before `token`'s set(), in the context it was made in.
   void reset(const Token& token) {
     if (token.used_) detail::throw_token_used(name_);
-    if (token.var_ != this) detail::throw_token_other_var(name_);
+    if (token.var_ != this) detail::throw_token_other_var(token.var_->name_);
     detail::ContextState& ctx = detail::current_context();
     if (token.context_ != detail::serial_of(ctx)) detail::throw_token_other_context(name_);
     if (token.old_.var != 0) {
@@ -179,6 +187,7 @@ struct RunInContext {
   void operator()(A&... args) {
     ctx.run(fn, args...);
   }
+  detail::ContextState* context_state() noexcept { return ctx.state(); }
 };
 }  // namespace detail
 

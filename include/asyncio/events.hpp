@@ -140,11 +140,11 @@ class EventLoop {
   /// ---- watching file descriptors (the fd is never owned, closed or made non-blocking)
   template <class F, class... Args>
   void add_reader(int fd, F&& callback, Args&&... args) {
-    watch_fd(fd, false, make(std::forward<F>(callback), std::forward<Args>(args)...));
+    watch_fd(fd, false, make_owning(std::forward<F>(callback), std::forward<Args>(args)...));
   }
   template <class F, class... Args>
   void add_writer(int fd, F&& callback, Args&&... args) {
-    watch_fd(fd, true, make(std::forward<F>(callback), std::forward<Args>(args)...));
+    watch_fd(fd, true, make_owning(std::forward<F>(callback), std::forward<Args>(args)...));
   }
   bool remove_reader(int fd) { return unwatch_fd(fd, false); }
   bool remove_writer(int fd) { return unwatch_fd(fd, true); }
@@ -152,7 +152,7 @@ class EventLoop {
   /// ---- Unix signals: the handler runs as a loop callback, never in signal context
   template <class F, class... Args>
   void add_signal_handler(int sig, F&& callback, Args&&... args) {
-    watch_signal(sig, make(std::forward<F>(callback), std::forward<Args>(args)...));
+    watch_signal(sig, make_owning(std::forward<F>(callback), std::forward<Args>(args)...));
   }
   bool remove_signal_handler(int sig);
 
@@ -258,13 +258,27 @@ class EventLoop {
   detail::HandleImpl* make(F&& callback, Args&&... args) {
     if constexpr (!detail::RunsInOwnContext<std::decay_t<F>>) {
       if (detail::VarMap* map = detail::current_map(); map != nullptr) [[unlikely]] {
-        return detail::make_handle(
-            this,
-            detail::InContext<std::decay_t<F>>{detail::MapRef(map), std::forward<F>(callback)},
-            std::forward<Args>(args)...);
+        return detail::make_handle(this,
+                                   detail::InContext<std::decay_t<F>>{detail::OwnedContext(map),
+                                                                      std::forward<F>(callback)},
+                                   std::forward<Args>(args)...);
       }
     }
     return make_plain(std::forward<F>(callback), std::forward<Args>(args)...);
+  }
+  /// For callbacks that run many times (readers, writers, signal handlers): they always own a
+  /// context, which keeps what one run sets for the next, as a Handle's `_context` does.
+  template <class F, class... Args>
+  detail::HandleImpl* make_owning(F&& callback, Args&&... args) {
+    if constexpr (detail::RunsInOwnContext<std::decay_t<F>>) {
+      return make_plain(std::forward<F>(callback), std::forward<Args>(args)...);
+    } else {
+      return detail::make_handle(
+          this,
+          detail::InContext<std::decay_t<F>>{detail::OwnedContext(detail::current_map()),
+                                             std::forward<F>(callback)},
+          std::forward<Args>(args)...);
+    }
   }
   /// For the library's own callbacks, which say themselves where they run (a task's step).
   template <class F, class... Args>

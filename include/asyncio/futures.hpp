@@ -57,12 +57,17 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
     DoneCallback fn;
     FuturePtr target;
     Notify notify = nullptr;
+    MapRef context{nullptr};  // add_done_callback's caller's variables, if any were set
   };
   /// Most futures get exactly one callback (the task awaiting them, or gather): it is kept
   /// inline, and only further ones go to the vector.
   std::optional<DoneEntry> first_callback;
   std::vector<DoneEntry> callbacks;
   TaskCore* task = nullptr;  // set when this is a Task's state
+  /// A destroyed task's context, kept for its "exception was never retrieved" report.
+  ContextState* dead_task_context = nullptr;
+  /// The context a custom exception handler runs in for this future (3.12): a task's own.
+  virtual ContextState* handler_context() const noexcept;
 
   bool done() const noexcept { return status != FutureStatus::pending; }
   std::size_t add_done_callback(DoneCallback cb);

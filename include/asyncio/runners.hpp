@@ -67,12 +67,10 @@ class Runner {
   /// Runs `coro` as the main task until it is done and gives its result. Ctrl-C cancels it;
   /// if that is why it ended, KeyboardInterrupt is thrown instead of CancelledError.
   /// RuntimeError("Runner is closed") after close(); RuntimeError when a loop is running.
+  /// The main task runs in `context`, else in the runner's own context: a copy of the one
+  /// current when the loop was created, shared by every run() call, as CPython's Runner does.
   template <class T>
-  T run(Coro<T> coro);
-  // Runner.run(coro, context=...): the overload point for contextvars. Once Context exists
-  // (contextvars.hpp), `T run(Coro<T> coro, Context context)` goes here and creates the main
-  // task in that context; run(coro) then uses a context copied once in lazy_init, as
-  // CPython's Runner._context, so that several run() calls share their variables.
+  T run(Coro<T> coro, std::optional<Context> context = std::nullopt);
 
   /// The runner's loop, created if need be; RuntimeError("Runner is closed") after close().
   EventLoop& get_loop();
@@ -85,29 +83,30 @@ class Runner {
   enum class State { created, initialized, closed };
   void lazy_init();
   template <class T>
-  Task<T> start(Coro<T> coro);
+  Task<T> start(Coro<T> coro, std::optional<Context> context);
   void finish_close(bool report_errors);
 
   State state_ = State::created;
   std::optional<bool> debug_;
   LoopFactory loop_factory_;
   std::shared_ptr<EventLoop> loop_;
-  bool set_event_loop_ = false;  // this runner made its loop the current one
+  std::optional<Context> context_;  // Runner._context
+  bool set_event_loop_ = false;     // this runner made its loop the current one
 };
 
 template <class T>
-Task<T> Runner::start(Coro<T> coro) {
+Task<T> Runner::start(Coro<T> coro, std::optional<Context> context) {
   if (!coro) throw std::invalid_argument("a coroutine was expected, got an empty Coro");
   if (detail::running_loop_or_null() != nullptr) {  // fail fast, as asyncio does
     throw RuntimeError("Runner.run() cannot be called from a running event loop");
   }
   lazy_init();
-  return loop_->create_task(std::move(coro));
+  return loop_->create_task(std::move(coro), {}, context ? std::move(context) : context_);
 }
 
 template <class T>
-T Runner::run(Coro<T> coro) {
-  Task<T> task = start(std::move(coro));
+T Runner::run(Coro<T> coro, std::optional<Context> context) {
+  Task<T> task = start(std::move(coro), std::move(context));
   detail::SigintScope sigint(*loop_, task.ref());
   try {
     if constexpr (std::is_void_v<T>) {

@@ -99,7 +99,10 @@ struct TaskState final : FutureState<T> {
     core.complete = &complete_from_coroutine;
     core.drop_coroutine = [](FutureStateBase& s) { static_cast<TaskState&>(s).coro.reset(); };
   }
-  ~TaskState() override { core.on_destroyed(); }
+  ~TaskState() override {
+    core.on_destroyed();
+    this->dead_task_context = std::exchange(core.context, nullptr);
+  }
 
   bool cancel(std::string msg) override { return core.cancel(std::move(msg)); }
   std::string repr() const override { return core.repr(); }
@@ -151,6 +154,14 @@ class TaskRef {
   void set_name(std::string name) { core().name = std::move(name); }
   std::string repr() const { return state_->repr(); }
   EventLoop& get_loop() const { return state_->loop(); }
+  Context get_context() const { return detail::task_context(core()); }
+  /// fn(TaskRef) once the task is done, through call_soon (what a task factory decorates with).
+  template <class F>
+  std::size_t add_done_callback(F&& fn) {
+    return state_->add_done_callback(
+        [fn = std::forward<F>(fn)](const detail::FuturePtr& s) mutable { fn(TaskRef(s)); });
+  }
+  std::size_t remove_done_callback(std::size_t id) { return state_->remove_done_callback(id); }
 
   explicit operator bool() const noexcept { return state_ != nullptr; }
   bool operator==(const TaskRef& other) const noexcept { return state_ == other.state_; }

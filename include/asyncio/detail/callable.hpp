@@ -19,10 +19,14 @@ namespace asyncio::detail {
 inline constexpr std::size_t inline_callable_size = 5 * sizeof(void*);
 inline constexpr std::size_t inline_callable_align = alignof(void*);
 
+struct ContextState;
+
 struct CallableOps {
   void (*invoke)(void* storage);
   void (*destroy)(void* storage) noexcept;
   std::string (*describe)(const void* storage);
+  /// The context the callback runs in, if it carries one (Handle.get_context()).
+  ContextState* (*context)(void* storage) noexcept;
 };
 
 std::string demangle(const std::type_info& type);
@@ -81,6 +85,13 @@ struct BoundCall {
   [[no_unique_address]] std::tuple<Args...> args;
 
   void operator()() { std::apply(fn, args); }
+  ContextState* context() noexcept {
+    if constexpr (requires { fn.context_state(); }) {
+      return fn.context_state();
+    } else {
+      return nullptr;
+    }
+  }
 
   std::string describe() const {
     std::string out = demangle(typeid(unwrapped_t<F>));
@@ -109,7 +120,8 @@ struct InlineOps {
   static std::string describe(const void* s) {
     return std::launder(static_cast<const B*>(s))->describe();
   }
-  static constexpr CallableOps table{&invoke, &destroy, &describe};
+  static ContextState* context(void* s) noexcept { return get(s).context(); }
+  static constexpr CallableOps table{&invoke, &destroy, &describe, &context};
 };
 
 template <class B>
@@ -118,7 +130,8 @@ struct HeapOps {
   static void invoke(void* s) { (*get(s))(); }
   static void destroy(void* s) noexcept { delete get(s); }
   static std::string describe(const void* s) { return get(s)->describe(); }
-  static constexpr CallableOps table{&invoke, &destroy, &describe};
+  static ContextState* context(void* s) noexcept { return get(s)->context(); }
+  static constexpr CallableOps table{&invoke, &destroy, &describe, &context};
 };
 
 // Builds BoundCall<F, Args...> in `storage` and returns the matching operations.

@@ -129,6 +129,7 @@ void store_value(VarEntry& e, T value) {
 }
 
 std::uint64_t new_var_id() noexcept;
+bool same_vars(const VarMap* a, const VarMap* b) noexcept;
 std::uint64_t serial_of(ContextState& state) noexcept;
 
 ContextState* new_context_state(VarMap* shared_map) noexcept;  // shares `shared_map`
@@ -150,27 +151,6 @@ class EnterContext {
 
  private:
   ContextState& state_;
-  ContextState* previous_;
-};
-
-/// Runs the scope in a private copy of `map` (a callback's snapshot of its caller's context):
-/// whatever the scope sets is gone when it ends, as for a Handle's copy_context().
-class SnapshotScope {
- public:
-  explicit SnapshotScope(VarMap* map) noexcept : previous_(context_thread.current) {
-    state_.map = map;
-    add_ref(map);
-    context_thread.current = &state_;
-  }
-  ~SnapshotScope() {
-    context_thread.current = previous_;
-    release(state_.map);
-  }
-  SnapshotScope(const SnapshotScope&) = delete;
-  SnapshotScope& operator=(const SnapshotScope&) = delete;
-
- private:
-  ContextState state_;
   ContextState* previous_;
 };
 
@@ -197,18 +177,41 @@ concept RunsInOwnContext = requires {
   F::runs_in_own_context;
 };
 
-/// A callback wrapped to run in the context captured when it was scheduled.
+/// The context a callback owns: a copy of its scheduler's, made when it was scheduled and kept
+/// across its runs (a reader or a signal handler runs in the same one each time), as an
+/// asyncio Handle's `_context`. It shares the map until the callback sets a variable.
+class OwnedContext {
+ public:
+  explicit OwnedContext(VarMap* map) noexcept {
+    state_.map = map;
+    add_ref(map);
+  }
+  OwnedContext(OwnedContext&& o) noexcept {
+    state_.map = std::exchange(o.state_.map, nullptr);
+    state_.serial = o.state_.serial;
+  }
+  OwnedContext& operator=(OwnedContext&&) = delete;
+  ~OwnedContext() { release(state_.map); }
+  ContextState& state() noexcept { return state_; }
+
+ private:
+  ContextState state_;
+};
+
+/// A callback wrapped to run in its own context (call_soon and its siblings, while some
+/// variable is set).
 template <class F>
 struct InContext {
   using wrapped_type = F;
-  MapRef map;
+  OwnedContext context;
   F fn;
 
   template <class... A>
   void operator()(A&... args) {
-    SnapshotScope scope(map.get());
+    EnterContext entered(context.state());
     std::invoke(fn, args...);
   }
+  ContextState* context_state() noexcept { return &context.state(); }
 };
 
 }  // namespace asyncio::detail
