@@ -169,7 +169,8 @@ void TaskCore::start_eagerly() {
 void TaskCore::step(std::exception_ptr exc, bool eager) {
   FutureStateBase& fut = *state;
   if (fut.done()) throw InvalidStateError("_step(): already done: " + repr());
-  FuturePtr keep = fut.shared_from_this();  // the coroutine may drop the last reference
+  // The coroutine may drop the last reference; an eager step's caller (create_task) holds one.
+  FuturePtr keep = eager ? nullptr : fut.shared_from_this();
   if (must_cancel) {
     if (!exc || !is_cancelled_error(exc)) {
       exc = std::make_exception_ptr(CancelledError(cancel_message));
@@ -493,6 +494,7 @@ TaskFactory create_eager_task_factory(TaskFactory inner) {
 }
 
 void EventLoop::set_task_factory(TaskFactory factory) {
+  eager_factory_ = factory && factory.target_type() == eager_task_factory.target_type();
   task_factory_ = std::move(factory);
 }
 

@@ -303,6 +303,9 @@ class EventLoop {
   friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);
   std::unique_ptr<Impl> impl_;
   TaskFactory task_factory_;  // here, not in Impl: create_task tests it inline
+  /// The factory is eager_task_factory itself: create_task starts tasks eagerly without the
+  /// type-erased call, as CPython's C eager_task_factory does.
+  bool eager_factory_ = false;
 };
 
 /// The loop running on this thread; asyncio::RuntimeError("no running event loop") if none.

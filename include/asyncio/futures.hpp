@@ -186,6 +186,7 @@ class [[nodiscard]] Future {
   explicit operator bool() const noexcept { return state_ != nullptr; }
   bool operator==(const Future& other) const noexcept { return state_ == other.state_; }
   const std::shared_ptr<detail::FutureState<T>>& state_ptr() const noexcept { return state_; }
+  std::shared_ptr<detail::FutureState<T>> take_state() && noexcept { return std::move(state_); }
 
   /// `co_await fut` inside a task: suspends the task until the future is done.
   auto operator co_await() const {
