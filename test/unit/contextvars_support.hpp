@@ -5,6 +5,8 @@
 
 #include <asyncio/asyncio.hpp>
 
+#include "loop_support.hpp"
+
 #include <string>
 #include <utility>
 
@@ -22,17 +24,7 @@ T ctx_get(asyncio::Context ctx, const asyncio::ContextVar<T>& var, T fallback) {
   return ctx.run([&] { return var.get(fallback); });
 }
 
-// what() of the E that f throws, or "<none>".
-template <class E, class F>
-std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "<none>";
-}
+// The one of loop_support.hpp, for the tests that only use this header.
+using test_support::error_text;
 
 }  // namespace contextvars_support

@@ -1,5 +1,6 @@
 // Helpers shared by the eager task and task factory tests (test_eager_tasks.cpp,
-// test_task_factories.cpp): the loop of EagerTaskFactoryLoopTests and the coroutines they run.
+// test_task_factories.cpp, and the eager child of test_contextvars_tasks.cpp): the asyncio names
+// they use, the loop of EagerTaskFactoryLoopTests and the coroutines they run.
 #pragma once
 
 #include <asyncio/asyncio.hpp>
@@ -8,6 +9,17 @@
 #include <string>
 
 namespace eager_support {
+
+// The asyncio names these tests use, for `using namespace eager_support`.
+using asyncio::Context;
+using asyncio::ContextVar;
+using asyncio::Coro;
+using asyncio::EventLoop;
+using asyncio::Future;
+using asyncio::Task;
+using asyncio::TaskFactory;
+using asyncio::TaskRef;
+using asyncio::TaskRequest;
 
 // The loop of EagerTaskFactoryLoopTests.setUp: eager_task_factory installed.
 struct EagerLoop {

@@ -163,6 +163,20 @@ struct SocketPair {
   int b = -1;
 };
 
+// what() of the E that f throws, "<other exception>" when it throws something else, or
+// "<none>" when it throws nothing.
+template <class E, class F>
+std::string error_text(F&& f) {
+  try {
+    f();
+    return "<none>";
+  } catch (const E& e) {
+    return e.what();
+  } catch (...) {
+    return "<other exception>";
+  }
+}
+
 // Named callables, so that reprs and messages show a stable name (like `noop` in CPython).
 struct Noop {
   template <class... A>

@@ -83,44 +83,50 @@ TEST_CASE("callback_sets_do_not_leak (test_base_events call_soon context)", "[co
   CHECK(seen == std::vector<int>{-1, 0, -1, 1, -1, 2, 100});
 }
 
-TEST_CASE("callback_token_other_context (test_context.ContextTest.test_context_getset_4)",
-          "[contextvars]") {
-  // Two callbacks have two contexts (each a copy_context() in asyncio): a token made in one
-  // is refused in the other, even when both were scheduled with no variable set.
+namespace {
+
+struct TokenTrial {
+  int value_in_second = -1;
+  std::string refused = "<not run>";
+};
+
+// test_context_getset_4 through two callbacks, scheduled in a fresh context (after setting the
+// variable when `snapshot`): the first sets the variable and keeps the token; the second reads
+// the variable, then resets it with that token.
+TokenTrial reset_in_other_callback(bool snapshot) {
   ContextVar<int> var("var", 0);
   EventLoop loop;
+  TokenTrial trial;
   std::optional<ContextVar<int>::Token> token;
-  std::string refused = "<not run>";
-  int value_in_second = -1;
   isolated([&] {
+    if (snapshot) var.set(5);
     loop.call_soon([&] { token.emplace(var.set(1)); });
     loop.call_soon([&] {
-      value_in_second = var.get();
-      refused = error_text<std::invalid_argument>([&] { var.reset(*token); });
+      trial.value_in_second = var.get();
+      trial.refused = error_text<std::invalid_argument>([&] { var.reset(*token); });
     });
     run_once(loop);
   });
   loop.close();
-  CHECK(value_in_second == 0);
-  CHECK_THAT(refused, Contains("was created in a different Context"));
+  return trial;
+}
+
+}  // namespace
+
+TEST_CASE("callback_token_other_context (test_context.ContextTest.test_context_getset_4)",
+          "[contextvars]") {
+  // Two callbacks have two contexts (each a copy_context() in asyncio): a token made in one
+  // is refused in the other, even when both were scheduled with no variable set.
+  TokenTrial trial = reset_in_other_callback(false);
+  CHECK(trial.value_in_second == 0);
+  CHECK_THAT(trial.refused, Contains("was created in a different Context"));
 }
 
 TEST_CASE("callback_snapshot_token_other_context (test_context.ContextTest.test_context_getset_4)",
           "[contextvars]") {
   // The same with callbacks scheduled while a variable is set (each gets a snapshot).
-  ContextVar<int> var("var", 0);
-  EventLoop loop;
-  std::optional<ContextVar<int>::Token> token;
-  std::string refused = "<not run>";
-  isolated([&] {
-    var.set(5);
-    loop.call_soon([&] { token.emplace(var.set(1)); });
-    loop.call_soon(
-        [&] { refused = error_text<std::invalid_argument>([&] { var.reset(*token); }); });
-    run_once(loop);
-  });
-  loop.close();
-  CHECK_THAT(refused, Contains("was created in a different Context"));
+  TokenTrial trial = reset_in_other_callback(true);
+  CHECK_THAT(trial.refused, Contains("was created in a different Context"));
 }
 
 TEST_CASE("call_soon_threadsafe_thread_context (test_base_events call_soon_threadsafe context)",
@@ -278,52 +284,62 @@ TEST_CASE("run_in_executor_worker_context (test_threads run_in_executor context)
 
 // ---------------------------------------------------------------- exception handlers (3.12)
 
-TEST_CASE(
-    "exc_handler_task_context (test_futures2.FutureTests.test_task_exc_handler_correct_context)",
-    "[contextvars]") {
-  // gh-96704 (3.12): a custom exception handler runs in the context of the task concerned.
-  ContextVar<std::string> name("name", "foo");
+namespace {
+
+using StrVar = ContextVar<std::string>;
+
+// The failing callbacks of test_futures2's exception handler tests: set `var`, then fail.
+[[noreturn]] void set_and_fail(StrVar& var, const std::string& value) {
+  var.set(value);
+  throw std::domain_error("1 / 0");
+}
+
+// test_futures2's exception handler tests: main(loop, name) runs in a task, in a fresh context,
+// with a custom exception handler that notes name.get() at each call (after the message when
+// `with_message`). The notes must be `want`.
+template <class Main>
+void check_handler_notes(bool with_message, const std::vector<std::string>& want, Main main) {
+  StrVar name("name", "foo");
   std::vector<std::string> calls;
   EventLoop loop;
   isolated([&] {
     loop.run_until_complete([&]() -> Coro<void> {
       loop.set_exception_handler([&](EventLoop&, const asyncio::ExceptionContext& c) {
-        calls.push_back(c.message + ": " + name.get());
+        calls.push_back(with_message ? c.message + ": " + name.get() : name.get());
       });
-      auto task = [&]() -> Coro<void> {
-        name.set("bar");
-        throw std::domain_error("1 / 0");
-        co_return;
-      };
-      asyncio::create_task(task());
-      co_await asyncio::sleep(0);
-      co_await asyncio::sleep(0);
+      co_await main(loop, name);
     }());
   });
   loop.close();
-  CHECK(calls == std::vector<std::string>{"Task exception was never retrieved: bar"});
+  CHECK(calls == want);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "exc_handler_task_context (test_futures2.FutureTests.test_task_exc_handler_correct_context)",
+    "[contextvars]") {
+  // gh-96704 (3.12): a custom exception handler runs in the context of the task concerned.
+  auto fail_in_task = [](EventLoop&, StrVar& name) -> Coro<void> {
+    auto task = [&]() -> Coro<void> {
+      set_and_fail(name, "bar");
+      co_return;
+    };
+    asyncio::create_task(task());
+    co_await asyncio::sleep(0);
+    co_await asyncio::sleep(0);
+  };
+  check_handler_notes(true, {"Task exception was never retrieved: bar"}, fail_in_task);
 }
 
 TEST_CASE(
     "exc_handler_handle_context "
     "(test_futures2.FutureTests.test_handle_exc_handler_correct_context)",
     "[contextvars]") {
-  ContextVar<std::string> name("name", "foo");
-  std::vector<std::string> calls;
-  EventLoop loop;
-  isolated([&] {
-    loop.run_until_complete([&]() -> Coro<void> {
-      loop.set_exception_handler(
-          [&](EventLoop&, const asyncio::ExceptionContext&) { calls.push_back(name.get()); });
-      loop.call_soon([&] {
-        name.set("bar");
-        throw std::domain_error("1 / 0");
-      });
-      co_await asyncio::sleep(0);
-    }());
+  check_handler_notes(false, {"bar"}, [](EventLoop& loop, StrVar& name) -> Coro<void> {
+    loop.call_soon([&] { set_and_fail(name, "bar"); });
+    co_await asyncio::sleep(0);
   });
-  loop.close();
-  CHECK(calls == std::vector<std::string>{"bar"});
 }
 
 TEST_CASE(
@@ -332,30 +348,15 @@ TEST_CASE(
     "[contextvars]") {
   // The same for callbacks that run in a snapshot (a variable was set when they were
   // scheduled) and for done callbacks: the handler sees the callback's context.
-  ContextVar<std::string> name("name", "foo");
-  std::vector<std::string> calls;
-  EventLoop loop;
-  isolated([&] {
-    loop.run_until_complete([&]() -> Coro<void> {
-      loop.set_exception_handler(
-          [&](EventLoop&, const asyncio::ExceptionContext&) { calls.push_back(name.get()); });
-      name.set("pre");
-      loop.call_soon([&] {
-        name.set("baz");
-        throw std::domain_error("1 / 0");
-      });
-      co_await asyncio::sleep(0);
-      Future<int> fut = loop.create_future<int>();
-      fut.add_done_callback([&](Future<int>) {
-        name.set("qux");
-        throw std::domain_error("1 / 0");
-      });
-      fut.set_result(1);
-      co_await asyncio::sleep(0);
-    }());
+  check_handler_notes(false, {"baz", "qux"}, [](EventLoop& loop, StrVar& name) -> Coro<void> {
+    name.set("pre");
+    loop.call_soon([&] { set_and_fail(name, "baz"); });
+    co_await asyncio::sleep(0);
+    Future<int> fut = loop.create_future<int>();
+    fut.add_done_callback([&](Future<int>) { set_and_fail(name, "qux"); });
+    fut.set_result(1);
+    co_await asyncio::sleep(0);
   });
-  loop.close();
-  CHECK(calls == std::vector<std::string>{"baz", "qux"});
 }
 
 // ---------------------------------------------------------------- fd callbacks, threads

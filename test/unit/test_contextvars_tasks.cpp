@@ -6,19 +6,16 @@
 #include <catch2/catch.hpp>
 
 #include "contextvars_support.hpp"
+#include "eager_support.hpp"
 
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
-using asyncio::Context;
-using asyncio::ContextVar;
-using asyncio::Coro;
-using asyncio::EventLoop;
-using asyncio::Future;
-using asyncio::Task;
 using namespace contextvars_support;
+using namespace eager_support;
 
 namespace {
 
@@ -31,6 +28,45 @@ Coro<void> set_after_yield(int val) {
   co_await asyncio::sleep(0);
   shared_cvar().set(val);
 }
+
+// test_context_4, test_context_5 and test_taskgroup_task_context: in one copy of the caller's
+// context, two tasks made by create(coro, ctx) set shared_cvar() to 1, then to 2. `ret` gets
+// what the copy holds before, between and after them.
+template <class Create>
+Coro<void> two_tasks_in_copy(std::vector<int>& ret, Create create) {
+  Context ctx = asyncio::copy_context();
+  ret.push_back(ctx_get(ctx, shared_cvar(), 0));
+  Task<void> t1 = create(set_after_yield(1), ctx);
+  co_await t1;
+  ret.push_back(ctx_get(ctx, shared_cvar(), 0));
+  Task<void> t2 = create(set_after_yield(2), ctx);
+  co_await t2;
+  ret.push_back(ctx_get(ctx, shared_cvar(), 0));
+}
+
+// test_get_context's probes: body() runs to completion as `task`, created in a fresh, empty
+// context (it starts with nothing set). It sets `var`, asks for the task's context in some way
+// and notes what `var` holds right after (`after`) and after a yield (`later`); `at_end` is what
+// `var` holds in the task's context once the task is done.
+template <class T>
+struct GetContextProbe {
+  ContextVar<int> var{"var"};
+  std::optional<Task<T>> task;
+  int after = 0;
+  int later = 0;
+  int at_end = 0;
+
+  template <class Body>
+  void run(Body body) {
+    EventLoop loop;
+    isolated([&] {
+      task = loop.create_task(body());
+      loop.run_until_complete(*task);
+    });
+    at_end = ctx_get(task->get_context(), var, -1);
+    loop.close();
+  }
+};
 
 }  // namespace
 
@@ -135,16 +171,12 @@ TEST_CASE("task_explicit_context (test_tasks.BaseTaskTests.test_context_4)", "[c
   // loop.create_task(coro, context=ctx) inside a task.
   EventLoop loop;
   std::vector<int> ret;
+  auto create = [&](Coro<void> coro, Context ctx) {
+    return loop.create_task(std::move(coro), "", std::move(ctx));
+  };
   isolated([&] {
     loop.run_until_complete([&]() -> Coro<void> {
-      Context ctx = asyncio::copy_context();
-      ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-      Task<void> t1 = loop.create_task(set_after_yield(1), "", ctx);
-      co_await t1;
-      ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-      Task<void> t2 = loop.create_task(set_after_yield(2), "", ctx);
-      co_await t2;
-      ret.push_back(ctx_get(ctx, shared_cvar(), 0));
+      co_await two_tasks_in_copy(ret, create);
       ret.push_back(shared_cvar().get(0));  // the creator's own context saw none of it
     }());
   });
@@ -156,18 +188,10 @@ TEST_CASE("task_explicit_context_free (test_tasks.BaseTaskTests.test_context_5)"
   // asyncio.create_task(coro, context=ctx).
   EventLoop loop;
   std::vector<int> ret;
-  isolated([&] {
-    loop.run_until_complete([&]() -> Coro<void> {
-      Context ctx = asyncio::copy_context();
-      ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-      Task<void> t1 = asyncio::create_task(set_after_yield(1), "", ctx);
-      co_await t1;
-      ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-      Task<void> t2 = asyncio::create_task(set_after_yield(2), "", ctx);
-      co_await t2;
-      ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-    }());
-  });
+  auto create = [](Coro<void> coro, Context ctx) {
+    return asyncio::create_task(std::move(coro), "", std::move(ctx));
+  };
+  isolated([&] { loop.run_until_complete(two_tasks_in_copy(ret, create)); });
   loop.close();
   CHECK(ret == std::vector<int>{0, 1, 2});
 }
@@ -278,59 +302,41 @@ TEST_CASE("task_get_context_from_eager_child (test_tasks.BaseTaskTests.test_get_
           "[contextvars][eager]") {
   // An eager child runs inside its parent's step; asking the parent's context there must not
   // take the parent's variables from the rest of its step.
-  ContextVar<int> var("var");
-  EventLoop loop;
-  int after_child = 0;
-  int later = 0;
-  std::optional<Task<int>> parent;
-  auto body_child = [&]() -> Coro<void> {
-    Context c = parent->get_context();
-    co_return;
-  };
-  auto body_parent = [&]() -> Coro<int> {
-    var.set(1);
+  GetContextProbe<int> p;
+  p.run([&]() -> Coro<int> {
+    auto body_child = [&]() -> Coro<void> {
+      Context c = p.task->get_context();
+      co_return;
+    };
+    p.var.set(1);
     Task<void> child = asyncio::create_task(body_child(), "child", std::nullopt, true);
-    after_child = var.get(-1);
+    p.after = p.var.get(-1);
     co_await asyncio::sleep(0);
-    later = var.get(-1);
+    p.later = p.var.get(-1);
     co_await child;
     co_return 0;
-  };
-  isolated([&] {  // the parent starts with an empty context
-    parent = loop.create_task(body_parent());
-    loop.run_until_complete(*parent);
   });
-  CHECK(after_child == 1);
-  CHECK(later == 1);
-  CHECK(ctx_get(parent->get_context(), var, -1) == 1);
-  loop.close();
+  CHECK(p.after == 1);
+  CHECK(p.later == 1);
+  CHECK(p.at_end == 1);
 }
 
 TEST_CASE("task_get_context_inside_ctx_run (test_tasks.BaseTaskTests.test_get_context)",
           "[contextvars]") {
   // The same, with get_context() asked from inside another Context.run in the task's step.
-  ContextVar<int> var("var");
-  EventLoop loop;
-  int after_run = 0;
-  int later = 0;
-  std::optional<Task<void>> task;
-  auto body = [&]() -> Coro<void> {
-    var.set(1);
+  GetContextProbe<void> p;
+  p.run([&]() -> Coro<void> {
+    p.var.set(1);
     Context other;
-    other.run([&] { Context mine = task->get_context(); });
-    after_run = var.get(-1);
-    var.set(2);
+    other.run([&] { Context mine = p.task->get_context(); });
+    p.after = p.var.get(-1);
+    p.var.set(2);
     co_await asyncio::sleep(0);
-    later = var.get(-1);
-  };
-  isolated([&] {
-    task = loop.create_task(body());
-    loop.run_until_complete(*task);
+    p.later = p.var.get(-1);
   });
-  CHECK(after_run == 1);
-  CHECK(later == 2);
-  CHECK(ctx_get(task->get_context(), var, -1) == 2);
-  loop.close();
+  CHECK(p.after == 1);
+  CHECK(p.later == 2);
+  CHECK(p.at_end == 2);
 }
 
 TEST_CASE("task_context_is_entered (test_context.ContextTest.test_context_run_7)",
@@ -371,14 +377,9 @@ TEST_CASE("taskgroup_task_context (test_taskgroups.TestTaskGroup.test_taskgroup_
     loop.run_until_complete([&]() -> Coro<void> {
       asyncio::TaskGroup g;
       co_await g.run([&]() -> Coro<void> {
-        Context ctx = asyncio::copy_context();
-        ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-        Task<void> t1 = g.create_task(set_after_yield(1), "", ctx);
-        co_await t1;
-        ret.push_back(ctx_get(ctx, shared_cvar(), 0));
-        Task<void> t2 = g.create_task(set_after_yield(2), "", ctx);
-        co_await t2;
-        ret.push_back(ctx_get(ctx, shared_cvar(), 0));
+        co_await two_tasks_in_copy(ret, [&](Coro<void> coro, Context ctx) {
+          return g.create_task(std::move(coro), "", std::move(ctx));
+        });
         // Without a context, a group's task gets a copy of its creator's.
         shared_cvar().set(7);
         auto body = [&]() -> Coro<void> {

@@ -17,15 +17,6 @@
 #include <vector>
 
 using asyncio::CancelledError;
-using asyncio::Context;
-using asyncio::ContextVar;
-using asyncio::Coro;
-using asyncio::EventLoop;
-using asyncio::Future;
-using asyncio::Task;
-using asyncio::TaskFactory;
-using asyncio::TaskRef;
-using asyncio::TaskRequest;
 using namespace eager_support;
 using namespace test_support;
 

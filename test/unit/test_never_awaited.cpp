@@ -29,19 +29,28 @@ bool mentions(const LogCapture& log, const std::string& text) {
   return false;
 }
 
+// Runs, on a new loop with debug mode on or off, a coroutine that calls drop(), which makes
+// coroutines and drops them unawaited.
+template <class Drop>
+void run_dropping(bool debug, Drop drop) {
+  EventLoop loop;
+  loop.set_debug(debug);
+  loop.run_until_complete([&]() -> Coro<void> {
+    drop();
+    co_return;
+  }());
+}
+
 }  // namespace
 
 TEST_CASE(
     "never_awaited_debug (test_coroutines.CoroutineTest.test_unawaited_warning_during_shutdown)",
     "[coroutines]") {
   LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
-  loop.run_until_complete([]() -> Coro<void> {
+  run_dropping(true, [] {
     { auto unused = fetch_answer(); }
     { auto unused = nested::helper(1); }
-    co_return;
-  }());
+  });
   REQUIRE(mentions(log, "coroutine 'fetch_answer' was never awaited"));
   REQUIRE(mentions(log, "coroutine 'nested::helper' was never awaited"));
   REQUIRE(mentions(log, "Coroutine function defined at"));
@@ -53,12 +62,7 @@ TEST_CASE(
     "(test_events.EventLoopTestsMixin.test_run_until_complete_nesting)",
     "[coroutines]") {
   LogCapture log;
-  EventLoop loop;
-  loop.set_debug(false);
-  loop.run_until_complete([]() -> Coro<void> {
-    { auto unused = fetch_answer(); }
-    co_return;
-  }());
+  run_dropping(false, [] { auto unused = fetch_answer(); });
   CHECK_FALSE(mentions(log, "was never awaited"));
 }
 

@@ -12,37 +12,12 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
-using asyncio::Context;
-using asyncio::ContextVar;
-using asyncio::Coro;
-using asyncio::EventLoop;
-using asyncio::Future;
-using asyncio::Task;
-using asyncio::TaskFactory;
-using asyncio::TaskRef;
-using asyncio::TaskRequest;
 using Catch::Matchers::Contains;
 using namespace eager_support;
 using namespace test_support;
-
-namespace {
-
-// what() of the E that f throws, or "<none>".
-template <class E, class F>
-std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (...) {
-    return "<other exception>";
-  }
-  return "<none>";
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------- task counting
 
@@ -64,6 +39,40 @@ void install_counter(EventLoop& loop, TaskCounter& counter, bool eager) {
     return task;
   };
   loop.set_task_factory(eager ? asyncio::create_eager_task_factory(counting) : counting);
+}
+
+// What a counting run must show; a field left unset is not checked.
+struct Counts {
+  std::optional<int> task_count;
+  std::optional<int> made;
+  std::optional<int> done_at_creation;
+};
+
+void check_counts(const TaskCounter& counter, const Counts& want) {
+  if (want.task_count) CHECK(counter.task_count == *want.task_count);
+  if (want.made) CHECK(counter.made == *want.made);
+  if (want.done_at_creation) CHECK(counter.done_at_creation == *want.done_at_creation);
+}
+
+// Runs make()'s coroutine to completion on a new loop whose factory counts the tasks (through
+// create_eager_task_factory when `eager`), closes the loop and checks the counts against
+// `want`. Returns the coroutine's result.
+template <class Make>
+auto run_counted(bool eager, const Counts& want, Make make) {
+  EventLoop loop;
+  TaskCounter counter;
+  install_counter(loop, counter, eager);
+  using Result = decltype(loop.run_until_complete(make()));
+  if constexpr (std::is_void_v<Result>) {
+    loop.run_until_complete(make());
+    loop.close();
+    check_counts(counter, want);
+  } else {
+    Result result = loop.run_until_complete(make());
+    loop.close();
+    check_counts(counter, want);
+    return result;
+  }
 }
 
 Coro<int> awaitable_chain(int depth) {
@@ -92,74 +101,43 @@ Coro<void> recursive_gather(int width, int depth) {
 
 TEST_CASE("awaitables_chain (test_eager_task_factory.NonEagerTests.test_awaitables_chain)",
           "[eager]") {
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, false);
-  int depth = loop.run_until_complete(awaitable_chain(100));
-  loop.close();
+  int depth = run_counted(false, {.task_count = 1}, [] { return awaitable_chain(100); });
   CHECK(depth == 100);
-  CHECK(counter.task_count == 1);
 }
 
 TEST_CASE("awaitables_chain_eager (test_eager_task_factory.EagerTests.test_awaitables_chain)",
           "[eager]") {
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, true);
-  int depth = loop.run_until_complete(awaitable_chain(100));
-  loop.close();
+  // done_at_creation 0: the loop was not running, so the task was scheduled lazily.
+  Counts want{.task_count = 0, .made = 1, .done_at_creation = 0};
+  int depth = run_counted(true, want, [] { return awaitable_chain(100); });
   CHECK(depth == 100);
-  CHECK(counter.task_count == 0);
-  CHECK(counter.made == 1);
-  CHECK(counter.done_at_creation == 0);  // the loop was not running: scheduled lazily
 }
 
 TEST_CASE("recursive_taskgroups (test_eager_task_factory.NonEagerTests.test_recursive_taskgroups)",
           "[eager]") {
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, false);
-  loop.run_until_complete(recursive_taskgroups(5, 4));
-  loop.close();
-  CHECK(counter.task_count == 781);  // 1 + 5 + 5^2 + 5^3 + 5^4
-  CHECK(counter.done_at_creation == 0);
+  // 781 = 1 + 5 + 5^2 + 5^3 + 5^4
+  run_counted(false, {.task_count = 781, .done_at_creation = 0},
+              [] { return recursive_taskgroups(5, 4); });
 }
 
 TEST_CASE(
     "recursive_taskgroups_eager (test_eager_task_factory.EagerTests.test_recursive_taskgroups)",
     "[eager]") {
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, true);
-  loop.run_until_complete(recursive_taskgroups(5, 4));
-  loop.close();
-  CHECK(counter.task_count == 0);
-  CHECK(counter.made == 781);
   // CPython 3.12 and 3.13: every task but the first completes within its eager step (a group
   // whose tasks are all done does not suspend in __aexit__).
-  CHECK(counter.done_at_creation == 780);
+  run_counted(true, {.task_count = 0, .made = 781, .done_at_creation = 780},
+              [] { return recursive_taskgroups(5, 4); });
 }
 
 TEST_CASE("recursive_gather (test_eager_task_factory.NonEagerTests.test_recursive_gather)",
           "[eager]") {
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, false);
-  loop.run_until_complete(recursive_gather(5, 4));
-  loop.close();
-  CHECK(counter.task_count == 781);
-  CHECK(counter.done_at_creation == 0);
+  run_counted(false, {.task_count = 781, .done_at_creation = 0},
+              [] { return recursive_gather(5, 4); });
 }
 
 TEST_CASE("recursive_gather_eager (test_eager_task_factory.EagerTests.test_recursive_gather)",
           "[eager]") {
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, true);
-  loop.run_until_complete(recursive_gather(5, 4));
-  loop.close();
-  CHECK(counter.task_count == 0);
-  CHECK(counter.made == 781);
+  run_counted(true, {.task_count = 0, .made = 781}, [] { return recursive_gather(5, 4); });
 }
 
 TEST_CASE(
@@ -168,12 +146,7 @@ TEST_CASE(
   // CPython 3.12 and 3.13 report 780 tasks done at creation: 3.12's gather runs the done
   // callbacks of children already done before it returns ("in the special case that *all*
   // futures finished eagerly, this will effectively complete the gather eagerly").
-  EventLoop loop;
-  TaskCounter counter;
-  install_counter(loop, counter, true);
-  loop.run_until_complete(recursive_gather(5, 4));
-  loop.close();
-  CHECK(counter.done_at_creation == 780);
+  run_counted(true, {.done_at_creation = 780}, [] { return recursive_gather(5, 4); });
 }
 
 TEST_CASE(

@@ -39,18 +39,6 @@ std::string cancelled_message(F&& f) {
   return "<none>";
 }
 
-// what() of the E that f throws, or "<none>".
-template <class E, class F>
-std::string error_text(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (...) {
-  }
-  return "<none>";
-}
-
 bool holds_cancelled(const std::exception_ptr& exc) {
   try {
     if (exc) std::rethrow_exception(exc);

@@ -259,7 +259,8 @@ TEST_CASE("test_runners.RunTests: asyncio.run shuts the default executor down", 
   std::atomic<bool> finished{false};
   auto main_coro = [&]() -> Coro<void> {
     asyncio::get_running_loop().set_default_executor(executor);
-    asyncio::get_running_loop().run_in_executor(nullptr, [gate, &finished] {
+    // Not awaited on purpose: asyncio.run must wait for it at shutdown.
+    (void)asyncio::get_running_loop().run_in_executor(nullptr, [gate, &finished] {
       while (!gate->load()) std::this_thread::yield();
       finished = true;
     });
