@@ -8,6 +8,7 @@
 namespace asyncio::detail {
 
 thread_local constinit ContextThread context_thread{};
+constinit std::atomic<bool> context_vars_in_use{false};
 
 namespace {
 
@@ -83,6 +84,9 @@ VarEntry& writable_entry(ContextState& state, std::uint64_t var, bool& existed) 
       return *e;
     }
   }
+  if (!context_vars_in_use.load(std::memory_order_relaxed)) {
+    context_vars_in_use.store(true, std::memory_order_relaxed);
+  }
   m = own_map(state);  // unique, with room for one more
   VarEntry* end = m->entries + m->size;
   VarEntry* at = std::lower_bound(m->entries, end, var,
@@ -149,11 +153,6 @@ void release(ContextState* state) noexcept {
     release(state->map);
     delete state;
   }
-}
-
-ContextState* capture_context_for_task() noexcept {
-  VarMap* m = current_map();
-  return m == nullptr ? nullptr : new_context_state(m);
 }
 
 EnterContext::EnterContext(ContextState& state) : state_(state), previous_(context_thread.current) {

@@ -29,7 +29,7 @@ EventLoop& FutureStateBase::loop() const {
 FutureStateBase::~FutureStateBase() {
   ContextState* context = std::exchange(dead_task_context, nullptr);
   if (!log_traceback || anchor->loop == nullptr) {
-    release(context);
+    if (context != nullptr) release(context);
     return;
   }
   try {

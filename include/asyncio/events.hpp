@@ -252,19 +252,25 @@ class EventLoop {
   struct Impl;  // the loop's machinery, in lib/
 
  private:
-  /// The callback runs in a snapshot of the current context, as asyncio's Handle does; while
-  /// no variable is set anywhere in it there is nothing to snapshot.
+  /// The callback runs in its own copy of the current context, as asyncio's Handle does;
+  /// while no variable is set there is nothing to copy, and the loop's empty one serves.
   template <class F, class... Args>
   detail::HandleImpl* make(F&& callback, Args&&... args) {
     if constexpr (!detail::RunsInOwnContext<std::decay_t<F>>) {
       if (detail::VarMap* map = detail::current_map(); map != nullptr) [[unlikely]] {
-        return detail::make_handle(this,
-                                   detail::InContext<std::decay_t<F>>{detail::OwnedContext(map),
-                                                                      std::forward<F>(callback)},
-                                   std::forward<Args>(args)...);
+        return make_in_context(map, std::forward<F>(callback), std::forward<Args>(args)...);
       }
     }
     return make_plain(std::forward<F>(callback), std::forward<Args>(args)...);
+  }
+  /// Out of line and cold, so that the common path keeps its registers.
+  template <class F, class... Args>
+  [[gnu::noinline, gnu::cold]] detail::HandleImpl* make_in_context(detail::VarMap* map,
+                                                                   F&& callback, Args&&... args) {
+    return detail::make_handle(
+        this,
+        detail::InContext<std::decay_t<F>>{detail::OwnedContext(map), std::forward<F>(callback)},
+        std::forward<Args>(args)...);
   }
   /// For callbacks that run many times (readers, writers, signal handlers): they always own a
   /// context, which keeps what one run sets for the next, as a Handle's `_context` does.

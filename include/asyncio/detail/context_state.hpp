@@ -65,6 +65,9 @@ struct ContextThread {
   ContextState base;
 };
 extern thread_local constinit ContextThread context_thread;
+/// Set for good by the process's first ContextVar::set(): until then no context holds a map,
+/// and call_soon, create_task and add_done_callback skip the thread-local lookup entirely.
+extern constinit std::atomic<bool> context_vars_in_use;
 
 inline ContextState& current_context() noexcept {
   ContextThread& t = context_thread;
@@ -73,6 +76,7 @@ inline ContextState& current_context() noexcept {
 /// Null until some variable is set in the current context: what keeps call_soon and
 /// create_task free of context work for programs that never use a ContextVar.
 inline VarMap* current_map() noexcept {
+  if (!context_vars_in_use.load(std::memory_order_relaxed)) return nullptr;
   return current_context().map;
 }
 
@@ -136,7 +140,10 @@ ContextState* new_context_state(VarMap* shared_map) noexcept;  // shares `shared
 void add_ref(ContextState* state) noexcept;
 void release(ContextState* state) noexcept;
 /// For a new task: a copy of the current context, or null while it holds no variable.
-ContextState* capture_context_for_task() noexcept;
+inline ContextState* capture_context_for_task() noexcept {
+  VarMap* m = current_map();
+  return m == nullptr ? nullptr : new_context_state(m);
+}
 
 /// Runs the scope in `state` (Context.run), refusing a context that is already entered.
 class EnterContext {
@@ -157,14 +164,20 @@ class EnterContext {
 /// A counted reference to a map, captured by a callback when it is scheduled.
 class MapRef {
  public:
-  explicit MapRef(VarMap* map) noexcept : map_(map) { add_ref(map_); }
-  MapRef(const MapRef& o) noexcept : map_(o.map_) { add_ref(map_); }
+  explicit MapRef(VarMap* map) noexcept : map_(map) {
+    if (map_ != nullptr) add_ref(map_);
+  }
+  MapRef(const MapRef& o) noexcept : map_(o.map_) {
+    if (map_ != nullptr) add_ref(map_);
+  }
   MapRef(MapRef&& o) noexcept : map_(std::exchange(o.map_, nullptr)) {}
   MapRef& operator=(MapRef o) noexcept {
     std::swap(map_, o.map_);
     return *this;
   }
-  ~MapRef() { release(map_); }
+  ~MapRef() {
+    if (map_ != nullptr) release(map_);
+  }
   VarMap* get() const noexcept { return map_; }
 
  private:
