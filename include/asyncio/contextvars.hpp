@@ -160,7 +160,7 @@ class ContextVar {
   }
 
   const std::string& name() const noexcept { return name_; }
-  /// <ContextVar name='x' default=1>, as Python's repr without its address.
+  /// Python's repr without its address: `<ContextVar name='x' default=1>`.
   std::string repr() const {
     if (!default_) return detail::var_repr(name_, nullptr);
     std::string d;
