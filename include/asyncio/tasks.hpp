@@ -5,6 +5,7 @@
 #include <asyncio/task.hpp>
 
 #include <exception>
+#include <optional>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -222,13 +223,47 @@ std::vector<FuturePtr> states_of(std::vector<Future<T>>&& futs) {
 }  // namespace detail
 
 namespace detail {
+/// A range of tasks or futures all finished with a value (eager tasks, say): their values in one
+/// pass that takes no reference, so 10^5 children cost one visit each. Empty when a child is
+/// pending, failed or cancelled; gather_children then applies asyncio's rules.
+template <class R, class Range>
+std::optional<R> values_if_all_finished(Range& range) {
+  using T = awaitable_value_t<decltype(*range.begin())>;
+  R out;
+  if constexpr (requires { std::size(range); }) out.reserve(std::size(range));
+  for (auto& fut : range) {
+    const FutureStateBase& s = *fut.state_ptr();
+    if (s.status != FutureStatus::finished || s.exception) return std::nullopt;
+    out.push_back(value_of_state<T>(s));
+  }
+  return out;
+}
+
+/// gather's future, done with `value` on return, as 3.12's gather of done children is.
+template <class R>
+Future<R> gathered(EventLoop& loop, R value) {
+  auto no_results = [] { return R{}; };
+  auto outer = std::make_shared<GatherState<R, decltype(no_results)>>(loop, no_results);
+  outer->value.emplace(std::move(value));
+  outer->finish();
+  return Future<R>(outer);
+}
+
 /// gather over a range: a vector, in order, of each child's value, or with KeepExceptions of
 /// its Outcome.
 template <bool KeepExceptions, class Range>
 auto gather_range(Range&& range) {
+  using A = std::remove_cvref_t<decltype(*range.begin())>;
+  using R = std::vector<std::conditional_t<KeepExceptions, Outcome<awaitable_value_t<A>>,
+                                           gather_value_t<awaitable_value_t<A>>>>;
+  if constexpr (!std::is_same_v<A, Coro<awaitable_value_t<A>>>) {
+    if (range.begin() != range.end()) {
+      if (auto values = values_if_all_finished<R>(range))
+        return gathered<R>(implicit_loop(*range.begin()), std::move(*values));
+    }
+  }
   auto futs = range_futures(std::forward<Range>(range));
   using T = typename decltype(futs)::value_type::value_type;
-  using R = std::vector<std::conditional_t<KeepExceptions, Outcome<T>, gather_value_t<T>>>;
   EventLoop& loop = futs.empty() ? implicit_loop() : futs.front().get_loop();
   auto states = states_of(std::move(futs));
   return gather_children<R>(loop, std::move(states), KeepExceptions,

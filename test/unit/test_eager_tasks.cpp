@@ -490,3 +490,42 @@ TEST_CASE("eager_explicit_context (test_tasks.BaseTaskTests.test_context_6 with 
   }());
   CHECK(seen == std::vector<int>{0, 1, 1, 2, 9, 9});
 }
+
+// ---------------------------------------------------------------- gather of done children
+
+TEST_CASE("gather_done_range (test_tasks.FutureGatherTests.test_success, children done)",
+          "[eager]") {
+  // A range of children that are all finished (eager tasks, futures with a result): gather's
+  // future is done on return with the values in order, as 3.12's gather makes it.
+  EventLoop loop;
+  std::vector<Future<int>> futs;
+  for (int i = 0; i < 3; ++i) {
+    futs.emplace_back(loop);
+    futs.back().set_result(10 + i);
+  }
+  auto values = asyncio::gather(futs);
+  REQUIRE(values.done());
+  CHECK(values.result() == std::vector<int>{10, 11, 12});
+  auto outcomes = asyncio::gather(asyncio::return_exceptions, futs);
+  REQUIRE(outcomes.done());
+  CHECK(std::get<0>(outcomes.result()[2]) == 12);
+  CHECK_FALSE(values.cancel());  // nothing left to cancel
+}
+
+TEST_CASE("gather_done_range_failed (test_tasks.FutureGatherTests.test_one_exception)", "[eager]") {
+  // One done child failed: asyncio's rules, not the shortcut. gather raises it, done on return;
+  // with return_exceptions it is the child's outcome.
+  EventLoop loop;
+  std::vector<Future<int>> futs;
+  for (int i = 0; i < 3; ++i) futs.emplace_back(loop);
+  futs[0].set_result(1);
+  futs[1].set_exception(std::make_exception_ptr(std::runtime_error("boom")));
+  futs[2].set_result(3);
+  auto values = asyncio::gather(futs);
+  REQUIRE(values.done());
+  CHECK(error_text<std::runtime_error>([&] { values.result(); }) == "boom");
+  auto outcomes = asyncio::gather(asyncio::return_exceptions, futs);
+  REQUIRE(outcomes.done());
+  CHECK(std::holds_alternative<std::exception_ptr>(outcomes.result()[1]));
+  CHECK(std::get<0>(outcomes.result()[2]) == 3);
+}
