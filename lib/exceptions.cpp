@@ -2,10 +2,15 @@
 #include <asyncio/exceptions.hpp>
 
 #include <cxxabi.h>
+#include <netdb.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <charconv>
 #include <cstdlib>
 #include <memory>
+#include <type_traits>
 #include <system_error>
 
 namespace asyncio {
@@ -27,6 +32,96 @@ ExceptionGroup::ExceptionGroup(const std::string& message, std::vector<std::exce
     : Error(message + " (" + std::to_string(excs.size()) + " sub-exception" +
             (excs.size() == 1 ? ")" : "s)")),
       exceptions(std::move(excs)) {}
+
+// ---------------------------------------------------------------- OSError
+
+namespace {
+std::string errno_text(int err, std::string strerror, const std::optional<std::string>& filename) {
+  std::string text = "[Errno " + std::to_string(err) + "] " + strerror;
+  if (filename) text += ": '" + *filename + "'";
+  return text;
+}
+std::string c_strerror(int err) {
+  return std::error_code(err, std::system_category()).message();
+}
+}  // namespace
+
+OSError::OSError(int err) : OSError(err, c_strerror(err)) {}
+
+OSError::OSError(int err, std::string text)
+    : std::system_error(std::error_code(err, std::system_category())),
+      has_errno_(true),
+      strerror_(std::move(text)),
+      text_(errno_text(err, strerror_, filename_)) {}
+
+OSError::OSError(int err, std::string text, std::string file)
+    : std::system_error(std::error_code(err, std::system_category())),
+      has_errno_(true),
+      strerror_(std::move(text)),
+      filename_(std::move(file)),
+      text_(errno_text(err, strerror_, filename_)) {}
+
+OSError::OSError(std::string message)
+    : std::system_error(std::error_code(0, std::system_category())), text_(std::move(message)) {}
+
+gaierror::gaierror(int eai_code) : OSError(eai_code, ::gai_strerror(eai_code)) {}
+
+namespace {
+// Python's errno -> subclass table (Objects/exceptions.c), as one switch for make and name.
+template <class Visit>
+auto with_os_error_class(int err, Visit&& visit) {
+  switch (err) {
+    case EAGAIN:  // == EWOULDBLOCK on Linux
+    case EALREADY:
+    case EINPROGRESS: return visit(std::type_identity<BlockingIOError>{}, "BlockingIOError");
+    case ECHILD: return visit(std::type_identity<ChildProcessError>{}, "ChildProcessError");
+    case EPIPE:
+    case ESHUTDOWN: return visit(std::type_identity<BrokenPipeError>{}, "BrokenPipeError");
+    case ECONNABORTED:
+      return visit(std::type_identity<ConnectionAbortedError>{}, "ConnectionAbortedError");
+    case ECONNREFUSED:
+      return visit(std::type_identity<ConnectionRefusedError>{}, "ConnectionRefusedError");
+    case ECONNRESET:
+      return visit(std::type_identity<ConnectionResetError>{}, "ConnectionResetError");
+    case EEXIST: return visit(std::type_identity<FileExistsError>{}, "FileExistsError");
+    case ENOENT: return visit(std::type_identity<FileNotFoundError>{}, "FileNotFoundError");
+    case EISDIR: return visit(std::type_identity<IsADirectoryError>{}, "IsADirectoryError");
+    case ENOTDIR: return visit(std::type_identity<NotADirectoryError>{}, "NotADirectoryError");
+    case EINTR: return visit(std::type_identity<InterruptedError>{}, "InterruptedError");
+    case EACCES:
+    case EPERM: return visit(std::type_identity<PermissionError>{}, "PermissionError");
+    case ESRCH: return visit(std::type_identity<ProcessLookupError>{}, "ProcessLookupError");
+    case ETIMEDOUT: return visit(std::type_identity<TimeoutError>{}, "TimeoutError");
+    default: return visit(std::type_identity<OSError>{}, "OSError");
+  }
+}
+}  // namespace
+
+std::exception_ptr make_os_error(int err, std::string strerror,
+                                 std::optional<std::string> filename) {
+  if (strerror.empty()) strerror = c_strerror(err);
+  return with_os_error_class(err, [&]<class E>(std::type_identity<E>, const char*) {
+    return filename ? std::make_exception_ptr(E(err, std::move(strerror), std::move(*filename)))
+                    : std::make_exception_ptr(E(err, std::move(strerror)));
+  });
+}
+
+void throw_os_error(int err, std::string strerror, std::optional<std::string> filename) {
+  std::rethrow_exception(make_os_error(err, std::move(strerror), std::move(filename)));
+}
+
+void throw_os_error(std::error_code ec) {
+  const auto& category = ec.category();
+  if (category == std::system_category() || category == std::generic_category())
+    throw_os_error(ec.value());
+  throw OSError(ec.value(), ec.message());
+}
+
+const char* os_error_name(int err) noexcept {
+  return with_os_error_class(err, [](auto, const char* name) { return name; });
+}
+
+// ---------------------------------------------------------------- describing exceptions
 
 namespace {
 struct NameAndMessage {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace asyncio {
@@ -44,11 +45,122 @@ class InvalidStateError : public Error {
   using Error::Error;
 };
 
-class TimeoutError : public Error {
+/// Python's OSError. code() is the errno, with value 0 when Python's errno is None; what() is
+/// str(e): "[Errno 111] Connection refused", or the bare message of an errno-less OSError.
+/// Throw one through throw_os_error()/make_os_error(), which pick the subclass by errno as
+/// Python's OSError(errno, ...) does.
+class OSError : public std::system_error {
  public:
-  TimeoutError() : Error("") {}
-  using Error::Error;
+  /// OSError(errno): strerror is the C library's text for it.
+  explicit OSError(int err);
+  /// OSError(errno, strerror): "[Errno N] strerror".
+  OSError(int err, std::string strerror);
+  /// OSError(errno, strerror, filename): "[Errno N] strerror: 'filename'".
+  OSError(int err, std::string strerror, std::string filename);
+  /// OSError("message"): errno None, what() is the message.
+  explicit OSError(std::string message);
+  explicit OSError(const char* message) : OSError(std::string(message)) {}
+
+  bool has_errno() const noexcept { return has_errno_; }
+  /// e.strerror: the text after "[Errno N] " (empty for an errno-less OSError).
+  const std::string& strerror() const noexcept { return strerror_; }
+  /// e.filename, if one was given.
+  const std::optional<std::string>& filename() const noexcept { return filename_; }
+  const char* what() const noexcept override { return text_.c_str(); }
+
+ private:
+  bool has_errno_ = false;
+  std::string strerror_;
+  std::optional<std::string> filename_;
+  std::string text_;
 };
+
+class BlockingIOError : public OSError {  // EAGAIN, EALREADY, EWOULDBLOCK, EINPROGRESS
+ public:
+  using OSError::OSError;
+};
+class ChildProcessError : public OSError {  // ECHILD
+ public:
+  using OSError::OSError;
+};
+class ConnectionError : public OSError {
+ public:
+  using OSError::OSError;
+};
+class BrokenPipeError : public ConnectionError {  // EPIPE, ESHUTDOWN
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionAbortedError : public ConnectionError {  // ECONNABORTED
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionRefusedError : public ConnectionError {  // ECONNREFUSED
+ public:
+  using ConnectionError::ConnectionError;
+};
+class ConnectionResetError : public ConnectionError {  // ECONNRESET
+ public:
+  using ConnectionError::ConnectionError;
+};
+class FileExistsError : public OSError {  // EEXIST
+ public:
+  using OSError::OSError;
+};
+class FileNotFoundError : public OSError {  // ENOENT
+ public:
+  using OSError::OSError;
+};
+class InterruptedError : public OSError {  // EINTR
+ public:
+  using OSError::OSError;
+};
+class IsADirectoryError : public OSError {  // EISDIR
+ public:
+  using OSError::OSError;
+};
+class NotADirectoryError : public OSError {  // ENOTDIR
+ public:
+  using OSError::OSError;
+};
+class PermissionError : public OSError {  // EACCES, EPERM
+ public:
+  using OSError::OSError;
+};
+class ProcessLookupError : public OSError {  // ESRCH
+ public:
+  using OSError::OSError;
+};
+
+/// Python's builtin TimeoutError, which asyncio.TimeoutError is since 3.11: an OSError (ETIMEDOUT
+/// maps to it), so `catch (const asyncio::OSError&)` catches a wait_for timeout as `except
+/// OSError` does. It is not an asyncio::Error: one exception cannot hold two std::exception bases
+/// and still be caught as std::exception.
+class TimeoutError : public OSError {
+ public:
+  TimeoutError() : OSError(std::string()) {}
+  using OSError::OSError;
+};
+
+/// socket.gaierror: a failed getaddrinfo/getnameinfo. code() is the EAI_* value (negative on
+/// Linux), what() Python's "[Errno -2] Name or service not known".
+class gaierror : public OSError {
+ public:
+  explicit gaierror(int eai_code);
+  using OSError::OSError;
+};
+
+/// OSError(err, strerror[, filename]) as Python builds it: an instance of the subclass the errno
+/// maps to (ECONNREFUSED: ConnectionRefusedError, ENOENT: FileNotFoundError, ...), else OSError.
+/// An empty strerror means the C library's text for err.
+std::exception_ptr make_os_error(int err, std::string strerror = {},
+                                 std::optional<std::string> filename = std::nullopt);
+[[noreturn]] void throw_os_error(int err, std::string strerror = {},
+                                 std::optional<std::string> filename = std::nullopt);
+/// The same, from an error_code of the system or generic category (Asio's included).
+[[noreturn]] void throw_os_error(std::error_code ec);
+/// The Python name of the class make_os_error picks for err: "ConnectionRefusedError", "OSError".
+const char* os_error_name(int err) noexcept;
 
 class SendfileNotAvailableError : public RuntimeError {
  public:
@@ -64,8 +176,8 @@ class IncompleteReadError : public Error {
 
 class LimitOverrunError : public Error {
  public:
-  LimitOverrunError(const std::string& message, std::size_t consumed)
-      : Error(message), consumed(consumed) {}
+  LimitOverrunError(const std::string& message, std::size_t consumed_bytes)
+      : Error(message), consumed(consumed_bytes) {}
   std::size_t consumed;
 };
 
