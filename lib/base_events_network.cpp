@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -26,14 +27,6 @@ namespace asyncio {
 // ---------------------------------------------------------------- name resolution
 
 namespace {
-
-class GaiError : public std::system_error {  // socket.gaierror: an OSError of its own
- public:
-  explicit GaiError(int code)
-      : std::system_error(
-            code, std::generic_category(),
-            std::string("[Errno ") + std::to_string(code) + "] " + ::gai_strerror(code)) {}
-};
 
 std::vector<AddrInfo> resolve_blocking(const std::string& host, const std::string& port, int family,
                                        int type, int proto, int flags) {
@@ -45,7 +38,7 @@ std::vector<AddrInfo> resolve_blocking(const std::string& host, const std::strin
   addrinfo* res = nullptr;
   int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(),
                          port.empty() ? nullptr : port.c_str(), &hints, &res);
-  if (rc != 0) throw GaiError(rc);
+  if (rc != 0) throw gaierror(rc);
   std::vector<AddrInfo> out;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next)
     out.push_back({ai->ai_family, ai->ai_socktype, ai->ai_protocol,
@@ -62,7 +55,7 @@ std::pair<std::string, std::string> name_blocking(const SockAddr& addr, int flag
   char serv[NI_MAXSERV];
   int rc = ::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, serv,
                          sizeof serv, flags);
-  if (rc != 0) throw GaiError(rc);
+  if (rc != 0) throw gaierror(rc);
   return {host, serv};
 }
 
@@ -150,7 +143,7 @@ Coro<std::size_t> EventLoop::sock_recv_into(int fd, std::span<char> buffer) {
   while (true) {
     ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n >= 0) co_return static_cast<std::size_t>(n);
-    if (!would_block(errno)) detail::throw_socket_error(errno, "recv");
+    if (!would_block(errno)) detail::throw_socket_error(errno);
     co_await wait_ready(*this, fd, false);
   }
 }
@@ -170,7 +163,7 @@ Coro<void> EventLoop::sock_sendall(int fd, std::string data) {
       rest.remove_prefix(static_cast<std::size_t>(n));
       continue;
     }
-    if (!would_block(errno)) detail::throw_socket_error(errno, "send");
+    if (!would_block(errno)) detail::throw_socket_error(errno);
     co_await wait_ready(*this, fd, true);
   }
 }
@@ -180,12 +173,12 @@ Coro<void> EventLoop::sock_connect(int fd, SockAddr address) {
   socklen_t len = detail::from_sockaddr(address, ss);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
   if (errno != EINPROGRESS && errno != EINTR)
-    detail::throw_socket_error(errno, "Connect call failed " + address.repr());
+    throw_os_error(errno, "Connect call failed " + address.repr());
   co_await wait_ready(*this, fd, true);
   int err = 0;
   socklen_t elen = sizeof err;
   ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  if (err != 0) detail::throw_socket_error(err, "Connect call failed " + address.repr());
+  if (err != 0) throw_os_error(err, "Connect call failed " + address.repr());
 }
 
 Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
@@ -197,7 +190,7 @@ Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
       detail::forget_stale_watch(*this, conn);
       co_return std::pair(conn, detail::to_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
     }
-    if (!would_block(errno) && errno != ECONNABORTED) detail::throw_socket_error(errno, "accept");
+    if (!would_block(errno) && errno != ECONNABORTED) detail::throw_socket_error(errno);
     co_await wait_ready(*this, fd, false);
   }
 }
@@ -216,11 +209,25 @@ Coro<void> sock_connect(EventLoop& loop, int fd, const SockAddr& addr) {
   co_await loop.sock_connect(fd, addr);
 }
 
-void bind_to(int fd, const SockAddr& addr) {
+// A failed bind as asyncio words it: create_server and create_connection(local_addr) name the
+// address and lower-case the strerror; create_unix_server says so when the path is in use;
+// create_datagram_endpoint lets socket.bind's own error through.
+[[noreturn]] void throw_bind_error(int err, const SockAddr& addr, bool bare) {
+  if (bare) throw_os_error(err);
+  if (addr.family == AF_UNIX) {
+    if (err == EADDRINUSE) throw_os_error(err, "Address " + addr.repr() + " is already in use");
+    throw_os_error(err);
+  }
+  std::string text = std::error_code(err, std::system_category()).message();
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  throw_os_error(err, "error while attempting to bind on address " + addr.repr() + ": " + text);
+}
+
+void bind_to(int fd, const SockAddr& addr, bool bare) {
   sockaddr_storage ss{};
   socklen_t len = from_sockaddr(addr, ss);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0)
-    throw_socket_error(errno, "error while attempting to bind on address " + addr.repr());
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) throw_bind_error(errno, addr, bare);
 }
 
 // A socket handed in must be a stream socket; it becomes non-blocking and close-on-exec.
@@ -228,7 +235,7 @@ void check_stream_socket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-    throw_socket_error(errno, "getsockopt");
+    throw_socket_error(errno);
   if (type != SOCK_STREAM)
     throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
   make_nonblocking_cloexec(fd);
@@ -286,7 +293,7 @@ Coro<int> connect_any(EventLoop& loop, const std::vector<AddrInfo>& infos,
         auto local = co_await loop.getaddrinfo(options.local_addr->first,
                                                std::to_string(options.local_addr->second),
                                                info.family, SOCK_STREAM);
-        bind_to(guard.fd, local.at(0).addr);
+        bind_to(guard.fd, local.at(0).addr, false);
       }
       co_await sock_connect(loop, guard.fd, info.addr);
       co_return guard.release();
@@ -387,7 +394,7 @@ Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, st
   }
   auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM);
   if (infos.empty())
-    throw std::system_error(EINVAL, std::system_category(), "getaddrinfo() returned empty list");
+    throw OSError("getaddrinfo() returned empty list");
   int lead = options.interleave.value_or(options.happy_eyeballs_delay ? 1 : 0);
   if (lead > 0) infos = interleave_families(infos, lead);
   int fd = -1;
@@ -461,7 +468,7 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
     int one = 1;
     if (options.reuse_port) ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
     if (options.allow_broadcast) ::setsockopt(guard.fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof one);
-    if (local) bind_to(guard.fd, *local);
+    if (local) bind_to(guard.fd, *local, true);
     if (remote) co_await sock_connect(loop, guard.fd, *remote);
   }
   std::shared_ptr<BaseProtocol> protocol = factory();
@@ -485,7 +492,7 @@ int listen_socket(EventLoop& loop, const SockAddr& addr, int proto, const Server
     ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (options.reuse_port) ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
   if (addr.family == AF_INET6) ::setsockopt(guard.fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  bind_to(guard.fd, addr);
+  bind_to(guard.fd, addr, false);
   return guard.release();
 }
 

@@ -61,6 +61,12 @@ OSError::OSError(int err, std::string text, std::string file)
       filename_(std::move(file)),
       text_(errno_text(err, strerror_, filename_)) {}
 
+OSError::OSError(std::error_code code, std::string text, std::string full_text)
+    : std::system_error(code),
+      has_errno_(true),
+      strerror_(std::move(text)),
+      text_(std::move(full_text)) {}
+
 OSError::OSError(std::string message)
     : std::system_error(std::error_code(0, std::system_category())), text_(std::move(message)) {}
 

@@ -143,8 +143,8 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
     if (!start_force_close(!buffer_.empty())) return;
     buffer_.clear();
     if (empty_waiter_ && !empty_waiter_->done())
-      empty_waiter_->set_exception(std::make_exception_ptr(
-          std::system_error(ECONNRESET, std::system_category(), "Connection is closed by peer")));
+      empty_waiter_->set_exception(
+          std::make_exception_ptr(ConnectionResetError("Connection is closed by peer")));
     schedule_connection_lost(exc);
   }
 
@@ -182,7 +182,7 @@ void SocketTransport::read_data() {
   if (n < static_cast<ssize_t>(max_read) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR)
-      fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
+      fatal_error(make_os_error(errno), "Fatal read error on socket transport");
     return;
   }
   if (n == 0) return on_eof();
@@ -206,7 +206,7 @@ void SocketTransport::read_into_buffer() {
   if (n < static_cast<ssize_t>(buf.size()) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR)
-      fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
+      fatal_error(make_os_error(errno), "Fatal read error on socket transport");
     return;
   }
   if (n == 0) return on_eof();
@@ -245,7 +245,7 @@ void SocketTransport::write(std::string_view data) {
     ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) {
-        fatal_error(os_error(errno, "send"), "Fatal write error on socket transport");
+        fatal_error(make_os_error(errno), "Fatal write error on socket transport");
         return;
       }
       n = 0;
@@ -267,7 +267,7 @@ void SocketTransport::write_ready() {
     int err = errno;
     OwnerWatch{loop_}.remove_writer(fd_);
     buffer_.clear();
-    fatal_error(os_error(err, "send"), "Fatal write error on socket transport");
+    fatal_error(make_os_error(err), "Fatal write error on socket transport");
     return;
   }
   buffer_.consume(static_cast<std::size_t>(n));
@@ -307,7 +307,7 @@ Coro<std::size_t> send_file_bytes(EventLoop& loop, int sock, int fd, std::size_t
     ssize_t n;
     if (copy) {
       ssize_t got = ::pread(fd, chunk.data(), std::min(want, chunk.size()), off_t(offset + sent));
-      if (got < 0) throw_socket_error(errno, "pread");
+      if (got < 0) throw_socket_error(errno);
       if (got == 0) break;
       n = ::send(sock, chunk.data(), std::size_t(got), MSG_NOSIGNAL);
       if (n >= 0 && n < got) {  // the rest goes out once the socket drains
@@ -321,7 +321,7 @@ Coro<std::size_t> send_file_bytes(EventLoop& loop, int sock, int fd, std::size_t
       if (n == 0) break;  // end of file
     }
     if (n < 0) {
-      if (errno != EAGAIN && errno != EINTR) throw_socket_error(errno, copy ? "send" : "sendfile");
+      if (errno != EAGAIN && errno != EINTR) throw_socket_error(errno);
       co_await until_writable(loop, sock);
       continue;
     }

@@ -66,7 +66,7 @@ Coro<void> Server::start_serving() {
   if (s.serving || s.closed) co_return;
   s.serving = true;
   for (int fd : s.socks) {
-    if (::listen(fd, s.backlog) != 0) detail::throw_socket_error(errno, "listen");
+    if (::listen(fd, s.backlog) != 0) detail::throw_socket_error(errno);
     s.start_accepting(fd);
   }
   co_return;
@@ -188,8 +188,7 @@ void Server::Impl::accept_connections(int fd) {
     if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
       ExceptionContext ctx;
       ctx.message = "socket.accept() out of system resource";
-      ctx.exception =
-          std::make_exception_ptr(std::system_error(err, std::system_category(), "accept"));
+      ctx.exception = make_os_error(err);
       loop.call_exception_handler(ctx);
       loop.remove_reader(fd);
       // asyncio's ACCEPT_RETRY_DELAY: no busy loop while the process is out of fds.
@@ -199,7 +198,7 @@ void Server::Impl::accept_connections(int fd) {
       });
       return;
     }
-    detail::throw_socket_error(err, "accept");
+    detail::throw_socket_error(err);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "socket_utils.hpp"
 
+#include <asyncio/exceptions.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -21,8 +23,8 @@ std::string SockAddr::repr() const {
 
 namespace detail {
 
-void throw_socket_error(int err, const std::string& what) {
-  throw std::system_error(err, std::system_category(), what);
+void throw_socket_error(int err) {
+  throw_os_error(err);
 }
 
 SockAddr to_sockaddr(const sockaddr* sa, socklen_t len) {
@@ -90,17 +92,17 @@ SockAddr peer_address(int fd) {
 
 int open_socket(EventLoop& loop, int family, int type, int proto) {
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-  if (fd < 0) throw_socket_error(errno, "socket");
+  if (fd < 0) throw_socket_error(errno);
   forget_stale_watch(loop, fd);
   return fd;
 }
 
 void make_nonblocking_cloexec(int fd) {
   int fl = ::fcntl(fd, F_GETFL);
-  if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) throw_socket_error(errno, "fcntl");
+  if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) throw_socket_error(errno);
   int fd_flags = ::fcntl(fd, F_GETFD);
   if (fd_flags < 0 || ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) < 0)
-    throw_socket_error(errno, "fcntl");
+    throw_socket_error(errno);
 }
 
 // asyncio's _set_nodelay: every TCP transport gets TCP_NODELAY.

@@ -275,7 +275,7 @@ void FlowControlMixin::connection_lost(std::exception_ptr exc) {
 
 Coro<void> FlowControlMixin::drain_helper() {
   if (connection_lost_)
-    throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
+    throw ConnectionResetError("Connection lost");
   if (!paused_) co_return;
   Future<void> waiter = loop_.create_future<void>();
   drain_waiters_.push_back(waiter);
@@ -343,7 +343,7 @@ StreamPair_t hand_out(std::shared_ptr<StreamReader> reader, std::shared_ptr<Stre
 
 std::shared_ptr<FlowControlMixin> StreamWriter::protocol() const {
   auto p = protocol_.lock();
-  if (!p) throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
+  if (!p) throw ConnectionResetError("Connection lost");
   return p;
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+
+#include "trace.hpp"
 #include <vector>
 
 namespace proc_trace {
@@ -97,27 +99,6 @@ inline std::string optional_int(const std::optional<int>& value) {
   return value ? std::to_string(*value) : "None";
 }
 
-// The OSError subclass Python raises for an errno.
-inline std::string os_error_name(int err) {
-  switch (err) {
-    case ENOENT:
-      return "FileNotFoundError";
-    case EACCES:
-    case EPERM:
-      return "PermissionError";
-    case EPIPE:
-      return "BrokenPipeError";
-    case ECONNRESET:
-      return "ConnectionResetError";
-    case ESRCH:
-      return "ProcessLookupError";
-    case EAGAIN:
-      return "BlockingIOError";
-    default:
-      return "OSError";
-  }
-}
-
 inline std::string errno_name(int err) {
   switch (err) {
     case ENOENT:
@@ -143,8 +124,8 @@ inline std::string exception_name(const std::exception_ptr& exc) {
   if (!exc) return "None";
   try {
     std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return os_error_name(e.code().value());
+  } catch (const asyncio::OSError& e) {
+    return trace::type_name(e);
   } catch (const std::exception& e) {
     return std::string("C++ exception: ") + e.what();
   } catch (...) {
