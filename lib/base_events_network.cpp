@@ -172,13 +172,15 @@ Coro<void> EventLoop::sock_connect(int fd, SockAddr address) {
   sockaddr_storage ss{};
   socklen_t len = detail::from_sockaddr(address, ss);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
-  if (errno != EINPROGRESS && errno != EINTR)
-    throw_os_error(errno, "Connect call failed " + address.repr());
+  if (errno != EINPROGRESS && errno != EINTR) throw_os_error(errno);  // socket.connect's own
   co_await wait_ready(*this, fd, true);
   int err = 0;
   socklen_t elen = sizeof err;
   ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  if (err != 0) throw_os_error(err, "Connect call failed " + address.repr());
+  // f'Connect call failed {address}': a path prints bare, a tuple as its repr.
+  if (err != 0)
+    throw_os_error(
+        err, "Connect call failed " + (address.family == AF_UNIX ? address.host : address.repr()));
 }
 
 Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
@@ -234,8 +236,7 @@ void bind_to(int fd, const SockAddr& addr, bool bare) {
 void check_stream_socket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-    throw_socket_error(errno);
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) throw_socket_error(errno);
   if (type != SOCK_STREAM)
     throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
   make_nonblocking_cloexec(fd);
@@ -393,8 +394,7 @@ Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, st
     co_return co_await wrap_connected(loop, std::move(factory), options.sock, std::move(ssl));
   }
   auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM);
-  if (infos.empty())
-    throw OSError("getaddrinfo() returned empty list");
+  if (infos.empty()) throw OSError("getaddrinfo() returned empty list");
   int lead = options.interleave.value_or(options.happy_eyeballs_delay ? 1 : 0);
   if (lead > 0) infos = interleave_families(infos, lead);
   int fd = -1;

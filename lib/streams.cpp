@@ -274,8 +274,7 @@ void FlowControlMixin::connection_lost(std::exception_ptr exc) {
 }
 
 Coro<void> FlowControlMixin::drain_helper() {
-  if (connection_lost_)
-    throw ConnectionResetError("Connection lost");
+  if (connection_lost_) throw ConnectionResetError("Connection lost");
   if (!paused_) co_return;
   Future<void> waiter = loop_.create_future<void>();
   drain_waiters_.push_back(waiter);

@@ -106,7 +106,6 @@ void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* mes
   loop.call_exception_handler(ctx);
 }
 
-
 Coro<std::exception_ptr> await_outcome(Future<void> waiter) {
   try {
     co_await waiter;
@@ -131,8 +130,7 @@ FdKind fd_kind(int fd) {
 
 void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-    throw_os_error(errno);
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_os_error(errno);
 }
 
 // What both pipe transports share: the fd, the protocol, closing and the final call.

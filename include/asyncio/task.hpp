@@ -129,13 +129,17 @@ struct TaskState final : FutureState<T> {
 template <class A>
 using awaitable_value_t = typename std::remove_cvref_t<A>::value_type;
 
-/// A Coro<T>, Future<T> or Task<T>: what gather, shield and wait_for accept.
+struct SleepAwaiter;
+
+/// A Coro<T>, Future<T> or Task<T>, or what sleep() gives (a coroutine in Python): what gather,
+/// shield and wait_for accept.
 template <class A>
 concept Awaitable = requires {
   typename std::remove_cvref_t<A>::value_type;
 }
 &&(std::is_same_v<std::remove_cvref_t<A>, Coro<awaitable_value_t<A>>> ||
-   std::is_base_of_v<Future<awaitable_value_t<A>>, std::remove_cvref_t<A>>);
+   std::is_base_of_v<Future<awaitable_value_t<A>>, std::remove_cvref_t<A>> ||
+   std::is_same_v<std::remove_cvref_t<A>, SleepAwaiter>);
 
 }  // namespace detail
 
@@ -334,6 +338,7 @@ Task<T> ensure_future(Coro<T> coro) {
 
 namespace detail {
 struct [[nodiscard]] SleepAwaiter {
+  using value_type = void;
   double delay;
   Future<void> fut;
   TimerHandle timer;
@@ -347,10 +352,24 @@ struct [[nodiscard]] SleepAwaiter {
 };
 }  // namespace detail
 
-/// asyncio.sleep: sleep(0) gives up exactly one loop iteration.
+/// asyncio.sleep: sleep(0) gives up exactly one loop iteration. Awaited directly it costs no
+/// coroutine frame; handed to create_task, gather, wait_for or shield it becomes a Coro<void>,
+/// as asyncio.sleep() is a coroutine.
 template <detail::Delay D>
 detail::SleepAwaiter sleep(const D& delay) {
   return detail::SleepAwaiter{detail::to_seconds(delay), {}, {}};
+}
+
+namespace detail {
+Coro<void> as_coro(SleepAwaiter sleeping);  // by value: a coroutine keeps its arguments
+}  // namespace detail
+
+inline Task<void> create_task(detail::SleepAwaiter&& sleeping, std::string name = {}) {
+  return create_task(detail::as_coro(std::move(sleeping)), std::move(name));
+}
+
+inline Task<void> ensure_future(detail::SleepAwaiter&& sleeping) {
+  return ensure_future(detail::as_coro(std::move(sleeping)));
 }
 
 }  // namespace asyncio

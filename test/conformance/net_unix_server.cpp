@@ -63,8 +63,7 @@ Coro<> amain() {
   try {
     co_await asyncio::start_unix_server(handle, other);
   } catch (const asyncio::OSError& e) {
-    trace::print("regular file at the path:", trace::type_name(e),
-                 e.code().value() == EADDRINUSE);
+    trace::print("regular file at the path:", trace::type_name(e), e.code().value() == EADDRINUSE);
   }
   trace::print("regular file kept:", std::filesystem::is_regular_file(other));
 

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "trace.hpp"
 #include <vector>
+#include "trace.hpp"
 
 namespace proc_trace {
 
@@ -35,9 +35,11 @@ inline asyncio::SubprocessOptions stdio(std::optional<int> in, std::optional<int
   return options;
 }
 
-// repr() of a str holding ASCII text.
+// repr() of a str holding ASCII text: in double quotes when it holds a ' and no ", as Python.
 inline std::string repr(std::string_view text) {
-  std::string out = "'";
+  const bool doubled = text.find('\'') != text.npos && text.find('"') == text.npos;
+  const char quote = doubled ? '"' : '\'';
+  std::string out(1, quote);
   for (char c : text) {
     switch (c) {
       case '\n':
@@ -53,13 +55,13 @@ inline std::string repr(std::string_view text) {
         out += "\\\\";
         break;
       case '\'':
-        out += "\\'";
+        out += doubled ? "'" : "\\'";
         break;
       default:
         out += c;
     }
   }
-  return out + "'";
+  return out + quote;
 }
 
 // repr() of bytes holding ASCII text.

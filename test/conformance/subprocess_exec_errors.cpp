@@ -61,8 +61,7 @@ Coro<> amain() {
   try {
     co_await loop.subprocess_exec(make_proto, "/nonexistent/program");
   } catch (const asyncio::OSError& e) {
-    trace::print(
-        "protocol:", trace::type_name(e) + ", connection_made calls:", Proto::made);
+    trace::print("protocol:", trace::type_name(e) + ", connection_made calls:", Proto::made);
   }
   trace::print("fds leaked:", static_cast<long>(open_fd_count()) - static_cast<long>(before));
   ::unlink(plain.c_str());

@@ -35,8 +35,7 @@ Coro<> amain() {
     co_await asyncio::create_subprocess_exec("true", std::vector<std::string>{}, options);
     trace::print("started a child: the limit did not hold");
   } catch (const asyncio::OSError& e) {
-    trace::print("create_subprocess_exec:", trace::type_name(e), "errno",
-                 e.code().value());
+    trace::print("create_subprocess_exec:", trace::type_name(e), "errno", e.code().value());
   }
   trace::print("fds back to where they were:", fds() == before);
 }
