@@ -11,8 +11,8 @@
 #   4. the client sleeps 0.2 s instead of 0.1 s. With both at 0.1 s the two timers end a few
 #      microseconds apart, and whether "client reading" comes before or after "handler closed"
 #      depended on the machine's load (CPython hid it by rounding epoll's timeout up to a
-#      whole millisecond, which wakes both timers in one pass; this library's loop wakes at
-#      the first timer's exact time).
+#      whole millisecond, which usually wakes both timers in one pass; asyncio-cpp's loop
+#      waits to the microsecond, so the second timer is often not due yet).
 #
 # Licence: MIT.
 #   Copyright (c) 2013-2026 Damien P. George
