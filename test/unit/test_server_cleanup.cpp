@@ -256,7 +256,8 @@ TEST_CASE(
 
 TEST_CASE(
     "Server::run: a body that throws still closes the server and waits, then the error "
-    "propagates (__aexit__ runs on an exception)",
+    "propagates (test_server.BaseStartServer.test_start_server_1's async with, whose "
+    "__aexit__ runs on an exception too)",
     "[server]") {
   EventLoop loop;
   auto srv = run(loop, asyncio::start_server(serve, "127.0.0.1", 0));

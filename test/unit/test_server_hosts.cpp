@@ -155,8 +155,10 @@ TEST_CASE(
   close_server(loop, *taken);
 }
 
-TEST_CASE("create_server(keep_alive=True), 3.13: SO_KEEPALIVE on the listening sockets",
-          "[server]") {
+TEST_CASE(
+    "create_server(keep_alive=True), 3.13: SO_KEEPALIVE on the listening sockets (no CPython "
+    "test: base_events.create_server's keep_alive)",
+    "[server]") {
   EventLoop loop;
   auto plain = run(loop, loop.create_server(protocol_factory(), "127.0.0.1", 0));
   CHECK_FALSE(keepalive_on(plain->sockets().at(0)));
