@@ -440,7 +440,7 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
 
 namespace {
 
-// What an absent host/port (std::nullopt) or a HostPort's "" host means to getaddrinfo.
+// The service getaddrinfo gets for a port: none (NULL) for an absent one, as for None.
 std::optional<std::string> port_text(std::optional<int> port) {
   if (!port) return std::nullopt;
   return std::to_string(*port);
