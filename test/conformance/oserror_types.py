@@ -4,7 +4,7 @@
 # unresolvable .invalid name and a missing unix socket. Each prints type(e).__name__, e.errno
 # and str(e); a wait_for timeout is caught by `except OSError` (TimeoutError is one).
 # 3.13 words the bind error's tail differently ("[errno 98] address ..."): the pair prints the
-# text before it, and test_oserror.cpp checks the 3.11/3.12 wording whole.
+# text before it, and test_oserror.cpp checks the whole, in 3.13's words as the library has it.
 import asyncio
 import os
 import socket
