@@ -16,7 +16,7 @@ std::string type_name(const std::exception_ptr& exc) {
   try {
     std::rethrow_exception(exc);
   } catch (const asyncio::OSError& e) {
-    return e.has_errno() ? os_error_name(e.code().value()) : "OSError";
+    return trace::type_name(e);
   } catch (...) {
     return "?";
   }

@@ -45,7 +45,7 @@ Coro<> amain() {
   try {
     co_await loop.create_server(factory, "127.0.0.1", port, options);
   } catch (const asyncio::OSError& e) {
-    trace::print("address in use:", os_error_name(e.code().value()), errno_repr(e),
+    trace::print("address in use:", trace::type_name(e), errno_repr(e),
                  replace_all(e.what(), std::to_string(port), "PORT"));
   }
   taken->close();
