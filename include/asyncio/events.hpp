@@ -176,8 +176,12 @@ class EventLoop {
   template <class F, class... Args>
   auto run_in_executor(Executor* executor, F&& f, Args&&... args);
   void set_default_executor(std::shared_ptr<Executor> executor);
-  Executor& default_executor();      // created on first use: min(32, cores + 4) threads
-  void shutdown_default_executor();  // waits for its threads; asyncio.run calls it
+  Executor& default_executor();  // created on first use: min(32, cores + 4) threads
+  /// 3.12: shuts the default executor down from another thread and waits for it, up to
+  /// `timeout` seconds (nullopt: no limit); past that, logs a RuntimeWarning and returns.
+  /// Afterwards run_in_executor(nullptr, ...) raises RuntimeError, as in asyncio.
+  /// asyncio::run and Runner await it with runners' thread_join_timeout (300 s).
+  Coro<void> shutdown_default_executor(std::optional<double> timeout = std::nullopt);
 
   /// ---- pipes and subprocesses, as coroutines; defined in unix_events.hpp.
   /// Each factory returns a std::shared_ptr to a new protocol; the pair is
