@@ -345,12 +345,32 @@ struct [[nodiscard]] SleepAwaiter {
     rethrow_wakeup_error();
   }
 };
+
+/// sleep(delay, result): the same wait, then `result` is the value of the co_await.
+template <class T>
+struct [[nodiscard]] SleepResultAwaiter {
+  SleepAwaiter sleeping;
+  T result;
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { sleeping.await_suspend(h); }
+  T await_resume() {
+    sleeping.await_resume();
+    return std::move(result);
+  }
+};
 }  // namespace detail
 
 /// asyncio.sleep: sleep(0) gives up exactly one loop iteration.
 template <detail::Delay D>
 detail::SleepAwaiter sleep(const D& delay) {
   return detail::SleepAwaiter{detail::to_seconds(delay), {}, {}};
+}
+
+/// asyncio.sleep(delay, result): `co_await sleep(0.1, std::string("x"))` gives "x".
+template <detail::Delay D, class T>
+detail::SleepResultAwaiter<std::decay_t<T>> sleep(const D& delay, T&& result) {
+  return {detail::SleepAwaiter{detail::to_seconds(delay), {}, {}}, std::forward<T>(result)};
 }
 
 }  // namespace asyncio
