@@ -194,6 +194,12 @@ class EventLoop {
   template <class Factory>
   auto subprocess_exec(Factory factory, std::string program, std::vector<std::string> args = {},
                        SubprocessOptions options = {});
+  /// subprocess_exec(factory, "ls", "-l", dir, options): the arguments one by one, as in
+  /// Python, options (if any) last. No braced list, which GCC 12 cannot compile inside co_await.
+  template <class Factory, detail::ExecArg... Args>
+  requires(sizeof...(Args) > 0 && (!detail::is_arg_vector<Args> &&
+                                   ...)) auto subprocess_exec(Factory factory, std::string program,
+                                                              Args&&... args);
   template <class Factory>
   auto subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options = {});
 
