@@ -305,7 +305,7 @@ Coro<void> send_all_owned(EventLoop& loop, int sock, std::string_view data) {
       data.remove_prefix(std::size_t(n));
       continue;
     }
-    if (errno != EAGAIN && errno != EINTR) throw_socket_error(errno, "send");
+    if (errno != EAGAIN && errno != EINTR) throw_os_error(errno);
     co_await until_writable(loop, sock);
   }
 }
@@ -314,7 +314,7 @@ Coro<void> send_all_owned(EventLoop& loop, int sock, std::string_view data) {
 // sends, from `offset` on; works for pipes too, which pread(2) refuses.
 Coro<std::size_t> copy_file_bytes(EventLoop& loop, int sock, int fd, std::size_t offset,
                                   std::optional<std::size_t> count) {
-  if (offset != 0 && ::lseek(fd, off_t(offset), SEEK_SET) < 0) throw_socket_error(errno, "lseek");
+  if (offset != 0 && ::lseek(fd, off_t(offset), SEEK_SET) < 0) throw_os_error(errno);
   // Shared with the reading thread, which a cancelled transfer does not wait for.
   auto chunk = std::make_shared<std::string>(256 * 1024, '\0');
   std::size_t sent = 0;
@@ -324,7 +324,7 @@ Coro<std::size_t> copy_file_bytes(EventLoop& loop, int sock, int fd, std::size_t
       ssize_t got;
       do got = ::read(fd, chunk->data(), want);
       while (got < 0 && errno == EINTR);
-      if (got < 0) throw_socket_error(errno, "read");
+      if (got < 0) throw_os_error(errno);
       return std::size_t(got);
     };
     std::size_t got = co_await loop.run_in_executor(nullptr, read_chunk);
@@ -347,7 +347,7 @@ Coro<std::size_t> send_file_bytes(EventLoop& loop, int sock, int fd, std::size_t
     ssize_t n = without_sigpipe([&] { return ::sendfile(sock, fd, &off, want); });
     if (n == 0) break;  // end of file
     if (n < 0) {
-      if (errno != EAGAIN && errno != EINTR) throw_socket_error(errno, "sendfile");
+      if (errno != EAGAIN && errno != EINTR) throw_os_error(errno);
       co_await until_writable(loop, sock);
       continue;
     }

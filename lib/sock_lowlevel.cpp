@@ -135,13 +135,15 @@ Coro<void> EventLoop::sock_connect(int fd, SockAddr address) {
   sockaddr_storage ss{};
   socklen_t len = detail::from_sockaddr(address, ss);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
-  if (errno != EINPROGRESS && errno != EINTR)
-    throw_os_error(errno, "Connect call failed " + address.repr());
+  if (errno != EINPROGRESS && errno != EINTR) throw_os_error(errno);  // socket.connect's own
   co_await wait_ready(*this, fd, true);
   int err = 0;
   socklen_t elen = sizeof err;
   ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  if (err != 0) throw_os_error(err, "Connect call failed " + address.repr());
+  // OSError(err, f'Connect call failed {address}'): a path prints bare, a tuple as its repr.
+  if (err != 0)
+    throw_os_error(
+        err, "Connect call failed " + (address.family == AF_UNIX ? address.host : address.repr()));
 }
 
 Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
