@@ -106,7 +106,7 @@ EventLoop::Impl::Impl(EventLoop& owner, asio::io_context* host)
       debug(debug_from_environment()) {
   boost::system::error_code ec;
   self_pipe_watch.assign_for_waits(self_pipe.read_fd(), ec);
-  if (ec) throw std::system_error(ec.value(), std::system_category(), "self-pipe");
+  if (ec) throw_os_error(ec.value());
   arm_self_pipe();
 }
 

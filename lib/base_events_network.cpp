@@ -27,25 +27,19 @@ namespace asyncio {
 
 namespace {
 
-class GaiError : public std::system_error {  // socket.gaierror: an OSError of its own
- public:
-  explicit GaiError(int code)
-      : std::system_error(
-            code, std::generic_category(),
-            std::string("[Errno ") + std::to_string(code) + "] " + ::gai_strerror(code)) {}
-};
-
-std::vector<AddrInfo> resolve_blocking(const std::string& host, const std::string& port, int family,
-                                       int type, int proto, int flags) {
+std::vector<AddrInfo> resolve_blocking(const std::optional<std::string>& host,
+                                       const std::optional<std::string>& port, int family, int type,
+                                       int proto, int flags) {
   addrinfo hints{};
   hints.ai_family = family;
   hints.ai_socktype = type;
   hints.ai_protocol = proto;
   hints.ai_flags = flags;
   addrinfo* res = nullptr;
-  int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(),
-                         port.empty() ? nullptr : port.c_str(), &hints, &res);
-  if (rc != 0) throw GaiError(rc);
+  // An absent host or port is NULL; "" goes through as it is, as Python passes it.
+  int rc =
+      ::getaddrinfo(host ? host->c_str() : nullptr, port ? port->c_str() : nullptr, &hints, &res);
+  if (rc != 0) throw gaierror(rc);
   std::vector<AddrInfo> out;
   for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next)
     out.push_back({ai->ai_family, ai->ai_socktype, ai->ai_protocol,
@@ -62,22 +56,24 @@ std::pair<std::string, std::string> name_blocking(const SockAddr& addr, int flag
   char serv[NI_MAXSERV];
   int rc = ::getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, serv,
                          sizeof serv, flags);
-  if (rc != 0) throw GaiError(rc);
+  if (rc != 0) throw gaierror(rc);
   return {host, serv};
 }
 
-bool is_numeric_host(const std::string& host) {
+bool is_numeric_host(const std::optional<std::string>& host) {
   unsigned char buf[sizeof(in6_addr)];
-  return ::inet_pton(AF_INET, host.c_str(), buf) == 1 ||
-         ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
+  return host && (::inet_pton(AF_INET, host->c_str(), buf) == 1 ||
+                  ::inet_pton(AF_INET6, host->c_str(), buf) == 1);
 }
 
 }  // namespace
 
-Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::string host, std::string port, int family,
+Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::optional<std::string> host,
+                                                   std::optional<std::string> port, int family,
                                                    int type, int proto, int flags) {
-  // A numeric host needs no resolver thread (asyncio's _ipaddr_info shortcut).
-  if (is_numeric_host(host) || host.empty())
+  // A numeric or absent host needs no resolver thread (asyncio's _ipaddr_info shortcut); ""
+  // is not numeric: the resolver refuses it, as Python's does.
+  if (is_numeric_host(host) || !host)
     co_return resolve_blocking(host, port, family, type, proto, flags | AI_NUMERICHOST);
   co_return co_await run_in_executor(nullptr, resolve_blocking, host, port, family, type, proto,
                                      flags);
@@ -128,28 +124,31 @@ Coro<std::size_t> EventLoop::sendfile(std::shared_ptr<Transport> transport, int 
 
 namespace detail {
 
+void bind_to(int fd, const SockAddr& addr) {
+  sockaddr_storage ss{};
+  socklen_t len = from_sockaddr(addr, ss);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) return;
+  // create_unix_server says when its path is taken; a datagram endpoint lets socket.bind's own
+  // error through.
+  const int err = errno;
+  if (addr.family == AF_UNIX && err == EADDRINUSE)
+    throw_os_error(err, "Address " + addr.repr() + " is already in use");
+  throw_os_error(err);
+}
+
+void check_stream_socket(int fd) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) throw_socket_error(errno);
+  if (type != SOCK_STREAM)
+    throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
+  make_nonblocking_cloexec(fd);
+}
+
 namespace {
 
 Coro<void> sock_connect(EventLoop& loop, int fd, const SockAddr& addr) {
   co_await loop.sock_connect(fd, addr);
-}
-
-void bind_to(int fd, const SockAddr& addr) {
-  sockaddr_storage ss{};
-  socklen_t len = from_sockaddr(addr, ss);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0)
-    throw_socket_error(errno, "error while attempting to bind on address " + addr.repr());
-}
-
-// A socket handed in must be a stream socket; it becomes non-blocking and close-on-exec.
-void check_stream_socket(int fd) {
-  int type = 0;
-  socklen_t len = sizeof type;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-    throw_socket_error(errno, "getsockopt");
-  if (type != SOCK_STREAM)
-    throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
-  make_nonblocking_cloexec(fd);
 }
 
 // create_connection's checks of its TLS arguments, before anything connects.
@@ -191,38 +190,92 @@ Coro<Connected> wrap_connected(EventLoop& loop, ProtocolFactory factory, int fd,
   co_return Connected(transport, protocol);
 }
 
-// Tries each address in turn, as create_connection does without happy eyeballs.
-Coro<int> connect_any(EventLoop& loop, const std::vector<AddrInfo>& infos,
-                      const ConnectionOptions& options) {
-  std::vector<std::string> errors;
-  int first_errno = 0;
-  for (const AddrInfo& info : infos) {
-    SocketGuard guard{open_socket(loop, info.family, SOCK_STREAM, info.proto)};
-    std::exception_ptr failure;
-    try {
-      if (options.local_addr) {
-        auto local = co_await loop.getaddrinfo(options.local_addr->first,
-                                               std::to_string(options.local_addr->second),
-                                               info.family, SOCK_STREAM);
-        bind_to(guard.fd, local.at(0).addr);
-      }
-      co_await sock_connect(loop, guard.fd, info.addr);
-      co_return guard.release();
-    } catch (const std::system_error& e) {
-      if (first_errno == 0) first_errno = e.code().value();
-      errors.push_back(e.what());
-      failure = std::current_exception();
-    }
-    if (infos.size() == 1) std::rethrow_exception(failure);
+// "<AddressFamily.AF_INET: 2>", as Python prints a family.
+std::string family_repr(int family) {
+  if (family == AF_INET) return "<AddressFamily.AF_INET: 2>";
+  if (family == AF_INET6) return "<AddressFamily.AF_INET6: 10>";
+  if (family == AF_UNIX) return "<AddressFamily.AF_UNIX: 1>";
+  return std::to_string(family);
+}
+
+int try_bind(int fd, const SockAddr& addr) {
+  sockaddr_storage ss{};
+  socklen_t len = from_sockaddr(addr, ss);
+  return ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0 ? 0 : errno;
+}
+
+// Binds to the first local address of `family` that takes; the failures before it join
+// `errors`, and the last one is raised when none takes.
+void bind_local(int fd, int family, const std::vector<AddrInfo>& locals,
+                std::vector<std::exception_ptr>& errors) {
+  std::exception_ptr last;
+  for (const AddrInfo& local : locals) {
+    if (local.family != family) continue;
+    int err = try_bind(fd, local.addr);
+    if (err == 0) return;
+    if (last) errors.push_back(last);
+    last = make_os_error(err, bind_error_text(local.addr, err));
   }
-  bool same = std::all_of(errors.begin(), errors.end(), [&](auto& e) { return e == errors[0]; });
-  if (same) throw std::system_error(first_errno, std::system_category(), errors.at(0));
+  if (last) std::rethrow_exception(last);
+  throw OSError("no matching local address with family=" + family_repr(family) + " found");
+}
+
+// base_events._connect_sock: one address. Each OSError on the way joins `errors` and is
+// raised; the caller decides what to make of them all.
+Coro<int> connect_sock(EventLoop& loop, std::vector<std::exception_ptr>& errors,
+                       const AddrInfo& info, const std::optional<std::vector<AddrInfo>>& locals) {
+  SocketGuard guard;
+  try {
+    guard.fd = open_socket(loop, info.family, SOCK_STREAM, info.proto);
+    if (locals) bind_local(guard.fd, info.family, *locals, errors);
+    co_await sock_connect(loop, guard.fd, info.addr);
+    co_return guard.release();
+  } catch (const std::system_error&) {
+    errors.push_back(std::current_exception());
+    throw;
+  }
+}
+
+// str(exc)
+std::string describe_what(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return {};
+  }
+}
+
+// create_connection once every address failed: with all_errors an ExceptionGroup of them
+// all; else the one error, or the first when all read the same, or an errno-less OSError
+// listing them.
+[[noreturn]] void raise_connect_errors(std::vector<std::exception_ptr> errors, bool all_errors) {
+  if (all_errors) throw ExceptionGroup("create_connection failed", std::move(errors));
+  if (errors.empty()) throw OSError("create_connection failed");  // no address was tried
+  std::vector<std::string> texts;
+  for (const std::exception_ptr& error : errors) texts.push_back(describe_what(error));
+  if (std::all_of(texts.begin(), texts.end(), [&](auto& text) { return text == texts[0]; }))
+    std::rethrow_exception(errors[0]);
   std::string joined;
-  for (auto& e : errors) joined += (joined.empty() ? "" : ", ") + e;
-  throw std::system_error(first_errno, std::system_category(), "Multiple exceptions: " + joined);
+  for (const std::string& text : texts) joined += (joined.empty() ? "" : ", ") + text;
+  throw OSError("Multiple exceptions: " + joined);
 }
 
 }  // namespace
+
+// Tries each address in turn, as create_connection does without happy eyeballs.
+Coro<int> connect_in_turn(EventLoop& loop, std::vector<AddrInfo> infos,
+                          std::optional<std::vector<AddrInfo>> locals, bool all_errors) {
+  std::vector<std::exception_ptr> errors;
+  for (const AddrInfo& info : infos) {
+    try {
+      co_return co_await connect_sock(loop, errors, info, locals);
+    } catch (const std::system_error&) {  // recorded in errors; on to the next address
+    }
+  }
+  raise_connect_errors(std::move(errors), all_errors);
+}
 
 // base_events._interleave_addrinfos: first_count - 1 of the first family, then round-robin.
 std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, int first_count) {
@@ -253,17 +306,23 @@ std::vector<AddrInfo> interleave_families(const std::vector<AddrInfo>& infos, in
   return out;
 }
 
-static Coro<int> connect_one(EventLoop& loop, AddrInfo info, ConnectionOptions options) {
-  std::vector<AddrInfo> one;
-  one.push_back(std::move(info));
-  co_return co_await connect_any(loop, one, options);
+namespace {
+
+// One attempt of the race; its errors go to its own slot, which outlives the attempt.
+using ErrorSlots = std::vector<std::vector<std::exception_ptr>>;
+Coro<int> race_attempt(EventLoop& loop, std::shared_ptr<ErrorSlots> slots, std::size_t index,
+                       AddrInfo info, std::optional<std::vector<AddrInfo>> locals) {
+  co_return co_await connect_sock(loop, (*slots)[index], info, locals);
 }
+
+}  // namespace
 
 // staggered.staggered_race: the next attempt starts when the delay passes or the latest
 // attempt fails; the first connected socket wins and the others are cancelled or closed.
 Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double delay,
-                           ConnectionOptions options) {
-  std::exception_ptr last_error;
+                           ConnectionOptions options, std::optional<std::vector<AddrInfo>> locals) {
+  auto slots = std::make_shared<ErrorSlots>(infos.size());  // in start order, as Python's list
+  std::exception_ptr other_error;                           // not an OSError
   int winner = -1;
   std::vector<Future<int>> pending;
   struct CancelPending {  // staggered_race's finally: no attempt outlives the race
@@ -274,15 +333,18 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
   } cancel_pending{pending};
   std::size_t started = 0;
   while (winner < 0) {
-    if (started < infos.size())
-      pending.push_back(loop.create_task(connect_one(loop, infos[started++], options)));
+    if (started < infos.size()) {
+      pending.push_back(
+          loop.create_task(race_attempt(loop, slots, started, infos[started], locals)));
+      ++started;
+    }
     if (pending.empty()) break;
     std::optional<double> timeout;
     if (started < infos.size()) timeout = delay;  // more to start: do not wait longer
     auto result = co_await wait(pending, timeout, FIRST_COMPLETED);
     for (auto& f : result.done) {
       if (f.exception())
-        last_error = f.exception();
+        other_error = f.exception();
       else if (winner < 0)
         winner = f.result();
       else
@@ -291,28 +353,62 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
     pending = std::move(result.pending);
   }
   if (winner >= 0) co_return winner;
-  std::rethrow_exception(last_error);
+  std::vector<std::exception_ptr> errors;
+  for (auto& slot : *slots) errors.insert(errors.end(), slot.begin(), slot.end());
+  if (errors.empty() && other_error) std::rethrow_exception(other_error);
+  raise_connect_errors(std::move(errors), options.all_errors);
 }
 
-Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, std::string host,
-                                    int port, ConnectionOptions options) {
-  std::optional<SSLSettings> ssl = client_ssl(options, host, false);
-  if (options.sock >= 0) {
-    if (!host.empty())
-      throw std::invalid_argument("host/port and sock can not be specified at the same time");
-    check_stream_socket(options.sock);
-    co_return co_await wrap_connected(loop, std::move(factory), options.sock, std::move(ssl));
-  }
-  auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM);
-  if (infos.empty())
-    throw std::system_error(EINVAL, std::system_category(), "getaddrinfo() returned empty list");
+namespace {
+
+// The service getaddrinfo gets for a port: none (NULL) for an absent one, as for None.
+std::optional<std::string> port_text(std::optional<int> port) {
+  if (!port) return std::nullopt;
+  return std::to_string(*port);
+}
+
+Coro<std::optional<std::vector<AddrInfo>>> resolve_local(EventLoop& loop,
+                                                         const ConnectionOptions& options) {
+  if (!options.local_addr) co_return std::nullopt;
+  const auto& [host, port] = *options.local_addr;
+  std::optional<std::string> local_host;  // "" stands for Python's None here
+  if (!host.empty()) local_host = host;
+  auto locals =
+      co_await loop.getaddrinfo(local_host, std::to_string(port), options.family, SOCK_STREAM);
+  if (locals.empty()) throw OSError("getaddrinfo() returned empty list");
+  co_return locals;
+}
+
+// create_connection's host/port branch: the connected fd.
+Coro<int> connect_to_host(EventLoop& loop, std::optional<std::string> host, std::optional<int> port,
+                          const ConnectionOptions& options) {
+  auto infos = co_await loop.getaddrinfo(host, port_text(port), options.family, SOCK_STREAM);
+  if (infos.empty()) throw OSError("getaddrinfo() returned empty list");
+  auto locals = co_await resolve_local(loop, options);
   int lead = options.interleave.value_or(options.happy_eyeballs_delay ? 1 : 0);
   if (lead > 0) infos = interleave_families(infos, lead);
-  int fd = -1;
   if (options.happy_eyeballs_delay && infos.size() > 1)
-    fd = co_await race_connections(loop, infos, *options.happy_eyeballs_delay, options);
-  else
-    fd = co_await connect_any(loop, infos, options);
+    co_return co_await race_connections(loop, infos, *options.happy_eyeballs_delay, options,
+                                        std::move(locals));
+  co_return co_await connect_in_turn(loop, std::move(infos), std::move(locals), options.all_errors);
+}
+
+}  // namespace
+
+Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory,
+                                    std::optional<std::string> host, std::optional<int> port,
+                                    ConnectionOptions options) {
+  std::optional<SSLSettings> ssl = client_ssl(options, host.value_or(""), false);
+  int fd = options.sock;
+  if (host || port) {
+    if (options.sock >= 0)
+      throw std::invalid_argument("host/port and sock can not be specified at the same time");
+    fd = co_await connect_to_host(loop, std::move(host), port, options);
+  } else {
+    if (options.sock < 0)
+      throw std::invalid_argument("host and port was not specified and no sock specified");
+    check_stream_socket(options.sock);
+  }
   co_return co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
 }
 
@@ -390,97 +486,6 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
     std::rethrow_exception(failure);
   }
   co_return DatagramConnected(transport, protocol);
-}
-
-// ---------------------------------------------------------------- servers
-
-namespace {
-
-int listen_socket(EventLoop& loop, const SockAddr& addr, int proto, const ServerOptions& options) {
-  SocketGuard guard{open_socket(loop, addr.family, SOCK_STREAM, proto)};
-  int one = 1;
-  if (addr.family != AF_UNIX && options.reuse_address.value_or(true))
-    ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (options.reuse_port) ::setsockopt(guard.fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-  if (addr.family == AF_INET6) ::setsockopt(guard.fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-  bind_to(guard.fd, addr);
-  return guard.release();
-}
-
-// create_server's checks of its TLS arguments, before anything listens.
-void check_server_ssl(const ServerOptions& options) {
-  if (options.ssl) return;
-  if (options.ssl_handshake_timeout)
-    throw std::invalid_argument("ssl_handshake_timeout is only meaningful with ssl");
-  if (options.ssl_shutdown_timeout)
-    throw std::invalid_argument("ssl_shutdown_timeout is only meaningful with ssl");
-}
-
-Coro<std::shared_ptr<Server>> finish_server(EventLoop& loop, ProtocolFactory factory,
-                                            std::vector<int> socks, ServerOptions options) {
-  auto impl =
-      std::make_unique<Server::Impl>(loop, std::move(factory), std::move(socks), options.backlog);
-  for (int fd : impl->socks) impl->addrs.push_back(local_address(fd));
-  if (options.ssl)
-    impl->ssl = ssl_settings(options.ssl, true, {}, options.ssl_handshake_timeout,
-                             options.ssl_shutdown_timeout);
-  auto server = std::make_shared<Server>(std::move(impl));
-  server->impl().self = server;
-  if (options.start_serving) {
-    co_await server->start_serving();
-    co_await sleep(0);  // asyncio: let the accept readers register first
-  }
-  co_return server;
-}
-
-}  // namespace
-
-Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory factory,
-                                               std::string host, int port, ServerOptions options) {
-  check_server_ssl(options);
-  std::vector<int> socks;
-  struct CloseAll {  // on failure every socket made so far is closed
-    std::vector<int>& socks;
-    bool done = false;
-    ~CloseAll() {
-      if (!done)
-        for (int fd : socks) ::close(fd);
-    }
-  } close_all{socks};
-  if (options.sock >= 0) {
-    if (!host.empty() || port != 0)
-      throw std::invalid_argument("host/port and sock can not be specified at the same time");
-    make_nonblocking_cloexec(options.sock);
-    socks.push_back(options.sock);
-  } else {
-    auto infos = co_await loop.getaddrinfo(host, std::to_string(port), options.family, SOCK_STREAM,
-                                           0, AI_PASSIVE);
-    std::vector<SockAddr> seen;
-    for (const AddrInfo& info : infos) {
-      if (std::find(seen.begin(), seen.end(), info.addr) != seen.end()) continue;
-      seen.push_back(info.addr);
-      socks.push_back(listen_socket(loop, info.addr, info.proto, options));
-    }
-  }
-  close_all.done = true;
-  co_return co_await finish_server(loop, std::move(factory), std::move(socks), options);
-}
-
-Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory factory,
-                                                std::string path, ServerOptions options) {
-  check_server_ssl(options);
-  std::vector<int> socks;
-  if (options.sock >= 0) {
-    make_nonblocking_cloexec(options.sock);
-    socks.push_back(options.sock);
-  } else {
-    // asyncio removes a stale socket file (but nothing else) before binding.
-    struct stat st {};
-    if (!path.empty() && path[0] != '\0' && ::stat(path.c_str(), &st) == 0 && S_ISSOCK(st.st_mode))
-      ::unlink(path.c_str());
-    socks.push_back(listen_socket(loop, SockAddr{AF_UNIX, path, 0}, 0, options));
-  }
-  co_return co_await finish_server(loop, std::move(factory), std::move(socks), options);
 }
 
 }  // namespace detail

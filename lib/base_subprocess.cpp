@@ -45,8 +45,8 @@ struct OwnedFd {
   int release() noexcept { return std::exchange(fd, -1); }
 };
 
-[[noreturn]] void throw_errno(const char* what) {
-  throw std::system_error(errno, std::system_category(), what);
+[[noreturn]] void throw_errno() {
+  throw_os_error(errno);
 }
 
 // The child's stdio as Popen arranges it: our ends of pipes, and what the child gets.
@@ -59,7 +59,7 @@ struct ChildStdio {
 
 void make_pipe(ChildStdio& io, int target) {
   int p[2];
-  if (::pipe2(p, O_CLOEXEC) != 0) throw_errno("pipe2");
+  if (::pipe2(p, O_CLOEXEC) != 0) throw_errno();
   bool child_reads = target == 0;
   io.parent_end[target] = OwnedFd(child_reads ? p[1] : p[0]);
   io.child_end[target] = OwnedFd(child_reads ? p[0] : p[1]);
@@ -125,7 +125,7 @@ class UnixSubprocessTransport final : public SubprocessTransport, LoopResource {
   }
   void send_signal(int sig) override {
     check_proc();
-    if (::kill(pid_, sig) != 0) throw_errno("kill");
+    if (::kill(pid_, sig) != 0) throw_errno();
   }
   void terminate() override { send_signal(SIGTERM); }
   void kill() override { send_signal(SIGKILL); }
@@ -157,7 +157,7 @@ class UnixSubprocessTransport final : public SubprocessTransport, LoopResource {
   void call_connection_lost();
   // After the child is reaped its pid may belong to another process: send nothing.
   void check_proc() const {
-    if (reaped_ || pid_ <= 0) throw std::system_error(ESRCH, std::system_category(), "kill");
+    if (reaped_ || pid_ <= 0) throw ProcessLookupError("");  // a bare ProcessLookupError()
   }
 
   EventLoop& loop_;

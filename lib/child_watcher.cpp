@@ -11,10 +11,10 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <mutex>
 #include <thread>
 #include <vector>
 

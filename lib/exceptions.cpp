@@ -10,8 +10,8 @@
 #include <charconv>
 #include <cstdlib>
 #include <memory>
-#include <type_traits>
 #include <system_error>
+#include <type_traits>
 
 namespace asyncio {
 
@@ -61,6 +61,12 @@ OSError::OSError(int err, std::string text, std::string file)
       filename_(std::move(file)),
       text_(errno_text(err, strerror_, filename_)) {}
 
+OSError::OSError(std::error_code code, std::string text, std::string full_text)
+    : std::system_error(code),
+      has_errno_(true),
+      strerror_(std::move(text)),
+      text_(std::move(full_text)) {}
+
 OSError::OSError(std::string message)
     : std::system_error(std::error_code(0, std::system_category())), text_(std::move(message)) {}
 
@@ -73,26 +79,38 @@ auto with_os_error_class(int err, Visit&& visit) {
   switch (err) {
     case EAGAIN:  // == EWOULDBLOCK on Linux
     case EALREADY:
-    case EINPROGRESS: return visit(std::type_identity<BlockingIOError>{}, "BlockingIOError");
-    case ECHILD: return visit(std::type_identity<ChildProcessError>{}, "ChildProcessError");
+    case EINPROGRESS:
+      return visit(std::type_identity<BlockingIOError>{}, "BlockingIOError");
+    case ECHILD:
+      return visit(std::type_identity<ChildProcessError>{}, "ChildProcessError");
     case EPIPE:
-    case ESHUTDOWN: return visit(std::type_identity<BrokenPipeError>{}, "BrokenPipeError");
+    case ESHUTDOWN:
+      return visit(std::type_identity<BrokenPipeError>{}, "BrokenPipeError");
     case ECONNABORTED:
       return visit(std::type_identity<ConnectionAbortedError>{}, "ConnectionAbortedError");
     case ECONNREFUSED:
       return visit(std::type_identity<ConnectionRefusedError>{}, "ConnectionRefusedError");
     case ECONNRESET:
       return visit(std::type_identity<ConnectionResetError>{}, "ConnectionResetError");
-    case EEXIST: return visit(std::type_identity<FileExistsError>{}, "FileExistsError");
-    case ENOENT: return visit(std::type_identity<FileNotFoundError>{}, "FileNotFoundError");
-    case EISDIR: return visit(std::type_identity<IsADirectoryError>{}, "IsADirectoryError");
-    case ENOTDIR: return visit(std::type_identity<NotADirectoryError>{}, "NotADirectoryError");
-    case EINTR: return visit(std::type_identity<InterruptedError>{}, "InterruptedError");
+    case EEXIST:
+      return visit(std::type_identity<FileExistsError>{}, "FileExistsError");
+    case ENOENT:
+      return visit(std::type_identity<FileNotFoundError>{}, "FileNotFoundError");
+    case EISDIR:
+      return visit(std::type_identity<IsADirectoryError>{}, "IsADirectoryError");
+    case ENOTDIR:
+      return visit(std::type_identity<NotADirectoryError>{}, "NotADirectoryError");
+    case EINTR:
+      return visit(std::type_identity<InterruptedError>{}, "InterruptedError");
     case EACCES:
-    case EPERM: return visit(std::type_identity<PermissionError>{}, "PermissionError");
-    case ESRCH: return visit(std::type_identity<ProcessLookupError>{}, "ProcessLookupError");
-    case ETIMEDOUT: return visit(std::type_identity<TimeoutError>{}, "TimeoutError");
-    default: return visit(std::type_identity<OSError>{}, "OSError");
+    case EPERM:
+      return visit(std::type_identity<PermissionError>{}, "PermissionError");
+    case ESRCH:
+      return visit(std::type_identity<ProcessLookupError>{}, "ProcessLookupError");
+    case ETIMEDOUT:
+      return visit(std::type_identity<TimeoutError>{}, "TimeoutError");
+    default:
+      return visit(std::type_identity<OSError>{}, "OSError");
   }
 }
 }  // namespace

@@ -72,8 +72,8 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
   void read_ready();
   void write_ready();
   bool send_one(const Datagram& d, int& err);
-  void error_received(int err, const char* what) {
-    if (proto_) proto_->error_received(os_error(err, what));
+  void error_received(int err) {
+    if (proto_) proto_->error_received(make_os_error(err));
   }
   void force_close(std::exception_ptr exc) {
     if (!start_force_close(!queue_.empty())) return;
@@ -108,7 +108,7 @@ void DatagramSocketTransport::read_ready() {
   ssize_t n = ::recvfrom(fd_, chunk.data(), max_read, 0, reinterpret_cast<sockaddr*>(&from), &len);
   if (n < 0) {
     if (errno == EAGAIN || errno == EINTR) return;
-    error_received(errno, "recvfrom");  // asyncio: OSError goes to error_received
+    error_received(errno);  // asyncio: OSError goes to error_received
     return;
   }
   SockAddr addr = len > 0 ? to_sockaddr(reinterpret_cast<sockaddr*>(&from), len) : SockAddr{};
@@ -142,7 +142,7 @@ void DatagramSocketTransport::sendto(std::string_view data, const std::optional<
     int err = 0;
     if (send_one(d, err)) return;
     if (err != EAGAIN && err != EINTR) {
-      error_received(err, "sendto");
+      error_received(err);
       return;
     }
     OwnerWatch{loop_}.add_writer(fd_, [self = self_.lock()] { self->write_ready(); });
@@ -162,7 +162,7 @@ void DatagramSocketTransport::write_ready() {
     buffered_bytes_ -= queue_.front().data.size();
     queue_.pop_front();
     if (!sent) {
-      error_received(err, "sendto");
+      error_received(err);
       return;
     }
   }

@@ -154,8 +154,7 @@ void EventLoop::Impl::watch(int fd, int dir, HandleImpl* h) {
     if (err == 0) w->desc.assign_for_waits(fd, ec);
     if (err != 0 || ec) {
       fd_watches.erase(fd);
-      throw std::system_error(err != 0 ? err : ec.value(), std::system_category(),
-                              dir == reader ? "add_reader" : "add_writer");
+      throw_os_error(err != 0 ? err : ec.value());
     }
     w->dev = st.st_dev;
     w->ino = st.st_ino;

@@ -144,8 +144,8 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
     if (!start_force_close(!buffer_.empty())) return;
     buffer_.clear();
     if (empty_waiter_ && !empty_waiter_->done())
-      empty_waiter_->set_exception(std::make_exception_ptr(
-          std::system_error(ECONNRESET, std::system_category(), "Connection is closed by peer")));
+      empty_waiter_->set_exception(
+          std::make_exception_ptr(ConnectionResetError("Connection is closed by peer")));
     schedule_connection_lost(exc);
   }
 
@@ -183,7 +183,7 @@ void SocketTransport::read_data() {
   if (n < static_cast<ssize_t>(max_read) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR)
-      fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
+      fatal_error(make_os_error(errno), "Fatal read error on socket transport");
     return;
   }
   if (n == 0) return on_eof();
@@ -207,7 +207,7 @@ void SocketTransport::read_into_buffer() {
   if (n < static_cast<ssize_t>(buf.size()) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
   if (n < 0) {
     if (errno != EAGAIN && errno != EINTR)
-      fatal_error(os_error(errno, "recv"), "Fatal read error on socket transport");
+      fatal_error(make_os_error(errno), "Fatal read error on socket transport");
     return;
   }
   if (n == 0) return on_eof();
@@ -246,7 +246,7 @@ void SocketTransport::write(std::string_view data) {
     ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) {
-        fatal_error(os_error(errno, "send"), "Fatal write error on socket transport");
+        fatal_error(make_os_error(errno), "Fatal write error on socket transport");
         return;
       }
       n = 0;
@@ -268,7 +268,7 @@ void SocketTransport::write_ready() {
     int err = errno;
     OwnerWatch{loop_}.remove_writer(fd_);
     buffer_.clear();
-    fatal_error(os_error(err, "send"), "Fatal write error on socket transport");
+    fatal_error(make_os_error(err), "Fatal write error on socket transport");
     return;
   }
   buffer_.consume(static_cast<std::size_t>(n));

@@ -5,10 +5,14 @@
 #include <asyncio/exceptions.hpp>
 #include <asyncio/tasks.hpp>
 
+#include <asyncio/log.hpp>
+
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 namespace asyncio {
@@ -23,6 +27,8 @@ Server::~Server() {
     impl_->close_sockets();  // none left once closed, by close() or with the loop
   } catch (...) {            // a debug-mode thread check: the fds still close
     for (int fd : impl_->socks) ::close(fd);
+    impl_->socks.clear();
+    impl_->remove_socket_file();
   }
 }
 
@@ -66,7 +72,7 @@ Coro<void> Server::start_serving() {
   if (s.serving || s.closed) co_return;
   s.serving = true;
   for (int fd : s.socks) {
-    if (::listen(fd, s.backlog) != 0) detail::throw_socket_error(errno, "listen");
+    if (::listen(fd, s.backlog) != 0) detail::throw_socket_error(errno);
     s.start_accepting(fd);
   }
   co_return;
@@ -93,6 +99,18 @@ Coro<void> Server::serve_forever() {
   }
 }
 
+Coro<void> Server::run(std::function<Coro<void>()> body) {
+  std::exception_ptr failure;  // an error or a cancellation: the server closes all the same
+  try {
+    co_await body();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  close();
+  co_await wait_closed();
+  if (failure) std::rethrow_exception(failure);
+}
+
 Coro<void> Server::wait_closed() {
   Impl& s = *impl_;
   if (!s.waiters) co_return;  // closed and every connection gone
@@ -112,6 +130,25 @@ void Server::Impl::close_sockets() {
     ::close(fd);
   }
   socks.clear();
+  remove_socket_file();
+}
+
+// Only the file bound at creation goes: one that someone replaced since stays.
+void Server::Impl::remove_socket_file() noexcept {
+  if (!unix_file) return;
+  auto file = std::move(*unix_file);
+  unix_file.reset();
+  struct stat st {};
+  if (::stat(file.path.c_str(), &st) != 0) {
+    if (errno != ENOENT)
+      log(LogLevel::error,
+          "Unable to clean up listening UNIX socket '" + file.path + "': " + std::strerror(errno));
+    return;
+  }
+  if (st.st_dev == file.dev && st.st_ino == file.ino && ::unlink(file.path.c_str()) != 0 &&
+      errno != ENOENT)
+    log(LogLevel::error,
+        "Unable to clean up listening UNIX socket '" + file.path + "': " + std::strerror(errno));
 }
 
 void Server::Impl::wakeup() noexcept {
@@ -131,6 +168,7 @@ void Server::Impl::wakeup() noexcept {
 void Server::Impl::close_with_loop() noexcept {
   for (int fd : socks) ::close(fd);
   socks.clear();
+  remove_socket_file();
   closed = true;
   serving = false;
   serving_forever.reset();
@@ -188,8 +226,7 @@ void Server::Impl::accept_connections(int fd) {
     if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
       ExceptionContext ctx;
       ctx.message = "socket.accept() out of system resource";
-      ctx.exception =
-          std::make_exception_ptr(std::system_error(err, std::system_category(), "accept"));
+      ctx.exception = make_os_error(err);
       loop.call_exception_handler(ctx);
       loop.remove_reader(fd);
       // asyncio's ACCEPT_RETRY_DELAY: no busy loop while the process is out of fds.
@@ -199,7 +236,7 @@ void Server::Impl::accept_connections(int fd) {
       });
       return;
     }
-    detail::throw_socket_error(err, "accept");
+    detail::throw_socket_error(err);
   }
 }
 

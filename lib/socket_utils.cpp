@@ -1,5 +1,7 @@
 #include "socket_utils.hpp"
 
+#include <asyncio/exceptions.hpp>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -16,13 +18,15 @@ namespace asyncio {
 
 std::string SockAddr::repr() const {
   if (family == AF_UNIX) return "'" + host + "'";
-  return "('" + host + "', " + std::to_string(port) + ")";
+  std::string text = "('" + host + "', " + std::to_string(port);
+  if (family == AF_INET6) text += ", " + std::to_string(flowinfo) + ", " + std::to_string(scope_id);
+  return text + ")";
 }
 
 namespace detail {
 
-void throw_socket_error(int err, const std::string& what) {
-  throw std::system_error(err, std::system_category(), what);
+void throw_socket_error(int err) {
+  throw_os_error(err);
 }
 
 SockAddr to_sockaddr(const sockaddr* sa, socklen_t len) {
@@ -39,6 +43,8 @@ SockAddr to_sockaddr(const sockaddr* sa, socklen_t len) {
     ::inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof text);
     out.host = text;
     out.port = ntohs(in6->sin6_port);
+    out.flowinfo = ntohl(in6->sin6_flowinfo);
+    out.scope_id = in6->sin6_scope_id;
   } else if (sa->sa_family == AF_UNIX) {
     auto* un = reinterpret_cast<const sockaddr_un*>(sa);
     std::size_t n =
@@ -62,6 +68,8 @@ socklen_t from_sockaddr(const SockAddr& addr, sockaddr_storage& out) {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&out);
     in6->sin6_family = AF_INET6;
     in6->sin6_port = htons(static_cast<uint16_t>(addr.port));
+    in6->sin6_flowinfo = htonl(addr.flowinfo);
+    in6->sin6_scope_id = addr.scope_id;
     if (::inet_pton(AF_INET6, addr.host.c_str(), &in6->sin6_addr) != 1)
       throw std::invalid_argument("not a numeric IPv6 address: " + addr.host);
     return sizeof(sockaddr_in6);
@@ -90,17 +98,16 @@ SockAddr peer_address(int fd) {
 
 int open_socket(EventLoop& loop, int family, int type, int proto) {
   int fd = ::socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
-  if (fd < 0) throw_socket_error(errno, "socket");
+  if (fd < 0) throw_socket_error(errno);
   forget_stale_watch(loop, fd);
   return fd;
 }
 
 void make_nonblocking_cloexec(int fd) {
   int fl = ::fcntl(fd, F_GETFL);
-  if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) throw_socket_error(errno, "fcntl");
+  if (fl < 0 || ::fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) throw_socket_error(errno);
   int fd_flags = ::fcntl(fd, F_GETFD);
-  if (fd_flags < 0 || ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) < 0)
-    throw_socket_error(errno, "fcntl");
+  if (fd_flags < 0 || ::fcntl(fd, F_SETFD, fd_flags | FD_CLOEXEC) < 0) throw_socket_error(errno);
 }
 
 // asyncio's _set_nodelay: every TCP transport gets TCP_NODELAY.

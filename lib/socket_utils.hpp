@@ -24,7 +24,8 @@ SockAddr peer_address(int fd);   // getpeername; family 0 when not connected
 int open_socket(EventLoop& loop, int family, int type, int proto);
 void make_nonblocking_cloexec(int fd);
 void set_nodelay_if_tcp(int fd);
-[[noreturn]] void throw_socket_error(int err, const std::string& what);
+// OSError(err) as socket methods raise it: the subclass by errno, "[Errno N] strerror".
+[[noreturn]] void throw_socket_error(int err);
 
 struct SocketGuard {  // closes the fd unless handed on
   int fd = -1;

@@ -56,7 +56,7 @@ const std::error_category& ssl_category() noexcept {
 }
 
 SSLError::SSLError(int code, std::string library_, std::string reason_, const std::string& message)
-    : std::system_error(code, ssl_category(), message),
+    : OSError(std::error_code(code, ssl_category()), message, message),
       library(std::move(library_)),
       reason(std::move(reason_)) {}
 

@@ -352,7 +352,7 @@ bool SSLProtocol::eof_received() {
   try {
     switch (state_) {
       case State::do_handshake:
-        on_handshake_complete(os_error_exactly(ECONNRESET, ""));  // a bare ConnectionResetError()
+        on_handshake_complete(std::make_exception_ptr(ConnectionResetError("")));
         break;
       case State::wrapped:
         set_state(State::flushing);
@@ -387,7 +387,7 @@ void SSLProtocol::start_handshake() {
     std::string msg = "SSL handshake is taking longer than " +
                       float_repr(self->settings_.handshake_timeout) +
                       " seconds: aborting the connection";
-    self->fatal_error(os_error_exactly(ECONNABORTED, msg));
+    self->fatal_error(std::make_exception_ptr(ConnectionAbortedError(msg)));
   });
   do_handshake();
 }

@@ -274,8 +274,7 @@ void FlowControlMixin::connection_lost(std::exception_ptr exc) {
 }
 
 Coro<void> FlowControlMixin::drain_helper() {
-  if (connection_lost_)
-    throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
+  if (connection_lost_) throw ConnectionResetError("Connection lost");
   if (!paused_) co_return;
   Future<void> waiter = loop_.create_future<void>();
   drain_waiters_.push_back(waiter);
@@ -343,7 +342,7 @@ StreamPair_t hand_out(std::shared_ptr<StreamReader> reader, std::shared_ptr<Stre
 
 std::shared_ptr<FlowControlMixin> StreamWriter::protocol() const {
   auto p = protocol_.lock();
-  if (!p) throw std::system_error(ECONNRESET, std::system_category(), "Connection lost");
+  if (!p) throw ConnectionResetError("Connection lost");
   return p;
 }
 
@@ -395,7 +394,10 @@ void StreamReaderProtocol::connection_made(std::shared_ptr<BaseTransport> transp
   writer_ = std::make_shared<StreamWriter>(std::dynamic_pointer_cast<WriteTransport>(transport),
                                            self, reader_, loop_);
   auto [reader, writer] = detail::hand_out(reader_, writer_);  // closed once `writer` is gone
-  Task<void> task = loop_.create_task(client_connected_(std::move(reader), std::move(writer)));
+  // A plain function has done its work by now; a coroutine function's coroutine runs on.
+  std::optional<Coro<void>> coro = client_connected_(std::move(reader), std::move(writer));
+  if (!coro) return;
+  Task<void> task = loop_.create_task(std::move(*coro));
   task.add_done_callback([transport, &loop = loop_](Future<void> done) {
     if (done.cancelled() || !done.exception()) return;
     ExceptionContext ctx;
@@ -465,8 +467,8 @@ void StreamReaderProtocol::replace_transport(const std::shared_ptr<Transport>& t
 
 // ---------------------------------------------------------------- opening streams
 
-static Coro<StreamPair> open_stream(bool unix_socket, std::string where, int port,
-                                    ConnectionOptions options) {
+static Coro<StreamPair> open_stream(bool unix_socket, std::optional<std::string> where,
+                                    std::optional<int> port, ConnectionOptions options) {
   EventLoop& loop = get_running_loop();
   auto reader = std::make_shared<StreamReader>(options.limit, loop);
   auto factory = [reader, &loop] {
@@ -474,19 +476,26 @@ static Coro<StreamPair> open_stream(bool unix_socket, std::string where, int por
   };
   std::pair<std::shared_ptr<Transport>, std::shared_ptr<StreamReaderProtocol>> made;
   if (unix_socket)
-    made = co_await loop.create_unix_connection(factory, std::move(where), options);
+    made = co_await loop.create_unix_connection(factory, where.value_or(""), options);
+  else if (where || port)
+    made = co_await loop.create_connection(factory, std::move(where), port.value_or(0), options);
   else
-    made = co_await loop.create_connection(factory, std::move(where), port, options);
+    made = co_await loop.create_connection(factory, options);
   auto writer = std::make_shared<StreamWriter>(made.first, made.second, reader, loop);
   co_return detail::hand_out(std::move(reader), std::move(writer));  // closed once it is gone
 }
 
-Coro<StreamPair> open_connection(std::string host, int port, ConnectionOptions options) {
+Coro<StreamPair> open_connection(std::optional<std::string> host, int port,
+                                 ConnectionOptions options) {
   return open_stream(false, std::move(host), port, options);
 }
 
+Coro<StreamPair> open_connection(ConnectionOptions options) {
+  return open_stream(false, std::nullopt, std::nullopt, options);
+}
+
 Coro<StreamPair> open_unix_connection(std::string path, ConnectionOptions options) {
-  return open_stream(true, std::move(path), 0, options);
+  return open_stream(true, std::move(path), std::nullopt, options);
 }
 
 static auto stream_server_factory(StreamReaderProtocol::ClientConnected cb, std::size_t limit) {
@@ -498,17 +507,21 @@ static auto stream_server_factory(StreamReaderProtocol::ClientConnected cb, std:
 }
 
 // Coroutines, so that the running loop is looked up when they run, as in asyncio.
-Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,
-                                           std::string host, int port, ServerOptions options) {
+Coro<std::shared_ptr<Server>> detail::start_stream_server(ClientConnected client_connected,
+                                                          Hosts host, std::optional<int> port,
+                                                          ServerOptions options) {
   // Named first: GCC 12 destroys a capturing lambda temporary twice inside co_await.
   auto factory = stream_server_factory(std::move(client_connected), options.limit);
-  co_return co_await get_running_loop().create_server(std::move(factory), std::move(host), port,
-                                                      options);
+  EventLoop& loop = get_running_loop();
+  if (host.given() || port)
+    co_return co_await loop.create_server(std::move(factory), std::move(host), port.value_or(0),
+                                          options);
+  co_return co_await loop.create_server(std::move(factory), options);
 }
 
-Coro<std::shared_ptr<Server>> start_unix_server(
-    StreamReaderProtocol::ClientConnected client_connected, std::string path,
-    ServerOptions options) {
+Coro<std::shared_ptr<Server>> detail::start_unix_stream_server(ClientConnected client_connected,
+                                                               std::string path,
+                                                               ServerOptions options) {
   auto factory = stream_server_factory(std::move(client_connected), options.limit);
   co_return co_await get_running_loop().create_unix_server(std::move(factory), std::move(path),
                                                            options);

@@ -92,10 +92,6 @@ Coro<int> Process::wait() {
   co_return co_await detail::subprocess_wait(*transport_);
 }
 
-static bool is_pipe_gone(const std::system_error& e) {
-  return e.code().value() == EPIPE || e.code().value() == ECONNRESET;
-}
-
 static Coro<void> noop() {
   co_return;
 }
@@ -108,8 +104,8 @@ Coro<void> Process::feed_stdin(std::string input) {
   try {
     if (!input.empty()) stdin_->write(input);
     co_await stdin_->drain();
-  } catch (const std::system_error& e) {
-    if (!is_pipe_gone(e)) throw;  // communicate() ignores a reader that went away
+  } catch (const BrokenPipeError&) {  // communicate() ignores a reader that went away
+  } catch (const ConnectionResetError&) {
   }
   stdin_->close();
 }

@@ -333,6 +333,10 @@ void yield_task(std::coroutine_handle<> h) {
   task->yielded = true;
 }
 
+Coro<void> as_coro(SleepAwaiter sleeping) {
+  co_await sleeping;
+}
+
 void SleepAwaiter::await_suspend(std::coroutine_handle<> h) {
   if (delay <= 0) return yield_task(h);
   EventLoop& loop = get_running_loop();

@@ -106,26 +106,6 @@ void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* mes
   loop.call_exception_handler(ctx);
 }
 
-std::exception_ptr os_error(int err, const char* what) {
-  return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
-}
-
-namespace {
-class ExactOSError final : public std::system_error {
- public:
-  ExactOSError(int err, std::string message)
-      : std::system_error(err, std::system_category()), message_(std::move(message)) {}
-  const char* what() const noexcept override { return message_.c_str(); }
-
- private:
-  std::string message_;
-};
-}  // namespace
-
-std::exception_ptr os_error_exactly(int err, std::string message) {
-  return std::make_exception_ptr(ExactOSError(err, std::move(message)));
-}
-
 Coro<std::exception_ptr> await_outcome(Future<void> waiter) {
   try {
     co_await waiter;
@@ -141,7 +121,7 @@ enum class FdKind { fifo, socket, chardev, other };
 
 FdKind fd_kind(int fd) {
   struct stat st {};
-  if (::fstat(fd, &st) != 0) throw std::system_error(errno, std::system_category(), "fstat");
+  if (::fstat(fd, &st) != 0) throw_os_error(errno);
   if (S_ISFIFO(st.st_mode)) return FdKind::fifo;
   if (S_ISSOCK(st.st_mode)) return FdKind::socket;
   if (S_ISCHR(st.st_mode)) return FdKind::chardev;
@@ -150,8 +130,7 @@ FdKind fd_kind(int fd) {
 
 void set_nonblocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
-  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-    throw std::system_error(errno, std::system_category(), "fcntl(O_NONBLOCK)");
+  if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) throw_os_error(errno);
 }
 
 // What both pipe transports share: the fd, the protocol, closing and the final call.
@@ -259,7 +238,7 @@ class ReadPipeTransport final : public ReadTransport,
     if (n < static_cast<ssize_t>(max_size) && (n >= 0 || errno == EAGAIN)) note_drained(loop_, fd_);
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR)
-        fatal_error(os_error(errno, "read"), "Fatal read error on pipe transport");
+        fatal_error(make_os_error(errno), "Fatal read error on pipe transport");
       return;
     }
     if (n > 0) {
@@ -351,7 +330,7 @@ class WritePipeTransport final : public WriteTransport,
 
   void peer_closed() {
     if (loop_.get_debug()) log(LogLevel::info, repr() + " was closed by peer");
-    close_with(buffer_.empty() ? nullptr : os_error(EPIPE, "write"));
+    close_with(buffer_.empty() ? nullptr : make_os_error(EPIPE));
   }
 
   void write_ready();
@@ -384,7 +363,7 @@ void WritePipeTransport::write(std::string_view data) {
     if (n < 0) {
       if (errno != EAGAIN && errno != EINTR) {
         ++conn_lost_;
-        fatal_error(os_error(errno, "write"), "Fatal write error on pipe transport");
+        fatal_error(make_os_error(errno), "Fatal write error on pipe transport");
         return;
       }
       n = 0;
@@ -406,7 +385,7 @@ void WritePipeTransport::write_ready() {
     buffer_.clear();
     ++conn_lost_;
     OwnerWatch{loop_}.remove_writer(fd_);
-    fatal_error(os_error(err, "write"), "Fatal write error on pipe transport");
+    fatal_error(make_os_error(err), "Fatal write error on pipe transport");
     return;
   }
   buffer_.consume(static_cast<std::size_t>(n));

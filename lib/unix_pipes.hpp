@@ -84,16 +84,13 @@ class ByteBuffer {
 // null: the caller then closes what it made before rethrowing, as asyncio's `except:` does.
 Coro<std::exception_ptr> await_outcome(Future<void> waiter);
 
-inline bool is_os_error(const std::exception_ptr& exc) {  // an OSError (system_error)?
-  return exception_is<std::system_error>(exc);
+inline bool is_os_error(const std::exception_ptr& exc) {  // an OSError (SSLError included)?
+  return exception_is<OSError>(exc);
 }
 // How a transport's _fatal_error reports: an OSError is logged in debug mode only; anything
 // else reaches the exception handler with the transport and protocol.
 void report_fatal_error(EventLoop& loop, std::exception_ptr exc, const char* message,
                         std::shared_ptr<BaseTransport> transport,
                         std::shared_ptr<BaseProtocol> protocol);
-std::exception_ptr os_error(int err, const char* what);  // OSError(err)
-// OSError(err, message) whose what() is the message alone, as str() is in Python.
-std::exception_ptr os_error_exactly(int err, std::string message);
 
 }  // namespace asyncio::detail

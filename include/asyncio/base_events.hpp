@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -30,14 +31,15 @@ struct AddrInfo {
 namespace detail {
 using ProtocolFactory = std::function<std::shared_ptr<BaseProtocol>()>;
 using Connected = std::pair<std::shared_ptr<Transport>, std::shared_ptr<BaseProtocol>>;
-Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory, std::string host,
-                                    int port, ConnectionOptions options);
+Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory,
+                                    std::optional<std::string> host, std::optional<int> port,
+                                    ConnectionOptions options);
 Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, std::string path,
                                      ConnectionOptions options);
 Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory, int fd,
                                        ServerOptions options = {});
-Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory factory,
-                                               std::string host, int port, ServerOptions options);
+Coro<std::shared_ptr<Server>> start_tcp_server(EventLoop& loop, ProtocolFactory factory, Hosts host,
+                                               std::optional<int> port, ServerOptions options);
 Coro<std::shared_ptr<Server>> start_unix_server(EventLoop& loop, ProtocolFactory factory,
                                                 std::string path, ServerOptions options);
 using DatagramConnected =
@@ -77,6 +79,12 @@ class Server : public std::enable_shared_from_this<Server> {
   Coro<void> start_serving();
   Coro<void> serve_forever();  // until cancelled; then closes and waits
   Coro<void> wait_closed();    // until closed and every connection is gone
+  /// Python's `async with server: <body>`: runs body(), then closes the server and awaits
+  /// wait_closed() however the body ended (returned, threw, or was cancelled), and rethrows
+  /// what it threw:
+  ///   co_await server->run([&]() -> Coro<> { co_await server->serve_forever(); });
+  /// The body is kept alive until run() returns, so it may capture by reference.
+  Coro<void> run(std::function<Coro<void>()> body);
 
   Impl& impl() noexcept { return *impl_; }
 
@@ -85,10 +93,16 @@ class Server : public std::enable_shared_from_this<Server> {
 };
 
 template <class Factory>
-auto EventLoop::create_connection(Factory factory, std::string host, int port,
+auto EventLoop::create_connection(Factory factory, std::optional<std::string> host, int port,
                                   ConnectionOptions options) {
   return detail::typed_pair<Transport, Factory>(detail::open_tcp_connection(
       *this, detail::erase_factory(std::move(factory)), std::move(host), port, options));
+}
+
+template <class Factory>
+auto EventLoop::create_connection(Factory factory, ConnectionOptions options) {
+  return detail::typed_pair<Transport, Factory>(detail::open_tcp_connection(
+      *this, detail::erase_factory(std::move(factory)), std::nullopt, std::nullopt, options));
 }
 
 template <class Factory>
@@ -105,10 +119,16 @@ auto EventLoop::connect_accepted_socket(Factory factory, int fd, ServerOptions o
 }
 
 template <class Factory>
-Coro<std::shared_ptr<Server>> EventLoop::create_server(Factory factory, std::string host, int port,
+Coro<std::shared_ptr<Server>> EventLoop::create_server(Factory factory, Hosts host, int port,
                                                        ServerOptions options) {
   return detail::start_tcp_server(*this, detail::erase_factory(std::move(factory)), std::move(host),
                                   port, options);
+}
+
+template <class Factory>
+Coro<std::shared_ptr<Server>> EventLoop::create_server(Factory factory, ServerOptions options) {
+  return detail::start_tcp_server(*this, detail::erase_factory(std::move(factory)), Hosts(),
+                                  std::nullopt, options);
 }
 
 template <class Factory>

@@ -205,9 +205,14 @@ class EventLoop {
 
   /// ---- networking, as coroutines; defined in base_events.hpp. The factory runs once
   /// the connection is up (for a server: per accepted connection), as in asyncio.
+  /// `host` absent (std::nullopt) means the loopback addresses, as Python's None does; ""
+  /// is a name to resolve, which fails (socket.gaierror). The overload without host and
+  /// port is Python's create_connection(factory, sock=...): it needs options.sock.
   template <class Factory>
-  auto create_connection(Factory factory, std::string host, int port,
+  auto create_connection(Factory factory, std::optional<std::string> host, int port,
                          ConnectionOptions options = {});
+  template <class Factory>
+  auto create_connection(Factory factory, ConnectionOptions options = {});
   template <class Factory>
   auto create_unix_connection(Factory factory, std::string path, ConnectionOptions options = {});
   /// Wraps an already connected socket (accepted elsewhere, or adopted from Asio); owns it.
@@ -215,9 +220,14 @@ class EventLoop {
   /// server side, as in asyncio.
   template <class Factory>
   auto connect_accepted_socket(Factory factory, int fd, ServerOptions options = {});
+  /// `host`: one host, a list of hosts (a listening socket per distinct address), or absent
+  /// / "" for every interface (see Hosts). The overload without host and port is Python's
+  /// create_server(factory, sock=...): it needs options.sock.
   template <class Factory>
-  Coro<std::shared_ptr<Server>> create_server(Factory factory, std::string host, int port,
+  Coro<std::shared_ptr<Server>> create_server(Factory factory, Hosts host, int port,
                                               ServerOptions options = {});
+  template <class Factory>
+  Coro<std::shared_ptr<Server>> create_server(Factory factory, ServerOptions options = {});
   template <class Factory>
   Coro<std::shared_ptr<Server>> create_unix_server(Factory factory, std::string path,
                                                    ServerOptions options = {});
@@ -257,8 +267,10 @@ class EventLoop {
                                              std::shared_ptr<BaseProtocol> protocol,
                                              std::shared_ptr<boost::asio::ssl::context> sslcontext,
                                              StartTLSOptions options = {});
-  /// getaddrinfo(3) on the default executor, so the loop never blocks on DNS.
-  Coro<std::vector<AddrInfo>> getaddrinfo(std::string host, std::string port, int family = 0,
+  /// getaddrinfo(3) on the default executor, so the loop never blocks on DNS. An absent
+  /// host or port is Python's None (NULL to getaddrinfo); "" is passed on as it is.
+  Coro<std::vector<AddrInfo>> getaddrinfo(std::optional<std::string> host,
+                                          std::optional<std::string> port, int family = 0,
                                           int type = 0, int proto = 0, int flags = 0);
   /// getnameinfo(3) on the default executor: (host, service), e.g. ("localhost", "http").
   Coro<std::pair<std::string, std::string>> getnameinfo(SockAddr address, int flags = 0);

@@ -68,6 +68,10 @@ class OSError : public std::system_error {
   const std::optional<std::string>& filename() const noexcept { return filename_; }
   const char* what() const noexcept override { return text_.c_str(); }
 
+ protected:
+  /// For a subclass whose str() is not "[Errno N] strerror" (ssl.SSLError's is its strerror).
+  OSError(std::error_code code, std::string strerror, std::string text);
+
  private:
   bool has_errno_ = false;
   std::string strerror_;

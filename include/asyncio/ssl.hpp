@@ -2,6 +2,8 @@
 // Contexts are boost::asio::ssl::context (OpenSSL); pass them as the `ssl` option.
 #pragma once
 
+#include <asyncio/exceptions.hpp>
+
 #include <boost/asio/ssl/context.hpp>
 
 #include <memory>
@@ -30,7 +32,7 @@ const std::error_category& ssl_category() noexcept;
 
 /// ssl.SSLError (an OSError): `library` and `reason` as Python names them ("SSL",
 /// "WRONG_VERSION_NUMBER"); what() reads "[SSL: WRONG_VERSION_NUMBER] wrong version number".
-class SSLError : public std::system_error {
+class SSLError : public OSError {
  public:
   SSLError(int code, std::string library, std::string reason, const std::string& message);
   std::string library;

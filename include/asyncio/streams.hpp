@@ -17,6 +17,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace asyncio {
@@ -162,14 +164,16 @@ StreamPair_t hand_out(std::shared_ptr<StreamReader> reader, std::shared_ptr<Stre
 }  // namespace detail
 
 /// streams.StreamReaderProtocol: a Protocol feeding a StreamReader; on a server it also
-/// makes the StreamWriter and runs client_connected_cb as a task. It is a BufferedProtocol
-/// too, so that socket transports recv() straight into the reader's buffer (one copy less
-/// than data_received); pipe transports and direct callers use data_received. A subclass
+/// makes the StreamWriter and calls client_connected_cb: the coroutine it returns runs as a
+/// task, and a callback that returns std::nullopt (a plain function's adapter) is done. It is a
+/// BufferedProtocol too, so that socket transports recv() straight into the reader's buffer (one
+/// copy less than data_received); pipe transports and direct callers use data_received. A subclass
 /// gets every read through data_received, so that its override sees the data.
 class StreamReaderProtocol : public FlowControlMixin, public Protocol, public BufferedProtocol {
  public:
-  using ClientConnected =
-      std::function<Coro<void>(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>)>;
+  /// A function returning Coro<void> converts to this as it is.
+  using ClientConnected = std::function<std::optional<Coro<void>>(std::shared_ptr<StreamReader>,
+                                                                  std::shared_ptr<StreamWriter>)>;
   StreamReaderProtocol(std::shared_ptr<StreamReader> reader, ClientConnected client_connected,
                        EventLoop& loop);
   void connection_made(std::shared_ptr<BaseTransport> transport) override;
@@ -197,13 +201,57 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol, public Bu
 
 using StreamPair = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
 
-/// asyncio.open_connection / start_server and their Unix forms, on the running loop.
-Coro<StreamPair> open_connection(std::string host, int port, ConnectionOptions options = {});
+/// asyncio.open_connection / start_server and their Unix forms, on the running loop. Hosts
+/// are as in create_connection and create_server: std::nullopt is Python's None; the forms
+/// without host and port take options.sock.
+Coro<StreamPair> open_connection(std::optional<std::string> host, int port,
+                                 ConnectionOptions options = {});
+Coro<StreamPair> open_connection(ConnectionOptions options = {});
 Coro<StreamPair> open_unix_connection(std::string path, ConnectionOptions options = {});
-Coro<std::shared_ptr<Server>> start_server(StreamReaderProtocol::ClientConnected client_connected,
-                                           std::string host, int port, ServerOptions options = {});
-Coro<std::shared_ptr<Server>> start_unix_server(
-    StreamReaderProtocol::ClientConnected client_connected, std::string path,
-    ServerOptions options = {});
+
+namespace detail {
+using ClientConnected = StreamReaderProtocol::ClientConnected;
+/// client_connected_cb as asyncio takes it: a coroutine function (returning Coro<void>),
+/// whose coroutine runs as a task, or a plain function (returning void), which is called in
+/// connection_made itself. A plain function that keeps no copy of the writer lets the
+/// connection close, as when a coroutine callback drops it (see hand_out).
+template <class Callback>
+ClientConnected client_connected(Callback cb) {
+  using Result =
+      std::invoke_result_t<Callback&, std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
+  if constexpr (std::is_convertible_v<Result, std::optional<Coro<void>>>) {
+    return ClientConnected(std::move(cb));
+  } else {
+    static_assert(std::is_void_v<Result>, "client_connected_cb returns Coro<void> or nothing");
+    return [cb = std::move(cb)](std::shared_ptr<StreamReader> reader,
+                                std::shared_ptr<StreamWriter> writer) mutable {
+      cb(std::move(reader), std::move(writer));
+      return std::optional<Coro<void>>();
+    };
+  }
+}
+Coro<std::shared_ptr<Server>> start_stream_server(ClientConnected client_connected, Hosts host,
+                                                  std::optional<int> port, ServerOptions options);
+Coro<std::shared_ptr<Server>> start_unix_stream_server(ClientConnected client_connected,
+                                                       std::string path, ServerOptions options);
+}  // namespace detail
+
+template <class Callback>
+Coro<std::shared_ptr<Server>> start_server(Callback client_connected, Hosts host, int port,
+                                           ServerOptions options = {}) {
+  return detail::start_stream_server(detail::client_connected(std::move(client_connected)),
+                                     std::move(host), port, std::move(options));
+}
+template <class Callback>
+Coro<std::shared_ptr<Server>> start_server(Callback client_connected, ServerOptions options = {}) {
+  return detail::start_stream_server(detail::client_connected(std::move(client_connected)), Hosts(),
+                                     std::nullopt, std::move(options));
+}
+template <class Callback>
+Coro<std::shared_ptr<Server>> start_unix_server(Callback client_connected, std::string path,
+                                                ServerOptions options = {}) {
+  return detail::start_unix_stream_server(detail::client_connected(std::move(client_connected)),
+                                          std::move(path), std::move(options));
+}
 
 }  // namespace asyncio

@@ -245,8 +245,8 @@ class CancelWhenDropped {
 
 template <class T>
 ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
-  ConcurrentFuture<T> result;
-  auto start = [guard = detail::CancelWhenDropped<T>(result)](Coro<T>& c) mutable {
+  ConcurrentFuture<T> future;
+  auto start = [guard = detail::CancelWhenDropped<T>(future)](Coro<T>& c) mutable {
     ConcurrentFuture<T> result = *guard;
     if (result.cancelled()) return;
     EventLoop& running = get_running_loop();
@@ -256,21 +256,21 @@ ConcurrentFuture<T> run_coroutine_threadsafe(Coro<T> coro, EventLoop& loop) {
       anchor->post([task]() mutable { task.cancel(); });
     });
     task.add_done_callback([guard](Future<T> done) mutable {
-      ConcurrentFuture<T> result = *guard;
-      result.set_cancel_hook(nullptr);  // drop the task reference on the loop's thread
+      ConcurrentFuture<T> outcome = *guard;
+      outcome.set_cancel_hook(nullptr);  // drop the task reference on the loop's thread
       if (done.cancelled()) {
-        result.cancel();
+        outcome.cancel();
       } else if (auto exc = done.exception()) {
-        result.set_exception(exc);
+        outcome.set_exception(exc);
       } else if constexpr (std::is_void_v<T>) {
-        result.set_result(detail::NoValue{});
+        outcome.set_result(detail::NoValue{});
       } else {
-        result.set_result(done.result());
+        outcome.set_result(done.result());
       }
     });
   };
   loop.call_soon_threadsafe(std::move(start), std::move(coro));
-  return result;
+  return future;
 }
 
 /// asyncio.wrap_future: an asyncio Future on the running loop that follows `cf`.

@@ -3,6 +3,7 @@
 
 #include <any>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -96,7 +97,10 @@ struct SockAddr {
   int family = 0;
   std::string host;
   int port = 0;
-  std::string repr() const;  // as Python prints it: ('127.0.0.1', 8888) or '/tmp/sock'
+  std::uint32_t flowinfo = 0;  // AF_INET6 only, as the 4-tuple Python gives
+  std::uint32_t scope_id = 0;  // AF_INET6 only
+  /// As Python prints it: ('127.0.0.1', 8888), ('::1', 8888, 0, 0) or '/tmp/sock'.
+  std::string repr() const;
   bool operator==(const SockAddr&) const = default;
 };
 

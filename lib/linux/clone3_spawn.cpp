@@ -9,6 +9,8 @@
 // ChildRun before it exits.
 #include "linux/clone3_spawn.hpp"
 
+#include <asyncio/exceptions.hpp>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -154,11 +156,10 @@ void reap(pid_t pid) {
 }
 
 [[noreturn]] void throw_child_error(const ChildRun& run, const ChildPlan& plan) {
-  const char* what = run.stage == Stage::exec  ? plan.argv[0]
-                     : run.stage == Stage::cwd ? plan.cwd
-                     : run.stage == Stage::fds ? "child fd setup"
-                                               : "child session";
-  throw std::system_error(run.err, std::system_category(), what);
+  // Popen names the program, or the cwd, that failed: "[Errno 2] ...: 'x'".
+  if (run.stage == Stage::exec) throw_os_error(run.err, {}, plan.argv[0]);
+  if (run.stage == Stage::cwd) throw_os_error(run.err, {}, plan.cwd);
+  throw_os_error(run.err);
 }
 
 }  // namespace
@@ -179,7 +180,7 @@ std::optional<pid_t> clone3_spawn(const ChildPlan& plan) {
     allowed.store(false, std::memory_order_relaxed);
     return std::nullopt;
   }
-  if (pid < 0) throw std::system_error(static_cast<int>(-pid), std::system_category(), "clone3");
+  if (pid < 0) throw_os_error(static_cast<int>(-pid));
   if (run.err == 0) return static_cast<pid_t>(pid);
   reap(static_cast<pid_t>(pid));
   if (run.stage == Stage::fds && run.err == ENOSYS) {  // close_range needs Linux 5.9

@@ -1,5 +1,7 @@
 #include "linux/self_pipe.hpp"
 
+#include <asyncio/exceptions.hpp>
+
 #include <fcntl.h>
 #include <unistd.h>
 #include <cerrno>
@@ -10,7 +12,7 @@ namespace asyncio::detail {
 SelfPipe::SelfPipe() {
   int fds[2];
   if (::pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
-    throw std::system_error(errno, std::system_category(), "pipe2");
+    throw_os_error(errno);
   }
   read_fd_ = fds[0];
   write_fd_ = fds[1];

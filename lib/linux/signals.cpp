@@ -49,7 +49,7 @@ void install(int sig, void (*handler)(int)) {
   action.sa_flags = SA_RESTART;  // as signal.siginterrupt(sig, False)
   if (::sigaction(sig, &action, nullptr) != 0) {
     if (errno == EINVAL) throw RuntimeError("sig " + std::to_string(sig) + " cannot be caught");
-    throw std::system_error(errno, std::system_category(), "sigaction");
+    throw_os_error(errno);
   }
 }
 

@@ -8,6 +8,8 @@
 // elsewhere (ASYNCIO_CPP_SPAWN=posix_spawn chooses it always).
 #include "linux/spawn.hpp"
 
+#include <asyncio/exceptions.hpp>
+
 #include "linux/clone3_spawn.hpp"
 
 #include <fcntl.h>
@@ -27,8 +29,13 @@ namespace asyncio::detail {
 
 namespace {
 
-[[noreturn]] void throw_errno(int err, const std::string& what) {
-  throw std::system_error(err, std::system_category(), what);
+// Only an exec failure names its file, as Popen's "[Errno 2] No such file or directory: 'x'".
+[[noreturn]] void throw_errno(int err, const std::string&) {
+  throw_os_error(err);
+}
+
+[[noreturn]] void throw_exec_error(int err, const char* program) {
+  throw_os_error(err, {}, program);
 }
 
 void check(int rc, const char* what) {
@@ -207,11 +214,11 @@ pid_t posix_spawn_plan(const ChildPlan& plan) {
     int rc = posix_spawn(&pid, path, fa.get(), attr.get(), plan.argv, plan.envp);
     if (rc == 0) return pid;
     if (rc != ENOENT && rc != ENOTDIR) {
-      if (rc != EACCES) throw_errno(rc, plan.argv[0]);
+      if (rc != EACCES) throw_exec_error(rc, plan.argv[0]);
       if (saved == 0) saved = rc;
     }
   }
-  throw_errno(saved != 0 ? saved : ENOENT, plan.argv[0]);
+  throw_exec_error(saved != 0 ? saved : ENOENT, plan.argv[0]);
 }
 
 enum class Launcher { clone3, posix_spawn };

@@ -21,25 +21,22 @@ Coro<> amain() {
           return std::make_shared<asyncio::Protocol>();
         },
         "127.0.0.1", port);
-  } catch (const std::system_error& e) {
-    trace::print("create_connection:", os_error_name(e.code().value()),
-                 e.code().value() == ECONNREFUSED);
+  } catch (const asyncio::ConnectionRefusedError& e) {
+    trace::print("create_connection:", trace::type_name(e), e.code().value() == ECONNREFUSED);
   }
   trace::print("protocols made:", made);
   try {
     co_await asyncio::open_connection("127.0.0.1", port);
-  } catch (const std::system_error& e) {
-    trace::print("open_connection:", os_error_name(e.code().value()),
-                 e.code().value() == ECONNREFUSED);
+  } catch (const asyncio::OSError& e) {
+    trace::print("open_connection:", trace::type_name(e), e.code().value() == ECONNREFUSED);
   }
   asyncio::ConnectionOptions options;
   options.local_addr = asyncio::HostPort("127.0.0.1", 0);
   try {
     co_await loop.create_connection([] { return std::make_shared<asyncio::Protocol>(); },
                                     "127.0.0.1", port, options);
-  } catch (const std::system_error& e) {
-    trace::print("with local_addr:", os_error_name(e.code().value()),
-                 e.code().value() == ECONNREFUSED);
+  } catch (const asyncio::OSError& e) {
+    trace::print("with local_addr:", trace::type_name(e), e.code().value() == ECONNREFUSED);
   }
 }
 

@@ -8,7 +8,6 @@
 #include <sys/socket.h>
 #include <algorithm>
 #include <exception>
-#include <system_error>
 
 #include "net_trace.hpp"
 #include "trace.hpp"
@@ -65,11 +64,9 @@ Coro<> amain() {
   trace::print("any type:", proc_trace::str_list(types));
   try {
     co_await loop.getaddrinfo("127.0.0.1", "no-such-service", 0, SOCK_STREAM);
-  } catch (const std::exception& e) {
-    // isinstance(e, OSError): OSError is std::system_error, whatever the thrown type is.
-    const auto* os_error = dynamic_cast<const std::system_error*>(&e);
-    trace::print("bad service:", os_error != nullptr,
-                 os_error != nullptr && os_error->code().value() == EAI_SERVICE);
+  } catch (const asyncio::gaierror& e) {
+    const asyncio::OSError* os_error = &e;  // isinstance(e, OSError)
+    trace::print("bad service:", os_error != nullptr, e.code().value() == EAI_SERVICE);
   }
 }
 

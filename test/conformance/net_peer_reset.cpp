@@ -63,15 +63,15 @@ Coro<> amain() {
   reset(accepted[1]);
   try {
     co_await reader->read();
-  } catch (const std::system_error& e) {
-    if (e.code().value() == ECONNRESET) trace::print("read after the reset: ConnectionResetError");
+  } catch (const asyncio::ConnectionResetError&) {
+    trace::print("read after the reset: ConnectionResetError");
   }
   writer->close();
   try {
     co_await writer->wait_closed();
     trace::print("wait_closed returned");
-  } catch (const std::system_error& e) {
-    trace::print("wait_closed:", os_error_name(e.code().value()));
+  } catch (const asyncio::OSError& e) {
+    trace::print("wait_closed:", trace::type_name(e));
   }
   accepted.clear();
   server->close();

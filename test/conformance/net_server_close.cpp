@@ -52,8 +52,8 @@ Coro<> amain() {
   try {
     co_await loop.create_connection([] { return std::make_shared<asyncio::Protocol>(); },
                                     "127.0.0.1", port);
-  } catch (const std::system_error& e) {
-    if (e.code().value() == ECONNREFUSED) trace::print("a new connection: ConnectionRefusedError");
+  } catch (const asyncio::ConnectionRefusedError&) {
+    trace::print("a new connection: ConnectionRefusedError");
   }
   transport->close();
   co_await client->lost;

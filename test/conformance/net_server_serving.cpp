@@ -47,8 +47,8 @@ Coro<> amain() {
   try {
     co_await loop.create_connection([] { return std::make_shared<asyncio::Protocol>(); },
                                     "127.0.0.1", port);
-  } catch (const std::system_error& e) {
-    if (e.code().value() == ECONNREFUSED) trace::print("not listening yet: ConnectionRefusedError");
+  } catch (const asyncio::ConnectionRefusedError&) {
+    trace::print("not listening yet: ConnectionRefusedError");
   }
   co_await server->start_serving();
   trace::print("after start_serving(): is_serving", server->is_serving());

@@ -53,7 +53,7 @@ Coro<> amain() {
   asyncio::ServerOptions server_options;
   server_options.sock = listener;
   auto server =
-      co_await loop.create_server([] { return std::make_shared<Echo>(); }, "", 0, server_options);
+      co_await loop.create_server([] { return std::make_shared<Echo>(); }, server_options);
   trace::print("server serves our socket:", server->sockets().at(0) == listener);
   trace::print("is_serving:", server->is_serving());
 
@@ -63,7 +63,7 @@ Coro<> amain() {
   asyncio::ConnectionOptions options;
   options.sock = conn;
   auto [transport, client] =
-      co_await loop.create_connection([] { return std::make_shared<Client>(); }, "", 0, options);
+      co_await loop.create_connection([] { return std::make_shared<Client>(); }, options);
   std::any sock = transport->get_extra_info("socket");
   trace::print("transport uses our socket:", std::any_cast<int>(sock) == conn);
   trace::print("peername port:", addr_info(*transport, "peername")->port == port);

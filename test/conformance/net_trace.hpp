@@ -21,31 +21,13 @@
 
 namespace net_trace {
 
-// The OSError subclass Python raises for a socket errno.
-inline std::string os_error_name(int err) {
-  switch (err) {
-    case ECONNREFUSED:
-      return "ConnectionRefusedError";
-    case ECONNRESET:
-      return "ConnectionResetError";
-    case ECONNABORTED:
-      return "ConnectionAbortedError";
-    case EPIPE:
-      return "BrokenPipeError";
-    case ENOENT:
-      return "FileNotFoundError";
-    default:
-      return "OSError";
-  }
-}
-
 // What connection_lost received, as the .py files print it: None or the exception's type.
 inline std::string exc_str(const std::exception_ptr& exc) {
   if (!exc) return "None";
   try {
     std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return os_error_name(e.code().value());
+  } catch (const asyncio::OSError& e) {
+    return trace::type_name(e);
   } catch (const std::exception& e) {
     return std::string("C++ exception: ") + e.what();
   } catch (...) {

@@ -62,16 +62,15 @@ Coro<> amain() {
   std::ofstream(other).close();
   try {
     co_await asyncio::start_unix_server(handle, other);
-  } catch (const std::system_error& e) {
-    trace::print("regular file at the path:", os_error_name(e.code().value()),
-                 e.code().value() == EADDRINUSE);
+  } catch (const asyncio::OSError& e) {
+    trace::print("regular file at the path:", trace::type_name(e), e.code().value() == EADDRINUSE);
   }
   trace::print("regular file kept:", std::filesystem::is_regular_file(other));
 
   try {
     co_await asyncio::open_unix_connection(tmp + "/missing");
-  } catch (const std::system_error& e) {
-    trace::print("no such path:", os_error_name(e.code().value()), e.code().value() == ENOENT);
+  } catch (const asyncio::OSError& e) {
+    trace::print("no such path:", trace::type_name(e), e.code().value() == ENOENT);
   }
   std::filesystem::remove_all(tmp);
 }

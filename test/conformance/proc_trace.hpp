@@ -13,7 +13,9 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+
 #include <vector>
+#include "trace.hpp"
 
 namespace proc_trace {
 
@@ -33,9 +35,11 @@ inline asyncio::SubprocessOptions stdio(std::optional<int> in, std::optional<int
   return options;
 }
 
-// repr() of a str holding ASCII text.
+// repr() of a str holding ASCII text: in double quotes when it holds a ' and no ", as Python.
 inline std::string repr(std::string_view text) {
-  std::string out = "'";
+  const bool doubled = text.find('\'') != text.npos && text.find('"') == text.npos;
+  const char quote = doubled ? '"' : '\'';
+  std::string out(1, quote);
   for (char c : text) {
     switch (c) {
       case '\n':
@@ -51,13 +55,13 @@ inline std::string repr(std::string_view text) {
         out += "\\\\";
         break;
       case '\'':
-        out += "\\'";
+        out += doubled ? "'" : "\\'";
         break;
       default:
         out += c;
     }
   }
-  return out + "'";
+  return out + quote;
 }
 
 // repr() of bytes holding ASCII text.
@@ -97,27 +101,6 @@ inline std::string optional_int(const std::optional<int>& value) {
   return value ? std::to_string(*value) : "None";
 }
 
-// The OSError subclass Python raises for an errno.
-inline std::string os_error_name(int err) {
-  switch (err) {
-    case ENOENT:
-      return "FileNotFoundError";
-    case EACCES:
-    case EPERM:
-      return "PermissionError";
-    case EPIPE:
-      return "BrokenPipeError";
-    case ECONNRESET:
-      return "ConnectionResetError";
-    case ESRCH:
-      return "ProcessLookupError";
-    case EAGAIN:
-      return "BlockingIOError";
-    default:
-      return "OSError";
-  }
-}
-
 inline std::string errno_name(int err) {
   switch (err) {
     case ENOENT:
@@ -143,8 +126,8 @@ inline std::string exception_name(const std::exception_ptr& exc) {
   if (!exc) return "None";
   try {
     std::rethrow_exception(exc);
-  } catch (const std::system_error& e) {
-    return os_error_name(e.code().value());
+  } catch (const asyncio::OSError& e) {
+    return trace::type_name(e);
   } catch (const std::exception& e) {
     return std::string("C++ exception: ") + e.what();
   } catch (...) {

@@ -41,7 +41,7 @@ Coro<> amain(int held_peer, int stream_sock) {
   {
     asyncio::ConnectionOptions options;
     options.sock = stream_sock;
-    auto [reader, writer] = co_await asyncio::open_connection("", 0, options);
+    auto [reader, writer] = co_await asyncio::open_connection(options);
     writer->write("x");
   }  // del writer; gc.collect(): the pair goes here
   trace::print("after dropping the writer:", prefixes());

@@ -58,8 +58,8 @@ Coro<> amain() {
   trace::print("wait_closed twice returned");
   try {
     co_await writer->drain();
-  } catch (const std::system_error& e) {
-    trace::print("drain after close:", os_error_name(e.code().value()));
+  } catch (const asyncio::OSError& e) {
+    trace::print("drain after close:", trace::type_name(e));
   }
   server->close();
   co_await server->wait_closed();

@@ -109,8 +109,8 @@ Coro<> amain() {
   Env path_missing{{"PATH", "/nonexistent"}};
   try {
     co_await output("printf", args("x"), path_missing);
-  } catch (const std::system_error& e) {
-    trace::print("not on env's PATH:", os_error_name(e.code().value()));
+  } catch (const asyncio::OSError& e) {
+    trace::print("not on env's PATH:", trace::type_name(e));
   }
   trace::print("./ relative to cwd:", repr(co_await output("./conf-hello", {}, std::nullopt, tmp)));
   ::unlink(script.c_str());

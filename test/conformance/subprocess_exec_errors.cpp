@@ -39,9 +39,8 @@ Coro<> attempt(std::string label, std::string program,
   try {
     auto proc = co_await asyncio::create_subprocess_exec(program, {}, options);
     trace::print(label, "started?", co_await proc.wait());
-  } catch (const std::system_error& e) {
-    int err = e.code().value();
-    trace::print(label + ":", os_error_name(err), "errno", errno_name(err));
+  } catch (const asyncio::OSError& e) {
+    trace::print(label + ":", trace::type_name(e), "errno", errno_name(e.code().value()));
   }
 }
 
@@ -61,9 +60,8 @@ Coro<> amain() {
   co_await attempt("a directory", tmp);
   try {
     co_await loop.subprocess_exec(make_proto, "/nonexistent/program");
-  } catch (const std::system_error& e) {
-    trace::print(
-        "protocol:", os_error_name(e.code().value()) + ", connection_made calls:", Proto::made);
+  } catch (const asyncio::OSError& e) {
+    trace::print("protocol:", trace::type_name(e) + ", connection_made calls:", Proto::made);
   }
   trace::print("fds leaked:", static_cast<long>(open_fd_count()) - static_cast<long>(before));
   ::unlink(plain.c_str());

@@ -34,9 +34,8 @@ Coro<> amain() {
     options.stdout_ = asyncio::PIPE;
     co_await asyncio::create_subprocess_exec("true", std::vector<std::string>{}, options);
     trace::print("started a child: the limit did not hold");
-  } catch (const std::system_error& e) {
-    trace::print("create_subprocess_exec:", proc_trace::os_error_name(e.code().value()), "errno",
-                 e.code().value());
+  } catch (const asyncio::OSError& e) {
+    trace::print("create_subprocess_exec:", trace::type_name(e), "errno", e.code().value());
   }
   trace::print("fds back to where they were:", fds() == before);
 }

@@ -54,8 +54,8 @@ Coro<> amain() {
     try {
       call();
       trace::print(name, "after reap: no error");
-    } catch (const std::system_error& e) {
-      trace::print(name, "after reap:", os_error_name(e.code().value()));
+    } catch (const asyncio::OSError& e) {
+      trace::print(name, "after reap:", trace::type_name(e));
     }
   }
 }

@@ -24,8 +24,8 @@ void try_signal(const std::string& where, asyncio::SubprocessTransport& transpor
     try {
       call();
       trace::print(where, name, "no error");
-    } catch (const std::system_error& e) {
-      trace::print(where, name, os_error_name(e.code().value()));
+    } catch (const asyncio::OSError& e) {
+      trace::print(where, name, trace::type_name(e));
     }
   }
 }

@@ -52,8 +52,8 @@ Coro<> amain() {
   try {
     co_await gone.stdin_->drain();
     trace::print("drain: no error");
-  } catch (const std::system_error& e) {
-    trace::print("drain:", os_error_name(e.code().value()));
+  } catch (const asyncio::OSError& e) {
+    trace::print("drain:", trace::type_name(e));
   }
 }
 

@@ -59,8 +59,8 @@ Coro<> amain() {
     try {
       call();
       trace::print(name, "after exit: no error");
-    } catch (const std::system_error& e) {
-      trace::print(name, "after exit:", os_error_name(e.code().value()));
+    } catch (const asyncio::OSError& e) {
+      trace::print(name, "after exit:", trace::type_name(e));
     }
   }
 

@@ -48,8 +48,8 @@ Coro<> attempt(asyncio::EventLoop& loop, int port, std::string host,
     trace::print("  SSLCertVerificationError: library=" + e->library + " reason=" + e->reason);
     trace::print("  verify_code=" + std::to_string(e->verify_code) +
                  " verify_message=" + e->verify_message);
-    // isinstance(e, OSError), asked of the object thrown: OSError is std::system_error.
-    const auto* os_error = dynamic_cast<const std::system_error*>(&error);
+    // isinstance(e, OSError), asked of the object thrown.
+    const auto* os_error = dynamic_cast<const asyncio::OSError*>(&error);
     trace::print("  is an OSError:", os_error != nullptr,
                  "errno:", os_error != nullptr ? std::to_string(os_error->code().value()) : "None");
     co_return;

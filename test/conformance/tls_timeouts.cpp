@@ -38,8 +38,8 @@ std::string describe(std::exception_ptr exc) {
     std::rethrow_exception(exc);
   } catch (const asyncio::TimeoutError& e) {
     return std::string("TimeoutError ") + e.what();
-  } catch (const std::system_error& e) {
-    return os_error_name(e.code().value()) + " " + e.what();
+  } catch (const asyncio::OSError& e) {
+    return trace::type_name(e) + " " + e.what();
   }
 }
 

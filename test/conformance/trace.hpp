@@ -1,9 +1,13 @@
 // Printing helpers for conformance traces: unbuffered-safe, Python-like output.
 #pragma once
 
+#include <cxxabi.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 
 namespace trace {
 
@@ -28,6 +32,17 @@ void print(const Parts&... parts) {
   line += '\n';
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
+}
+
+// type(e).__name__: the class of the object thrown, without its namespaces.
+template <class E>
+std::string type_name(const E& e) {
+  int status = 0;
+  char* raw = abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status);
+  std::string name = status == 0 && raw != nullptr ? raw : typeid(e).name();
+  std::free(raw);
+  auto colon = name.rfind("::");
+  return colon == std::string::npos ? name : name.substr(colon + 2);
 }
 
 }  // namespace trace

@@ -181,15 +181,15 @@ inline asyncio::SubprocessOptions stdio(std::optional<int> in, std::optional<int
   return options;
 }
 
-// The errno of the std::system_error `f` throws; 0 when it throws nothing.
-template <class F>
-int errno_thrown(F&& f) {
+// Whether `f` throws an E (Python's assertRaises(E, f)); anything else propagates.
+template <class E, class F>
+bool raises(F&& f) {
   try {
     f();
-  } catch (...) {
-    return errno_of(std::current_exception());
+  } catch (const E&) {
+    return true;
   }
-  return 0;
+  return false;
 }
 
 // A pipe with both ends inheritable, as ::pipe() makes them: what Boost.Process leaked.

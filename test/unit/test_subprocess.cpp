@@ -44,11 +44,11 @@ using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::Process;
 using asyncio::SubprocessOptions;
-using test_support::errno_thrown;
 using test_support::HangGuard;
 using test_support::impostor_with_pid;
 using test_support::InheritablePipe;
 using test_support::is_our_child;
+using test_support::raises;
 using test_support::READY_THEN_BLOCK;
 using test_support::run_async;
 using test_support::shell;
@@ -196,9 +196,9 @@ TEST_CASE("test_subprocess.SubprocessTransportTests.test_proc_exited: ESRCH once
     const int code = co_await proc.wait();
     CHECK(code == 6);
     CHECK_FALSE(is_our_child(proc.pid));  // reaped
-    CHECK(errno_thrown([&] { proc.send_signal(SIGTERM); }) == ESRCH);
-    CHECK(errno_thrown([&] { proc.terminate(); }) == ESRCH);
-    CHECK(errno_thrown([&] { proc.kill(); }) == ESRCH);
+    CHECK(raises<asyncio::ProcessLookupError>([&] { proc.send_signal(SIGTERM); }));
+    CHECK(raises<asyncio::ProcessLookupError>([&] { proc.terminate(); }));
+    CHECK(raises<asyncio::ProcessLookupError>([&] { proc.kill(); }));
 
     const pid_t impostor = impostor_with_pid(proc.pid);
     if (impostor < 0) {
@@ -207,9 +207,9 @@ TEST_CASE("test_subprocess.SubprocessTransportTests.test_proc_exited: ESRCH once
           "'no signal sent' left unchecked");
       co_return;
     }
-    CHECK(errno_thrown([&] { proc.send_signal(SIGTERM); }) == ESRCH);
-    CHECK(errno_thrown([&] { proc.terminate(); }) == ESRCH);
-    CHECK(errno_thrown([&] { proc.kill(); }) == ESRCH);
+    CHECK(raises<asyncio::ProcessLookupError>([&] { proc.send_signal(SIGTERM); }));
+    CHECK(raises<asyncio::ProcessLookupError>([&] { proc.terminate(); }));
+    CHECK(raises<asyncio::ProcessLookupError>([&] { proc.kill(); }));
     ::kill(impostor, SIGUSR2);
     int status = 0;
     ::waitpid(impostor, &status, 0);

@@ -29,9 +29,9 @@ extern char** environ;
 using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::Process;
-using test_support::errno_thrown;
 using test_support::impostor_with_pid;
 using test_support::is_our_child;
+using test_support::raises;
 using test_support::READY_THEN_BLOCK;
 using test_support::run_async;
 using test_support::shell;
@@ -202,7 +202,7 @@ TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is rep
   bool threaded = false;
   bool window_seen = false;
   int impostor_signal = 0;  // what ended the impostor: SIGUSR2 (ours) unless hit before
-  int error = 0;
+  bool lookup_error = false;
   run_async([&]() -> Coro<void> {
     EventLoop& loop = asyncio::get_running_loop();
     std::vector<std::string> args = {"3600"};
@@ -212,7 +212,7 @@ TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is rep
       window_seen = true;
       const pid_t impostor = impostor_with_pid(proc.pid);
       if (impostor < 0) return;
-      error = errno_thrown([&] { proc.kill(); });
+      lookup_error = raises<asyncio::ProcessLookupError>([&] { proc.kill(); });
       ::kill(impostor, SIGUSR2);
       int status = 0;
       ::waitpid(impostor, &status, 0);
@@ -249,7 +249,7 @@ TEST_CASE("child watchers: no signal reaches a pid reaped before the exit is rep
         "'no signal sent' left unchecked");
   } else {
     CHECK(impostor_signal == SIGUSR2);  // the transport's SIGKILL did not reach it
-    CHECK(error == ESRCH);
+    CHECK(lookup_error);
   }
 }
 
