@@ -14,23 +14,17 @@ Coro<std::string> sleeper(double dt, std::string arg) {
   co_return res;
 }
 
-// A task needs a coroutine: asyncio.sleep(delay, result) as one.
-Coro<std::string> sleep_task(double delay, std::string result) {
-  std::string res = co_await asyncio::sleep(delay, std::move(result));
-  co_return res;
-}
-
 Coro<> amain() {
   trace::print("sleep(delay, result):", co_await sleeper(0.01, "yeah"));
   std::vector<std::string> order;  // reprs, as the list prints them
-  auto other = asyncio::create_task(sleep_task(0, "other ran"));
+  auto other = asyncio::create_task(asyncio::sleep(0, std::string("other ran")));
   other.add_done_callback(
       [&order](asyncio::Future<std::string> t) { order.push_back(proc_trace::repr(t.result())); });
   int answer = co_await asyncio::sleep(0, 42);
   order.push_back(std::to_string(answer));
   co_await other;
   trace::print("sleep(0, result):", proc_trace::raw_list(order));
-  auto task = asyncio::create_task(sleep_task(10, "never"));
+  auto task = asyncio::create_task(asyncio::sleep(10, std::string("never")));
   co_await asyncio::sleep(0);
   task.cancel();
   try {

@@ -198,6 +198,15 @@ TEST_CASE("sleep_result: test_tasks.BaseTaskTests.test_sleep", "[loop_extras]") 
     co_return v;
   }());
   CHECK(chrono == std::vector{1, 2});
+  // Handed to create_task or gather it becomes a coroutine giving the result, as in Python.
+  auto [first, second] = loop.run_until_complete([]() -> Coro<std::tuple<int, std::string>> {
+    auto task = asyncio::create_task(asyncio::sleep(0, 1));
+    int from_task = co_await task;
+    auto both = co_await asyncio::gather(asyncio::sleep(0, 2), asyncio::sleep(0, std::string("b")));
+    co_return std::tuple(from_task + std::get<0>(both), std::get<1>(both));
+  }());
+  CHECK(first == 3);
+  CHECK(second == "b");
 }
 
 TEST_CASE("sleep_result_cancel: test_tasks.BaseTaskTests.test_sleep_cancel", "[loop_extras]") {
