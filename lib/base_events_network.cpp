@@ -113,92 +113,8 @@ Coro<std::shared_ptr<Transport>> EventLoop::start_tls(
   co_return app_transport;
 }
 
-// ---------------------------------------------------------------- sock_* coroutines
-
-namespace {
-
-// Waits until fd is readable (or writable); the watch goes away however the wait ends.
-Coro<void> wait_ready(EventLoop& loop, int fd, bool for_write) {
-  Future<void> ready = loop.create_future<void>();
-  auto wake = [ready]() mutable {
-    if (!ready.done()) ready.set_result();
-  };
-  if (for_write)
-    loop.add_writer(fd, wake);
-  else
-    loop.add_reader(fd, wake);
-  struct Unwatch {
-    EventLoop& loop;
-    int fd;
-    bool for_write;
-    ~Unwatch() { for_write ? loop.remove_writer(fd) : loop.remove_reader(fd); }
-  } unwatch{loop, fd, for_write};
-  co_await ready;
-}
-
-bool would_block(int err) {
-  return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
-}
-
-}  // namespace
-
-Coro<std::size_t> EventLoop::sock_recv_into(int fd, std::span<char> buffer) {
-  while (true) {
-    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-    if (n >= 0) co_return static_cast<std::size_t>(n);
-    if (!would_block(errno)) detail::throw_socket_error(errno);
-    co_await wait_ready(*this, fd, false);
-  }
-}
-
-Coro<std::string> EventLoop::sock_recv(int fd, std::size_t nbytes) {
-  std::string data(nbytes, '\0');
-  std::size_t n = co_await sock_recv_into(fd, std::span<char>(data.data(), data.size()));
-  data.resize(n);
-  co_return data;
-}
-
-Coro<void> EventLoop::sock_sendall(int fd, std::string data) {
-  std::string_view rest = data;
-  while (!rest.empty()) {
-    ssize_t n = ::send(fd, rest.data(), rest.size(), MSG_NOSIGNAL);
-    if (n >= 0) {
-      rest.remove_prefix(static_cast<std::size_t>(n));
-      continue;
-    }
-    if (!would_block(errno)) detail::throw_socket_error(errno);
-    co_await wait_ready(*this, fd, true);
-  }
-}
-
-Coro<void> EventLoop::sock_connect(int fd, SockAddr address) {
-  sockaddr_storage ss{};
-  socklen_t len = detail::from_sockaddr(address, ss);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0) co_return;
-  if (errno != EINPROGRESS && errno != EINTR) throw_os_error(errno);  // socket.connect's own
-  co_await wait_ready(*this, fd, true);
-  int err = 0;
-  socklen_t elen = sizeof err;
-  ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  // OSError(err, f'Connect call failed {address}'): a path prints bare, a tuple as its repr.
-  if (err != 0)
-    throw_os_error(
-        err, "Connect call failed " + (address.family == AF_UNIX ? address.host : address.repr()));
-}
-
-Coro<std::pair<int, SockAddr>> EventLoop::sock_accept(int fd) {
-  while (true) {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    int conn = ::accept4(fd, reinterpret_cast<sockaddr*>(&ss), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (conn >= 0) {
-      detail::forget_stale_watch(*this, conn);
-      co_return std::pair(conn, detail::to_sockaddr(reinterpret_cast<sockaddr*>(&ss), len));
-    }
-    if (!would_block(errno) && errno != ECONNABORTED) detail::throw_socket_error(errno);
-    co_await wait_ready(*this, fd, false);
-  }
-}
+// ---------------------------------------------------------------- loop.sendfile
+// (the sock_* coroutines are in sock_lowlevel.cpp)
 
 Coro<std::size_t> EventLoop::sendfile(std::shared_ptr<Transport> transport, int fd,
                                       std::size_t offset, std::optional<std::size_t> count,
@@ -223,8 +139,7 @@ void bind_to(int fd, const SockAddr& addr) {
 void check_stream_socket(int fd) {
   int type = 0;
   socklen_t len = sizeof type;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0)
-    throw_socket_error(errno);
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) throw_socket_error(errno);
   if (type != SOCK_STREAM)
     throw std::invalid_argument("A Stream Socket was expected, got " + std::to_string(type));
   make_nonblocking_cloexec(fd);

@@ -104,6 +104,7 @@ struct EventLoop::Impl {
   std::vector<std::shared_ptr<FdWatch>> flushed_io;         // appended; wait again after the batch
 
   std::shared_ptr<Executor> executor;                   // the default executor, made on first use
+  bool executor_shutdown_called = false;                // shutdown_default_executor has begun
   std::unique_ptr<detail::ChildWatcher> child_watcher;  // made by the first subprocess
 
   asio::steady_timer guest_timer{io};

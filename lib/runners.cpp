@@ -194,7 +194,7 @@ void Runner::finish_close(bool report_errors) {
   std::exception_ptr error;
   try {
     cancel_all_tasks(*loop_);
-    loop_->shutdown_default_executor();
+    loop_->run_until_complete(loop_->shutdown_default_executor(thread_join_timeout));
   } catch (...) {
     error = std::current_exception();
   }

@@ -10,6 +10,7 @@
 #include "unix_pipes.hpp"
 
 #include <asyncio/log.hpp>
+#include <asyncio/threads.hpp>
 
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -296,32 +297,57 @@ Coro<void> until_writable(EventLoop& loop, int fd) {
   co_await ready;
 }
 
-// os.sendfile in a loop; with `copy`, pread + send instead (the fallback for files that
-// sendfile(2) refuses). Returns the bytes sent.
+// Writes all of `data` to the transport's socket, waiting while it is full.
+Coro<void> send_all_owned(EventLoop& loop, int sock, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(sock, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n >= 0) {
+      data.remove_prefix(std::size_t(n));
+      continue;
+    }
+    if (errno != EAGAIN && errno != EINTR) throw_os_error(errno);
+    co_await until_writable(loop, sock);
+  }
+}
+
+// base_events' _sendfile_fallback: reads (in the default executor, as a pipe may block) and
+// sends, from `offset` on; works for pipes too, which pread(2) refuses.
+Coro<std::size_t> copy_file_bytes(EventLoop& loop, int sock, int fd, std::size_t offset,
+                                  std::optional<std::size_t> count) {
+  if (offset != 0 && ::lseek(fd, off_t(offset), SEEK_SET) < 0) throw_os_error(errno);
+  // Shared with the reading thread, which a cancelled transfer does not wait for.
+  auto chunk = std::make_shared<std::string>(256 * 1024, '\0');
+  std::size_t sent = 0;
+  while (!count || sent < *count) {
+    std::size_t want = std::min(count ? *count - sent : chunk->size(), chunk->size());
+    auto read_chunk = [chunk, fd, want] {
+      ssize_t got;
+      do got = ::read(fd, chunk->data(), want);
+      while (got < 0 && errno == EINTR);
+      if (got < 0) throw_os_error(errno);
+      return std::size_t(got);
+    };
+    std::size_t got = co_await loop.run_in_executor(nullptr, read_chunk);
+    if (got == 0) break;  // end of file
+    co_await send_all_owned(loop, sock, std::string_view(chunk->data(), got));
+    sent += got;
+  }
+  co_return sent;
+}
+
+// os.sendfile in a loop (or the copying fallback for files that sendfile(2) refuses).
+// Returns the bytes sent.
 Coro<std::size_t> send_file_bytes(EventLoop& loop, int sock, int fd, std::size_t offset,
                                   std::optional<std::size_t> count, bool copy) {
+  if (copy) co_return co_await copy_file_bytes(loop, sock, fd, offset, count);
   std::size_t sent = 0;
-  std::string chunk(copy ? 256 * 1024 : 0, '\0');
   while (!count || sent < *count) {
     std::size_t want = count ? std::min<std::size_t>(*count - sent, 1 << 30) : 1 << 30;
-    ssize_t n;
-    if (copy) {
-      ssize_t got = ::pread(fd, chunk.data(), std::min(want, chunk.size()), off_t(offset + sent));
-      if (got < 0) throw_socket_error(errno);
-      if (got == 0) break;
-      n = ::send(sock, chunk.data(), std::size_t(got), MSG_NOSIGNAL);
-      if (n >= 0 && n < got) {  // the rest goes out once the socket drains
-        sent += std::size_t(n);
-        co_await until_writable(loop, sock);
-        continue;
-      }
-    } else {
-      off_t off = off_t(offset + sent);
-      n = without_sigpipe([&] { return ::sendfile(sock, fd, &off, want); });
-      if (n == 0) break;  // end of file
-    }
+    off_t off = off_t(offset + sent);
+    ssize_t n = without_sigpipe([&] { return ::sendfile(sock, fd, &off, want); });
+    if (n == 0) break;  // end of file
     if (n < 0) {
-      if (errno != EAGAIN && errno != EINTR) throw_socket_error(errno);
+      if (errno != EAGAIN && errno != EINTR) throw_os_error(errno);
       co_await until_writable(loop, sock);
       continue;
     }

@@ -9,6 +9,7 @@
 #include <asyncio/subprocess_options.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -175,8 +176,12 @@ class EventLoop {
   template <class F, class... Args>
   auto run_in_executor(Executor* executor, F&& f, Args&&... args);
   void set_default_executor(std::shared_ptr<Executor> executor);
-  Executor& default_executor();      // created on first use: min(32, cores + 4) threads
-  void shutdown_default_executor();  // waits for its threads; asyncio.run calls it
+  Executor& default_executor();  // created on first use: min(32, cores + 4) threads
+  /// 3.12: shuts the default executor down from another thread and waits for it, up to
+  /// `timeout` seconds (nullopt: no limit); past that, logs a RuntimeWarning and returns.
+  /// Afterwards run_in_executor(nullptr, ...) raises RuntimeError, as in asyncio.
+  /// asyncio::run and Runner await it with runners' thread_join_timeout (300 s).
+  Coro<void> shutdown_default_executor(std::optional<double> timeout = std::nullopt);
 
   /// ---- pipes and subprocesses, as coroutines; defined in unix_events.hpp.
   /// Each factory returns a std::shared_ptr to a new protocol; the pair is
@@ -189,6 +194,12 @@ class EventLoop {
   template <class Factory>
   auto subprocess_exec(Factory factory, std::string program, std::vector<std::string> args = {},
                        SubprocessOptions options = {});
+  /// subprocess_exec(factory, "ls", "-l", dir, options): the arguments one by one, as in
+  /// Python, options (if any) last. No braced list, which GCC 12 cannot compile inside co_await.
+  template <class Factory, detail::ExecArg... Args>
+  requires(sizeof...(Args) > 0 && (!detail::is_arg_vector<Args> &&
+                                   ...)) auto subprocess_exec(Factory factory, std::string program,
+                                                              Args&&... args);
   template <class Factory>
   auto subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options = {});
 
@@ -223,11 +234,27 @@ class EventLoop {
   template <class Factory>
   auto create_datagram_endpoint(Factory factory, DatagramOptions options);
   /// Low-level socket coroutines on a non-blocking socket the caller owns (selector_events).
+  /// In debug mode a blocking socket raises std::invalid_argument ("the socket must be
+  /// non-blocking"), as asyncio does. Cancelling one removes the reader or writer it added.
   Coro<std::string> sock_recv(int fd, std::size_t nbytes);
   Coro<std::size_t> sock_recv_into(int fd, std::span<char> buffer);
+  /// 3.11: (data, sender); the sender has family 0 where the socket gives none.
+  Coro<std::pair<std::string, SockAddr>> sock_recvfrom(int fd, std::size_t bufsize);
+  /// 3.11: (bytes received, sender) into buffer[0, nbytes); nbytes 0 means the whole buffer.
+  Coro<std::pair<std::size_t, SockAddr>> sock_recvfrom_into(int fd, std::span<char> buffer,
+                                                            std::size_t nbytes = 0);
   Coro<void> sock_sendall(int fd, std::string data);
+  Coro<std::size_t> sock_sendto(int fd, std::string data, SockAddr address);  // 3.11: bytes sent
   Coro<void> sock_connect(int fd, SockAddr address);
   Coro<std::pair<int, SockAddr>> sock_accept(int fd);  // the new fd is non-blocking, cloexec
+  /// Sends `file`'s bytes [offset, offset + count) over a stream socket with sendfile(2);
+  /// where sendfile(2) cannot take the file, copies it with reads and sock_sendall, or raises
+  /// SendfileNotAvailableError if fallback is false. std::invalid_argument (ValueError) for a
+  /// socket that is not SOCK_STREAM, a count <= 0 or an offset < 0. Returns the bytes sent and
+  /// leaves the file position after them.
+  Coro<std::size_t> sock_sendfile(int sock, int file, std::int64_t offset = 0,
+                                  std::optional<std::int64_t> count = std::nullopt,
+                                  bool fallback = true);
   /// Sends fd's bytes [offset, offset + count) over a socket transport with sendfile(2)
   /// (copying when the fd is not a regular file, unless fallback is false); returns the
   /// bytes sent and leaves the file position after them.

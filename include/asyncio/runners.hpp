@@ -13,6 +13,10 @@
 
 namespace asyncio {
 
+/// asyncio.constants.THREAD_JOIN_TIMEOUT: how long Runner and asyncio::run wait for the
+/// default executor's threads at shutdown (3.12+).
+inline constexpr double thread_join_timeout = 300;
+
 /// What Runner and asyncio::run call for their loop instead of new_event_loop().
 using LoopFactory = std::function<std::shared_ptr<EventLoop>()>;
 

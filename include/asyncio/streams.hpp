@@ -115,6 +115,17 @@ class StreamWriter {
   void close() { transport_->close(); }
   bool is_closing() const { return transport_->is_closing(); }
   std::any get_extra_info(std::string_view name) const { return transport_->get_extra_info(name); }
+  std::any get_extra_info(std::string_view name, std::any default_value) const {
+    return transport_->get_extra_info(name, std::move(default_value));
+  }
+  template <class T>  // get_extra_info<SockAddr>("peername"): nullopt if absent or not a T
+  std::optional<T> get_extra_info(std::string_view name) const {
+    return transport_->get_extra_info<T>(name);
+  }
+  template <class T>
+  T get_extra_info(std::string_view name, std::type_identity_t<T> default_value) const {
+    return transport_->get_extra_info<T>(name, std::move(default_value));
+  }
   Coro<void> wait_closed();
   /// Waits while the transport's buffer is over its high-water mark; raises the
   /// connection's error (EPIPE, ECONNRESET, ...) once it is lost.

@@ -73,26 +73,13 @@ Coro<Process> create_subprocess_exec(std::string program, std::vector<std::strin
                                      SubprocessOptions options = {});
 Coro<Process> create_subprocess_shell(std::string cmd, SubprocessOptions options = {});
 
-namespace detail {
-template <class A>
-concept ExecArg = std::is_convertible_v<A, std::string_view> ||
-    std::is_same_v<std::remove_cvref_t<A>, SubprocessOptions>;
-inline void add_exec_arg(std::vector<std::string>& argv, SubprocessOptions&, std::string_view a) {
-  argv.emplace_back(a);
-}
-inline void add_exec_arg(std::vector<std::string>&, SubprocessOptions& options,
-                         SubprocessOptions given) {
-  options = std::move(given);
-}
-}  // namespace detail
-
 /// create_subprocess_exec("ls", "-l", dir, options): the arguments one by one, as in
 /// Python, with the options (if any) last. Needs no braced list, which GCC 12 cannot
 /// compile inside a co_await expression.
 template <detail::ExecArg... Args>
-requires(sizeof...(Args) > 0 &&
-         (!std::is_same_v<std::remove_cvref_t<Args>, std::vector<std::string>> &&
-          ...)) Coro<Process> create_subprocess_exec(std::string program, Args&&... args) {
+requires(sizeof...(Args) > 0 && (!detail::is_arg_vector<Args> &&
+                                 ...)) Coro<Process> create_subprocess_exec(std::string program,
+                                                                            Args&&... args) {
   std::vector<std::string> argv;
   SubprocessOptions options;
   (detail::add_exec_arg(argv, options, std::forward<Args>(args)), ...);

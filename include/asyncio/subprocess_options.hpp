@@ -6,6 +6,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace asyncio {
@@ -30,5 +33,23 @@ struct SubprocessOptions {
   std::vector<int> pass_fds;         // kept open (and inheritable) in the child
   std::size_t limit = 64 * 1024;     // the StreamReaders' limit (create_subprocess_*)
 };
+
+namespace detail {
+/// The arguments of the variadic subprocess_exec forms: strings, then options if any.
+template <class A>
+concept ExecArg = std::is_convertible_v<A, std::string_view> ||
+    std::is_same_v<std::remove_cvref_t<A>, SubprocessOptions>;
+inline void add_exec_arg(std::vector<std::string>& argv, SubprocessOptions&, std::string_view a) {
+  argv.emplace_back(a);
+}
+inline void add_exec_arg(std::vector<std::string>&, SubprocessOptions& options,
+                         SubprocessOptions given) {
+  options = std::move(given);
+}
+/// A vector of arguments selects the vector form of subprocess_exec instead.
+template <class A>
+inline constexpr bool is_arg_vector =
+    std::is_same_v<std::remove_cvref_t<A>, std::vector<std::string>>;
+}  // namespace detail
 
 }  // namespace asyncio

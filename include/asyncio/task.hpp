@@ -130,6 +130,12 @@ template <class A>
 using awaitable_value_t = typename std::remove_cvref_t<A>::value_type;
 
 struct SleepAwaiter;
+template <class T>
+struct SleepResultAwaiter;
+template <class A>
+inline constexpr bool is_sleep_v = std::is_same_v<A, SleepAwaiter>;
+template <class T>
+inline constexpr bool is_sleep_v<SleepResultAwaiter<T>> = true;
 
 /// A Coro<T>, Future<T> or Task<T>, or what sleep() gives (a coroutine in Python): what gather,
 /// shield and wait_for accept.
@@ -139,7 +145,7 @@ concept Awaitable = requires {
 }
 &&(std::is_same_v<std::remove_cvref_t<A>, Coro<awaitable_value_t<A>>> ||
    std::is_base_of_v<Future<awaitable_value_t<A>>, std::remove_cvref_t<A>> ||
-   std::is_same_v<std::remove_cvref_t<A>, SleepAwaiter>);
+   is_sleep_v<std::remove_cvref_t<A>>);
 
 }  // namespace detail
 
@@ -350,25 +356,59 @@ struct [[nodiscard]] SleepAwaiter {
     rethrow_wakeup_error();
   }
 };
+
+/// sleep(delay, result): the same wait, then `result` is the value of the co_await.
+template <class T>
+struct [[nodiscard]] SleepResultAwaiter {
+  using value_type = T;
+  SleepAwaiter sleeping;
+  T result;
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) { sleeping.await_suspend(h); }
+  T await_resume() {
+    sleeping.await_resume();
+    return std::move(result);
+  }
+};
 }  // namespace detail
 
 /// asyncio.sleep: sleep(0) gives up exactly one loop iteration. Awaited directly it costs no
-/// coroutine frame; handed to create_task, gather, wait_for or shield it becomes a Coro<void>,
-/// as asyncio.sleep() is a coroutine.
+/// coroutine frame; handed to create_task, gather, wait_for or shield it becomes a Coro<void>
+/// (with a result, a Coro<T>), as asyncio.sleep() is a coroutine.
 template <detail::Delay D>
 detail::SleepAwaiter sleep(const D& delay) {
   return detail::SleepAwaiter{detail::to_seconds(delay), {}, {}};
 }
 
+/// asyncio.sleep(delay, result): `co_await sleep(0.1, std::string("x"))` gives "x".
+template <detail::Delay D, class T>
+detail::SleepResultAwaiter<std::decay_t<T>> sleep(const D& delay, T&& result) {
+  return {detail::SleepAwaiter{detail::to_seconds(delay), {}, {}}, std::forward<T>(result)};
+}
+
 namespace detail {
 Coro<void> as_coro(SleepAwaiter sleeping);  // by value: a coroutine keeps its arguments
+template <class T>
+Coro<T> as_coro(SleepResultAwaiter<T> sleeping) {
+  T result = co_await std::move(sleeping);
+  co_return result;
+}
 }  // namespace detail
 
 inline Task<void> create_task(detail::SleepAwaiter&& sleeping, std::string name = {}) {
   return create_task(detail::as_coro(std::move(sleeping)), std::move(name));
 }
+template <class T>
+Task<T> create_task(detail::SleepResultAwaiter<T>&& sleeping, std::string name = {}) {
+  return create_task(detail::as_coro(std::move(sleeping)), std::move(name));
+}
 
 inline Task<void> ensure_future(detail::SleepAwaiter&& sleeping) {
+  return ensure_future(detail::as_coro(std::move(sleeping)));
+}
+template <class T>
+Task<T> ensure_future(detail::SleepResultAwaiter<T>&& sleeping) {
   return ensure_future(detail::as_coro(std::move(sleeping)));
 }
 

@@ -94,6 +94,10 @@ Future<T> to_future(EventLoop&, const Future<T>& fut) {
 inline Future<void> to_future(EventLoop& loop, SleepAwaiter&& sleeping) {
   return loop.create_task(as_coro(std::move(sleeping)));
 }
+template <class T>
+Future<T> to_future(EventLoop& loop, SleepResultAwaiter<T>&& sleeping) {
+  return loop.create_task(as_coro(std::move(sleeping)));
+}
 
 template <class T>
 gather_value_t<T> value_of(const Future<T>& fut) {

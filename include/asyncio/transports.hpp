@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,15 @@ namespace asyncio {
 
 class BaseProtocol;
 class EventLoop;
+
+namespace detail {
+/// The value of get_extra_info's std::any as a T, or nullopt (absent, or of another type).
+template <class T>
+std::optional<T> extra_info_as(const std::any& info) {
+  if (const T* value = std::any_cast<T>(&info)) return *value;
+  return std::nullopt;
+}
+}  // namespace detail
 
 class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
  public:
@@ -34,6 +44,23 @@ class BaseTransport : public std::enable_shared_from_this<BaseTransport> {
     (void)name;
     return {};
   }
+  /// get_extra_info(name, default): `default_value` where there is no such information.
+  std::any get_extra_info(std::string_view name, std::any default_value) const {
+    std::any info = get_extra_info(name);
+    return info.has_value() ? info : default_value;
+  }
+  /// Typed: get_extra_info<SockAddr>("peername"); nullopt when absent or of another type.
+  template <class T>
+  std::optional<T> get_extra_info(std::string_view name) const {
+    return detail::extra_info_as<T>(get_extra_info(name));
+  }
+  /// Typed with a default: get_extra_info<int>("socket", -1).
+  template <class T>
+  T get_extra_info(std::string_view name, std::type_identity_t<T> default_value) const {
+    return get_extra_info<T>(name).value_or(std::move(default_value));
+  }
+  // A transport that overrides get_extra_info(name) hides these overloads on its own type:
+  // such a class adds `using BaseTransport::get_extra_info;`.
 };
 
 class ReadTransport : public virtual BaseTransport {

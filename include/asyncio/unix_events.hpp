@@ -60,6 +60,18 @@ auto EventLoop::subprocess_exec(Factory factory, std::string program, std::vecto
       });
 }
 
+template <class Factory, detail::ExecArg... Args>
+requires(sizeof...(Args) > 0 &&
+         (!detail::is_arg_vector<Args> && ...)) auto EventLoop::subprocess_exec(Factory factory,
+                                                                                std::string program,
+                                                                                Args&&... args) {
+  std::vector<std::string> argv;
+  SubprocessOptions options;
+  (detail::add_exec_arg(argv, options, std::forward<Args>(args)), ...);
+  return subprocess_exec(std::move(factory), std::move(program), std::move(argv),
+                         std::move(options));
+}
+
 template <class Factory>
 auto EventLoop::subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options) {
   return subprocess_exec(std::move(factory), "/bin/sh", {"-c", std::move(cmd)}, std::move(options));

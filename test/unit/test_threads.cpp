@@ -215,7 +215,7 @@ TEST_CASE("concurrent.futures.ThreadPoolExecutor: default max_workers", "[thread
   };
   std::vector<bool> all_met = loop.run_until_complete(main_coro());
   CHECK(all_met == std::vector<bool>(expected, true));
-  loop.shutdown_default_executor();
+  loop.run_until_complete(loop.shutdown_default_executor());
 }
 
 TEST_CASE("test_concurrent_futures.ThreadPoolShutdownTest.test_run_after_shutdown", "[threads]") {
