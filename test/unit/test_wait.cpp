@@ -350,3 +350,55 @@ TEST_CASE("as_completed: async iteration reports no never-awaited coroutine (deb
   CHECK(loop.run_until_complete(main()) == 1);
   for (auto& r : logs.records) CHECK_THAT(r.text, !Catch::Matchers::Contains("never awaited"));
 }
+
+TEST_CASE("streams: test_pep492.StreamReaderTests.test_readline (async for over aiter)", "[wait]") {
+  // `async for line in stream` over line1\nline2\nline3: each line then the end; the range
+  // stops after the EOF element even without the break.
+  EventLoop loop;
+  auto stream = std::make_shared<asyncio::StreamReader>(asyncio::DEFAULT_LIMIT, loop);
+  stream->feed_data("line1\nline2\nline3");
+  stream->feed_eof();
+  auto read_all = [](std::shared_ptr<asyncio::StreamReader> s) -> Coro<std::vector<std::string>> {
+    std::vector<std::string> data;
+    for (auto next : asyncio::aiter(s)) {
+      auto line = co_await next;
+      if (!line) break;
+      data.push_back(*line);
+    }
+    int after_eof = 0;
+    for (auto next : asyncio::aiter(*s)) {
+      auto line = co_await next;
+      ++after_eof;
+      CHECK_FALSE(line.has_value());
+    }
+    CHECK(after_eof == 1);
+    co_return data;
+  };
+  CHECK(loop.run_until_complete(read_all(stream)) ==
+        std::vector<std::string>{"line1\n", "line2\n", "line3"});
+}
+
+TEST_CASE("streams: async for raises readline's ValueError (test_streams test_readline_limit)",
+          "[wait]") {
+  // __anext__ is readline(): a line over the limit is ValueError (std::invalid_argument),
+  // which leaves the loop; a failed reader's exception does too.
+  EventLoop loop;
+  asyncio::StreamReader stream(3, loop);
+  stream.feed_data("li");
+  stream.feed_data("ne1\nline2\n");
+  auto read_all = [](asyncio::StreamReader& s) -> Coro<int> {
+    int n = 0;
+    for (auto next : asyncio::aiter(s)) {
+      auto line = co_await next;
+      if (!line) break;
+      ++n;
+    }
+    co_return n;
+  };
+  CHECK_THROWS_AS(loop.run_until_complete(read_all(stream)), std::invalid_argument);
+  asyncio::StreamReader failed(asyncio::DEFAULT_LIMIT, loop);
+  failed.set_exception(std::make_exception_ptr(std::runtime_error("boom")));
+  CHECK_THROWS_AS(loop.run_until_complete(read_all(failed)), std::runtime_error);
+  std::shared_ptr<asyncio::StreamReader> empty;
+  CHECK_THROWS_AS(asyncio::aiter(empty), std::invalid_argument);
+}
