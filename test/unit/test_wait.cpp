@@ -351,6 +351,36 @@ TEST_CASE("as_completed: async iteration reports no never-awaited coroutine (deb
   for (auto& r : logs.records) CHECK_THAT(r.text, !Catch::Matchers::Contains("never awaited"));
 }
 
+TEST_CASE("timeouts: every timeout takes seconds or a std::chrono duration (the contract)",
+          "[wait]") {
+  // wait, as_completed, wait_for, timeout and sleep are checked at compile time; the
+  // ConcurrentFuture of run_coroutine_threadsafe (concurrent.futures' result(timeout) and
+  // wait) at run time, with zero timeouts so that nothing sleeps.
+  static_assert(requires(std::vector<Future<int>> fs, Coro<int> c) {
+    asyncio::wait(fs, 5ms);
+    asyncio::wait(fs, 1, asyncio::FIRST_COMPLETED);
+    asyncio::wait(fs, std::optional<double>(0.5));
+    asyncio::as_completed(fs, 2s);
+    asyncio::wait_for(std::move(c), 5ms);
+    asyncio::timeout(5ms);
+    asyncio::sleep(5ms);
+  });
+  EventLoop loop;
+  Future<int> gate = loop.create_future<int>();
+  auto done_cf = asyncio::run_coroutine_threadsafe(await_value(Future<int>(gate)), loop);
+  auto pending_cf = asyncio::run_coroutine_threadsafe(await_value(loop.create_future<int>()), loop);
+  gate.set_result(4);
+  REQUIRE(test_support::run_until(loop, [&] { return done_cf.done(); }));
+  CHECK(done_cf.wait_for(0ms));
+  CHECK(done_cf.result(1s) == 4);
+  CHECK(done_cf.result(std::nullopt) == 4);
+  CHECK_FALSE(pending_cf.wait_for(0ms));
+  CHECK_FALSE(pending_cf.wait_for(0));
+  CHECK_THROWS_AS(pending_cf.result(0ms), asyncio::TimeoutError);
+  pending_cf.cancel();
+  CHECK(test_support::run_until(loop, [&] { return asyncio::all_tasks(loop).empty(); }));
+}
+
 TEST_CASE("streams: test_pep492.StreamReaderTests.test_readline (async for over aiter)", "[wait]") {
   // `async for line in stream` over line1\nline2\nline3: each line then the end; the range
   // stops after the EOF element even without the break.
