@@ -38,7 +38,7 @@ struct future_traits<Task<T>> {
 };
 }  // namespace detail
 
-/// Any Task<T> or Future<U>, its result type erased: what a mixed wait() or as_completed()
+/// Any `Task<T>` or `Future<U>`, its result type erased: what a mixed wait() or as_completed()
 /// takes and gives. Compares equal to (and hashes as) the task or future it refers to.
 class FutureRef {
  public:
@@ -95,7 +95,7 @@ class FutureRef {
   }
 
   explicit operator bool() const noexcept { return state_ != nullptr; }
-  /// Identity, as Python's futures compare: a Task<T> or Future<U> converts to compare.
+  /// Identity, as Python's futures compare: a `Task<T>` or `Future<U>` converts to compare.
   friend bool operator==(const FutureRef& a, const FutureRef& b) noexcept {
     return a.state_ == b.state_;
   }
@@ -207,9 +207,10 @@ Coro<WaitSets<FutureRef>> wait(FutureSet<FutureRef> fs, detail::OptionalDelay ti
                                ReturnWhen return_when = ALL_COMPLETED);
 Coro<WaitSets<FutureRef>> wait(FutureSet<FutureRef> fs, ReturnWhen return_when);
 /// Python's wait(task) is a TypeError ("expect a list of futures"): a braced `wait({task})`
-/// is the one-element set.
-template <class T, class... Rest>
-void wait(const Future<T>&, Rest&&...) = delete;
+/// is the one-element set (a braced list deduces no F, so it never lands here).
+template <class F, class... Rest>
+requires std::is_convertible_v<const F&, FutureRef>
+void wait(const F&, Rest&&...) = delete;
 
 // ---------------------------------------------------------------- as_completed
 
@@ -344,8 +345,9 @@ AsCompleted<Task<T>> as_completed(std::vector<Task<T>> ts, detail::OptionalDelay
 /// as_completed over tasks and futures of any result types: `as_completed({t1, t2, f3})`.
 AsCompleted<FutureRef> as_completed(FutureSet<FutureRef> fs, detail::OptionalDelay timeout = {});
 /// as_completed(task) is Python's TypeError too; `as_completed({task})` is one future.
-template <class T, class... Rest>
-void as_completed(const Future<T>&, Rest&&...) = delete;
+template <class F, class... Rest>
+requires std::is_convertible_v<const F&, FutureRef>
+void as_completed(const F&, Rest&&...) = delete;
 
 }  // namespace asyncio
 

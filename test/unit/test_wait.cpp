@@ -51,7 +51,9 @@ concept AsCompletedTakes = requires(A a) {
 };
 static_assert(WaitTakes<std::vector<Task<int>>> && WaitTakes<asyncio::FutureSet<FutureRef>>);
 static_assert(!WaitTakes<Task<int>> && !WaitTakes<Future<int>> && !WaitTakes<Coro<int>>);
-static_assert(AsCompletedTakes<std::vector<Future<int>>> && !AsCompletedTakes<Task<int>>);
+static_assert(!WaitTakes<FutureRef> && !WaitTakes<asyncio::TaskRef>);
+static_assert(AsCompletedTakes<std::vector<Future<int>>> && !AsCompletedTakes<Task<int>> &&
+              !AsCompletedTakes<FutureRef>);
 
 }  // namespace
 
@@ -153,6 +155,11 @@ TEST_CASE("wait: test_tasks.BaseTaskTests.test_wait_errors and test_wait_duplica
       "Invalid return_when value: 7");
   auto once = loop.run_until_complete(asyncio::wait(twice));
   CHECK(once.done.size() == 1);
+  auto braced_one = [&]() -> Coro<std::size_t> {
+    auto r = co_await asyncio::wait({f});  // Python's wait({f}); a bare wait(f) is refused
+    co_return r.done.size();
+  };
+  CHECK(loop.run_until_complete(braced_one()) == 1);
   asyncio::FutureSet<FutureRef> mixed{f, f, FutureRef(f)};
   CHECK(loop.run_until_complete(asyncio::wait(mixed)).done.size() == 1);
   asyncio::FutureSet<FutureRef> with_empty{f, FutureRef()};
