@@ -318,6 +318,28 @@ TEST_CASE("as_completed_originals: test_tasks.BaseTaskTests.test_as_completed_wi
         std::vector<std::string>{"quick", "timeout", "unused timeout: 1"});
 }
 
+TEST_CASE("as_completed_originals: test_tasks.BaseTaskTests.test_as_completed_resume_iterator",
+          "[wait]") {
+  // A loop that breaks early leaves the rest to a second loop over the same range.
+  EventLoop loop;
+  std::vector<Future<int>> fs;
+  for (int i = 0; i < 4; ++i) {
+    fs.push_back(loop.create_future<int>());
+    fs.back().set_result(i);
+  }
+  auto main = [&]() -> Coro<std::vector<int>> {
+    std::vector<int> collected;
+    auto completed = asyncio::aiter(asyncio::as_completed(fs));
+    for (auto next : completed) {
+      collected.push_back((co_await next).result());
+      if (collected.size() == 2) break;
+    }
+    for (auto next : completed) collected.push_back((co_await next).result());
+    co_return collected;
+  };
+  CHECK(loop.run_until_complete(main()) == std::vector<int>{0, 1, 2, 3});
+}
+
 TEST_CASE("as_completed: test_tasks.BaseTaskTests.test_as_completed_duplicate_coroutines",
           "[wait]") {
   // A future given twice comes out once, in both loop forms (Python's set(fs)).
