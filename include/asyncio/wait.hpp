@@ -61,6 +61,7 @@ class FutureRef {
   template <class F>
   F as() const {
     using State = typename detail::future_traits<F>::state;
+    state();  // RuntimeError for an empty FutureRef, as elsewhere
     auto typed = std::dynamic_pointer_cast<State>(state_);
     if (!typed) throw std::bad_cast();
     return F(std::move(typed));

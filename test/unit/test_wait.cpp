@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <typeinfo>
 #include <unordered_set>
 #include <vector>
@@ -52,6 +53,10 @@ concept AsCompletedTakes = requires(A a) {
 static_assert(WaitTakes<std::vector<Task<int>>> && WaitTakes<asyncio::FutureSet<FutureRef>>);
 static_assert(!WaitTakes<Task<int>> && !WaitTakes<Future<int>> && !WaitTakes<Coro<int>>);
 static_assert(!WaitTakes<FutureRef> && !WaitTakes<asyncio::TaskRef>);
+// A one-type pending set goes back to the one-type wait, keeping its type.
+static_assert(
+    std::is_same_v<decltype(asyncio::wait(std::declval<asyncio::FutureSet<Future<int>>>())),
+                   Coro<asyncio::WaitResult<int>>>);
 static_assert(AsCompletedTakes<std::vector<Future<int>>> && !AsCompletedTakes<Task<int>> &&
               !AsCompletedTakes<FutureRef>);
 
@@ -211,6 +216,7 @@ TEST_CASE("wait: FutureRef is a type-erased future (test_futures.BaseFutureTests
   FutureRef empty;
   CHECK_FALSE(empty.done());
   CHECK_THROWS_AS(empty.cancel(), asyncio::RuntimeError);
+  CHECK_THROWS_AS(empty.as<Future<int>>(), asyncio::RuntimeError);
 }
 
 TEST_CASE("as_completed: test_tasks.BaseTaskTests.test_as_completed (mixed, plain iteration)",
