@@ -249,6 +249,15 @@ Coro<std::optional<std::string>> StreamReader::anext() {
   co_return line;
 }
 
+Coro<std::optional<std::string>> detail::StreamLines::next_line(std::shared_ptr<StreamReader> owner,
+                                                                StreamReader* reader,
+                                                                std::shared_ptr<bool> ended) {
+  (void)owner;  // held for the await
+  std::optional<std::string> line = co_await reader->anext();
+  if (!line) *ended = true;
+  co_return line;
+}
+
 // ---------------------------------------------------------------- flow control
 
 void FlowControlMixin::pause_writing() {

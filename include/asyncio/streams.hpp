@@ -3,6 +3,7 @@
 
 #include <asyncio/base_events.hpp>
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/async_range.hpp>
 #include <asyncio/detail/read_buffer.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/protocols.hpp>
@@ -15,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -200,6 +202,41 @@ class StreamReaderProtocol : public FlowControlMixin, public Protocol, public Bu
 };
 
 using StreamPair = std::pair<std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>>;
+
+namespace detail {
+/// A StreamReader's lines for aiter(): ends once a line came back empty (EOF).
+struct StreamLines {
+  std::shared_ptr<StreamReader> owner;  // keeps the reader alive when given as a shared_ptr
+  StreamReader* reader;
+  std::shared_ptr<bool> ended = std::make_shared<bool>(false);
+  /// Takes copies, so an element kept past the loop does not reach back into the range.
+  static Coro<std::optional<std::string>> next_line(std::shared_ptr<StreamReader> owner,
+                                                    StreamReader* reader,
+                                                    std::shared_ptr<bool> ended);
+  Coro<std::optional<std::string>> anext() { return next_line(owner, reader, ended); }
+  bool exhausted() const noexcept { return *ended; }
+};
+}  // namespace detail
+
+/// `async for line in reader:` as a range-for; each `co_await next` is StreamReader::anext():
+///   for (auto next : asyncio::aiter(reader)) {
+///     auto line = co_await next;
+///     if (!line) break;  // EOF: Python's StopAsyncIteration
+///     use(*line);        // with its "\n", as in Python
+///   }
+/// The range ends after the EOF element, so the loop cannot spin past it; readline's errors
+/// (std::invalid_argument for an over-long line, the reader's exception) leave the loop as
+/// __anext__ raises them. `while (auto line = co_await reader->anext())` is the same loop.
+inline detail::AsyncRange<detail::StreamLines> aiter(std::shared_ptr<StreamReader> reader) {
+  StreamReader* raw = reader.get();
+  if (raw == nullptr) throw std::invalid_argument("aiter() got an empty StreamReader pointer");
+  return detail::AsyncRange<detail::StreamLines>({std::move(reader), raw});
+}
+/// The same over a reader the caller keeps alive for the whole loop.
+inline detail::AsyncRange<detail::StreamLines> aiter(StreamReader& reader) {
+  return detail::AsyncRange<detail::StreamLines>({nullptr, &reader});
+}
+
 
 /// asyncio.open_connection / start_server and their Unix forms, on the running loop. Hosts
 /// are as in create_connection and create_server: std::nullopt is Python's None; the forms

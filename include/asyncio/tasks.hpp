@@ -1,8 +1,10 @@
-// asyncio.tasks, second half: the combinators built on tasks and futures (gather, shield, wait,
-// as_completed). Task<T>, create_task and sleep are in task.hpp, which this includes.
+// asyncio.tasks, second half: the combinators built on tasks and futures (gather, shield; wait and
+// as_completed live in wait.hpp). Task<T>, create_task and sleep are in task.hpp. This includes
+// both.
 #pragma once
 
 #include <asyncio/task.hpp>
+#include <asyncio/wait.hpp>
 
 #include <exception>
 #include <optional>
@@ -336,83 +338,6 @@ Future<detail::awaitable_value_t<A>> shield(A&& aw) {
     if (!inner.done()) inner.remove_done_callback(inner_cb);
   });
   return outer;
-}
-
-// ---------------------------------------------------------------- wait
-
-enum class ReturnWhen { FIRST_COMPLETED, FIRST_EXCEPTION, ALL_COMPLETED };
-inline constexpr ReturnWhen FIRST_COMPLETED = ReturnWhen::FIRST_COMPLETED;
-inline constexpr ReturnWhen FIRST_EXCEPTION = ReturnWhen::FIRST_EXCEPTION;
-inline constexpr ReturnWhen ALL_COMPLETED = ReturnWhen::ALL_COMPLETED;
-
-template <class T>
-struct WaitResult {
-  std::vector<Future<T>> done;
-  std::vector<Future<T>> pending;
-};
-
-namespace detail {
-/// asyncio._wait: resolves once return_when is satisfied or the timeout passes.
-Coro<void> wait_for_condition(std::vector<FuturePtr> fs, std::optional<double> timeout,
-                              ReturnWhen return_when);
-}  // namespace detail
-
-/// asyncio.wait over tasks or futures (not coroutines, as in 3.12); done/pending keep input order.
-template <class T>
-Coro<WaitResult<T>> wait(std::vector<Future<T>> fs, std::optional<double> timeout = std::nullopt,
-                         ReturnWhen return_when = ALL_COMPLETED) {
-  if (fs.empty()) throw std::invalid_argument("Set of Tasks/Futures is empty.");
-  std::vector<detail::FuturePtr> states;
-  for (auto& f : fs) states.push_back(f.state_ptr());
-  co_await detail::wait_for_condition(std::move(states), timeout, return_when);
-  WaitResult<T> result;
-  for (auto& f : fs) (f.done() ? result.done : result.pending).push_back(f);
-  co_return result;
-}
-template <class T>
-Coro<WaitResult<T>> wait(std::vector<Task<T>> ts, std::optional<double> timeout = std::nullopt,
-                         ReturnWhen return_when = ALL_COMPLETED) {
-  return wait(std::vector<Future<T>>(ts.begin(), ts.end()), timeout, return_when);
-}
-
-// ---------------------------------------------------------------- as_completed
-
-namespace detail {
-/// The queue behind as_completed: each next() gives the next future to finish.
-struct CompletionQueue {
-  std::vector<FuturePtr> done;
-  std::size_t taken = 0;
-  std::size_t remaining = 0;
-  std::vector<Future<void>> waiters;
-  TimerHandle timeout_handle;
-  bool timed_out = false;
-};
-Coro<FuturePtr> next_completed(std::shared_ptr<CompletionQueue> queue);
-std::shared_ptr<CompletionQueue> watch_completions(EventLoop& loop, std::vector<FuturePtr> fs,
-                                                   std::optional<double> timeout);
-}  // namespace detail
-
-/// asyncio.as_completed: awaiting the i-th coroutine gives the i-th result to arrive;
-/// asyncio::TimeoutError once the timeout passes.
-template <class T>
-std::vector<Coro<T>> as_completed(std::vector<Future<T>> fs,
-                                  std::optional<double> timeout = std::nullopt) {
-  std::vector<detail::FuturePtr> states;
-  for (auto& f : fs) states.push_back(f.state_ptr());
-  auto queue = detail::watch_completions(get_running_loop(), std::move(states), timeout);
-  std::vector<Coro<T>> out;
-  for (std::size_t i = 0; i < fs.size(); ++i) {
-    out.push_back([](std::shared_ptr<detail::CompletionQueue> q) -> Coro<T> {
-      detail::FuturePtr f = co_await detail::next_completed(q);
-      co_return Future<T>(std::static_pointer_cast<detail::FutureState<T>>(f)).result();
-    }(queue));
-  }
-  return out;
-}
-template <class T>
-std::vector<Coro<T>> as_completed(std::vector<Task<T>> ts,
-                                  std::optional<double> timeout = std::nullopt) {
-  return as_completed(std::vector<Future<T>>(ts.begin(), ts.end()), timeout);
 }
 
 }  // namespace asyncio

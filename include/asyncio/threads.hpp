@@ -129,20 +129,23 @@ class ConcurrentFuture {
     if (hook) hook();
     return true;
   }
-  /// True once done; false if `seconds` passed first.
-  bool wait_for(double seconds) const {
+  /// True once done; false if `timeout` (seconds or any std::chrono duration) passed first.
+  template <detail::Delay D>
+  bool wait_for(const D& timeout) const {
     std::unique_lock lock(state_->mutex);
-    return state_->done.wait_for(lock, std::chrono::duration<double>(seconds),
+    return state_->done.wait_for(lock, std::chrono::duration<double>(detail::to_seconds(timeout)),
                                  [&] { return state_->status != detail::FutureStatus::pending; });
   }
   /// Blocks until done: the value, the exception, or CancelledError.
   T get() const { return result(std::nullopt); }
-  T result(std::optional<double> timeout) const {
+  /// concurrent.futures' result(timeout): seconds, any std::chrono duration, or std::nullopt.
+  T result(detail::OptionalDelay timeout) const {
     std::unique_lock lock(state_->mutex);
     auto is_done = [&] { return state_->status != detail::FutureStatus::pending; };
-    if (!timeout) {
+    if (!timeout.seconds) {
       state_->done.wait(lock, is_done);
-    } else if (!state_->done.wait_for(lock, std::chrono::duration<double>(*timeout), is_done)) {
+    } else if (!state_->done.wait_for(lock, std::chrono::duration<double>(*timeout.seconds),
+                                      is_done)) {
       throw TimeoutError();
     }
     if (state_->status == detail::FutureStatus::cancelled) throw CancelledError();

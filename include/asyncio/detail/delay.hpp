@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <type_traits>
 
 namespace asyncio::detail {
@@ -23,5 +24,17 @@ double to_seconds(const D& delay) {
     return std::chrono::duration<double>(delay).count();
   }
 }
+
+/// A timeout parameter that may be absent: std::nullopt (no timeout), seconds as any
+/// arithmetic type, any std::chrono::duration, or an std::optional<double> of seconds.
+struct OptionalDelay {
+  OptionalDelay() = default;
+  OptionalDelay(std::nullopt_t) {}
+  OptionalDelay(std::optional<double> s) : seconds(s) {}
+  template <Delay D>
+  OptionalDelay(const D& delay) : seconds(to_seconds(delay)) {}
+
+  std::optional<double> seconds;
+};
 
 }  // namespace asyncio::detail
