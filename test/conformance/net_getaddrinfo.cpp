@@ -40,12 +40,17 @@ std::string type_name(int type) {
   }
 }
 
+// a[:2]: the host and port of the address, whatever its family's tuple holds after them.
+std::string host_port(const asyncio::SockAddr& addr) {
+  return "(" + repr(addr.host) + ", " + std::to_string(addr.port) + ")";
+}
+
 std::string show(const std::vector<asyncio::AddrInfo>& infos) {
   std::vector<std::string> items;
   for (const auto& info : infos)
     items.push_back("(" + repr(family_name(info.family)) + ", " + repr(type_name(info.type)) +
                     ", " + std::to_string(info.proto) + ", \"" + repr(info.canonname) + "\", " +
-                    info.addr.repr() + ")");
+                    host_port(info.addr) + ")");
   return proc_trace::raw_list(items);
 }
 

@@ -66,7 +66,7 @@ Coro<void> serve(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>) {
 
 // ---------------------------------------------------------------- cleanup_socket
 
-TEST_CASE("test_server.UnixServerCleanupTests.test_unix_server_addr_cleanup: close() unlinks",
+TEST_CASE("unix_addr_cleanup: test_server.UnixServerCleanupTests.test_unix_server_addr_cleanup",
           "[server]") {
   EventLoop loop;
   SocketPath addr;
@@ -76,10 +76,8 @@ TEST_CASE("test_server.UnixServerCleanupTests.test_unix_server_addr_cleanup: clo
   CHECK_FALSE(addr.exists());
 }
 
-TEST_CASE(
-    "test_server.UnixServerCleanupTests.test_unix_server_sock_cleanup: a socket handed in is "
-    "unlinked too",
-    "[server]") {
+TEST_CASE("unix_sock_cleanup: test_server.UnixServerCleanupTests.test_unix_server_sock_cleanup",
+          "[server]") {
   EventLoop loop;
   SocketPath addr;
   asyncio::ServerOptions options;
@@ -89,10 +87,8 @@ TEST_CASE(
   CHECK_FALSE(addr.exists());
 }
 
-TEST_CASE(
-    "test_server.UnixServerCleanupTests.test_unix_server_cleanup_gone: a file already removed "
-    "is no error",
-    "[server]") {
+TEST_CASE("unix_cleanup_gone: test_server.UnixServerCleanupTests.test_unix_server_cleanup_gone",
+          "[server]") {
   EventLoop loop;
   SocketPath addr;
   asyncio::ServerOptions options;
@@ -106,8 +102,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "test_server.UnixServerCleanupTests.test_unix_server_cleanup_replaced: another socket "
-    "bound at the path since stays",
+    "unix_cleanup_replaced: test_server.UnixServerCleanupTests.test_unix_server_cleanup_replaced",
     "[server]") {
   EventLoop loop;
   SocketPath addr;
@@ -120,8 +115,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "test_server.UnixServerCleanupTests.test_unix_server_cleanup_prevented: cleanup_socket "
-    "false leaves the file",
+    "unix_cleanup_prevented: test_server.UnixServerCleanupTests.test_unix_server_cleanup_prevented",
     "[server]") {
   EventLoop loop;
   SocketPath addr;
@@ -133,8 +127,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "cleanup_socket: a Unix server dropped without close(), or closed with its loop, unlinks "
-    "its file once its socket closes (test_server.UnixServerCleanupTests, C++ lifetimes)",
+    "unix_cleanup_dropped: test_server.UnixServerCleanupTests (a dropped server, no CPython test)",
     "[server]") {
   SocketPath addr;
   SECTION("the last reference goes") {
@@ -156,9 +149,8 @@ TEST_CASE(
 // ---------------------------------------------------------------- plain callback
 
 TEST_CASE(
-    "start_server with a plain function: called in connection_made, outside any task; the "
-    "task it creates serves the client (test_streams.StreamTests.test_start_server, "
-    "handle_client_callback)",
+    "start_server_plain_callback: test_streams.StreamTests.test_start_server "
+    "(handle_client_callback)",
     "[server]") {
   EventLoop loop;
   int calls = 0;
@@ -195,10 +187,8 @@ TEST_CASE(
   run(loop, server->wait_closed());
 }
 
-TEST_CASE(
-    "start_server with a plain function that throws: the error goes to the loop's handler, as "
-    "an exception in connection_made does (streams.StreamReaderProtocol.connection_made)",
-    "[server]") {
+TEST_CASE("plain_callback_raises: streams.StreamReaderProtocol.connection_made (no CPython test)",
+          "[server]") {
   EventLoop loop;
   std::vector<std::string> messages;
   loop.set_exception_handler(
@@ -216,10 +206,7 @@ TEST_CASE(
 
 // ---------------------------------------------------------------- async with server
 
-TEST_CASE(
-    "Server::run is `async with srv: await srv.serve_forever()`: cancelled, the server is "
-    "closed and waited for (test_server.BaseStartServer.test_start_server_1)",
-    "[server]") {
+TEST_CASE("server_run_cancelled: test_server.BaseStartServer.test_start_server_1", "[server]") {
   EventLoop loop;
   asyncio::ServerOptions options;
   options.start_serving = false;
@@ -254,11 +241,7 @@ TEST_CASE(
   CHECK(refused);
 }
 
-TEST_CASE(
-    "Server::run: a body that throws still closes the server and waits, then the error "
-    "propagates (test_server.BaseStartServer.test_start_server_1's async with, whose "
-    "__aexit__ runs on an exception too)",
-    "[server]") {
+TEST_CASE("server_run_raises: test_server.BaseStartServer.test_start_server_1", "[server]") {
   EventLoop loop;
   auto srv = run(loop, asyncio::start_server(serve, "127.0.0.1", 0));
   int before_close = open_fd_count();

@@ -97,8 +97,7 @@ void close_server(EventLoop& loop, asyncio::Server& server) {
 // ---------------------------------------------------------------- several hosts
 
 TEST_CASE(
-    "create_server with a list of hosts: one socket per distinct address "
-    "(test_events.EventLoopTestsMixin.test_create_server_multiple_hosts_ipv4)",
+    "multiple_hosts_ipv4: test_events.EventLoopTestsMixin.test_create_server_multiple_hosts_ipv4",
     "[server]") {
   EventLoop loop;
   std::vector<std::string> hosts{"127.0.0.1", "127.0.0.2", "127.0.0.1"};
@@ -113,9 +112,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "create_server with a braced list of hosts, and an address that is not available here "
-    "left out (test_events.EventLoopTestsMixin.test_create_server_multiple_hosts_ipv6, "
-    "bpo-30945)",
+    "multiple_hosts_ipv6: test_events.EventLoopTestsMixin.test_create_server_multiple_hosts_ipv6",
     "[server]") {
   EventLoop loop;
   // 192.0.2.1 (TEST-NET-1) is no local address: bind() fails with EADDRNOTAVAIL.
@@ -132,10 +129,7 @@ TEST_CASE(
   CHECK(open_fd_count() == before);
 }
 
-TEST_CASE(
-    "create_server: a bind error names the address and lower-cases the cause, and no socket "
-    "is left open (base_events.create_server)",
-    "[server]") {
+TEST_CASE("bind_error_closes: base_events.create_server (no CPython test)", "[server]") {
   EventLoop loop;
   auto taken = run(loop, loop.create_server(protocol_factory(), "127.0.0.1", 0));
   int port = taken->addresses().at(0).port;
@@ -155,10 +149,7 @@ TEST_CASE(
   close_server(loop, *taken);
 }
 
-TEST_CASE(
-    "create_server(keep_alive=True), 3.13: SO_KEEPALIVE on the listening sockets (no CPython "
-    "test: base_events.create_server's keep_alive)",
-    "[server]") {
+TEST_CASE("keep_alive: base_events.create_server keep_alive (3.13, no CPython test)", "[server]") {
   EventLoop loop;
   auto plain = run(loop, loop.create_server(protocol_factory(), "127.0.0.1", 0));
   CHECK_FALSE(keepalive_on(plain->sockets().at(0)));
@@ -174,10 +165,7 @@ TEST_CASE(
 
 // ---------------------------------------------------------------- "" against no host
 
-TEST_CASE(
-    "an empty host is a name that does not resolve: getaddrinfo, create_connection and "
-    "open_connection raise socket.gaierror (socket.getaddrinfo(''))",
-    "[server]") {
+TEST_CASE("empty_host_unresolved: socket.getaddrinfo empty host (no CPython test)", "[server]") {
   EventLoop loop;
   auto resolved = failure_of(loop, loop.getaddrinfo("", "80"));
   const auto* gai = as<asyncio::gaierror>(resolved);
@@ -192,8 +180,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "create_server('') listens on every interface, as with no host "
-    "(test_base_events.BaseEventLoopWithSelectorTests.test_create_server_empty_host)",
+    "server_empty_host: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_server_empty_host",
     "[server]") {
   EventLoop loop;
   auto empty = run(loop, loop.create_server(protocol_factory(), "", 0));
@@ -204,10 +192,8 @@ TEST_CASE(
   close_server(loop, *absent);
 }
 
-TEST_CASE(
-    "create_connection(None, port) connects over the loopback addresses "
-    "(base_events.create_connection with host=None)",
-    "[server]") {
+TEST_CASE("connection_no_host: base_events.create_connection host None (no CPython test)",
+          "[server]") {
   EventLoop loop;
   auto server = run(loop, loop.create_server(protocol_factory(), "127.0.0.1", 0));
   int port = server->addresses().at(0).port;
@@ -221,10 +207,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "host or port with sock is a ValueError, and so is neither "
-    "(test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_host_port_sock, "
-    "test_create_connection_no_host_port_sock, test_create_server_host_port_sock, "
-    "test_create_server_no_host_port_sock)",
+    "host_port_sock: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_host_port_sock",
     "[server]") {
   EventLoop loop;
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -256,9 +240,8 @@ TEST_CASE(
 // ---------------------------------------------------------------- every address failed
 
 TEST_CASE(
-    "connecting fails on every address with different errors: OSError('Multiple exceptions: "
-    "...') without errno (test_base_events.BaseEventLoopWithSelectorTests"
-    ".test_create_connection_multiple_errors)",
+    "multiple_errors: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors",
     "[server]") {
   EventLoop loop;
   int port = closed_port();
@@ -288,8 +271,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "connecting fails twice with the same text: the first error, with its class, is raised "
-    "(test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors)",
+    "multiple_errors_same: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors",
     "[server]") {
   EventLoop loop;
   int port = closed_port();
@@ -304,8 +287,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "create_connection(all_errors=True) on one refused address: an ExceptionGroup of one "
-    "(test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_connect_err)",
+    "all_errors_one: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_connect_err",
     "[server]") {
   EventLoop loop;
   int port = closed_port();
@@ -323,9 +306,9 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a local address that does not bind joins the errors "
-    "(test_base_events.BaseEventLoopWithSelectorTests"
-    ".test_create_connection_multiple_errors_local_addr)",
+    "multiple_errors_local_addr: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors_local_"
+    "addr",
     "[server]") {
   EventLoop loop;
   int port = closed_port();
@@ -353,9 +336,8 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "happy eyeballs: every attempt refused gives the same errors, in start order "
-    "(test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple, "
-    "with happy_eyeballs_delay)",
+    "happy_eyeballs_errors: "
+    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple",
     "[server]") {
   EventLoop loop;
   int port = closed_port();
