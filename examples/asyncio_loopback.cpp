@@ -70,18 +70,10 @@ Coro<> test(std::string host, int port) {
   print("create server on " + host + ":" + std::to_string(port));
   auto server = co_await asyncio::start_server(echo_handler, host, port);
 
-  {  // async with server: Server has no such form, so its exit is written out
-    std::exception_ptr error;
-    try {
-      print("server started");
-      co_await client("127.0.0.1", server->addresses().at(0).port);  // EDIT 2
-    } catch (...) {
-      error = std::current_exception();  // no co_await inside a catch block
-    }
-    server->close();
-    co_await server->wait_closed();
-    if (error) std::rethrow_exception(error);
-  }
+  co_await server->run([&]() -> Coro<> {  // async with server:
+    print("server started");
+    co_await client("127.0.0.1", server->addresses().at(0).port);  // EDIT 2
+  });
   print("server closed");
 }
 

@@ -1,9 +1,6 @@
 // sslproto.SSLProtocol over OpenSSL memory BIOs: the socket transport feeds ciphertext in,
 // the application sees a Transport of plaintext. States, callbacks and errors follow CPython.
-#include "sslproto.hpp"
-
-#include "ssl_support.hpp"
-#include "unix_pipes.hpp"
+#include "sslproto_impl.hpp"
 
 #include <asyncio/events.hpp>
 #include <asyncio/exceptions.hpp>
@@ -19,16 +16,9 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace asyncio::detail {
+namespace asyncio::detail::sslproto {
 
 namespace {
-
-enum class State { unwrapped, do_handshake, wrapped, flushing, shutdown };
-enum class AppState { init, con_made, eof, con_lost };
-
-constexpr std::size_t max_size = 256 * 1024;      // SSLProtocol.max_size
-constexpr std::size_t read_high_water_kb = 256;   // FLOW_CONTROL_HIGH_WATER_SSL_READ
-constexpr std::size_t write_high_water_kb = 512;  // FLOW_CONTROL_HIGH_WATER_SSL_WRITE
 
 // Python's repr() of a float: 60.0, 0.1.
 std::string float_repr(double value) {
@@ -45,182 +35,7 @@ bool is_ip_address(const std::string& host) {
          ::inet_pton(AF_INET6, host.c_str(), buf) == 1;
 }
 
-class SSLProtocolTransport;
-
-// SSLSyscallError is retried by asyncio; an empty error queue means SSLEOFError instead.
-bool retryable_syscall(int err) {
-  return err == SSL_ERROR_SYSCALL && ::ERR_peek_error() != 0;
-}
-
-class SSLProtocol final : public Protocol {
- public:
-  SSLProtocol(EventLoop& loop, std::shared_ptr<BaseProtocol> app, SSLSettings settings,
-              std::optional<Future<void>> waiter, bool call_connection_made);
-  ~SSLProtocol() override { ::SSL_free(ssl_); }  // frees both BIOs
-  void start(const std::shared_ptr<SSLProtocol>& self);
-
-  // ---- the socket transport's side
-  void connection_made(std::shared_ptr<BaseTransport> transport) override;
-  void connection_lost(std::exception_ptr exc) override;
-  void data_received(std::string_view data) override;
-  bool eof_received() override;
-  void pause_writing() override { ssl_writing_paused_ = true; }
-  void resume_writing() override {
-    ssl_writing_paused_ = false;
-    process_outgoing();
-  }
-
-  // ---- the application transport's side
-  std::shared_ptr<Transport> app_transport() const;
-  void set_app_protocol(std::shared_ptr<BaseProtocol> app);
-  std::shared_ptr<BaseProtocol> app_protocol() const { return app_; }
-  std::any extra_info(std::string_view name) const;
-  void write_appdata(std::string_view data);
-  void start_shutdown();
-  void abort(std::exception_ptr exc = nullptr);
-  bool app_reading_paused() const { return app_reading_paused_; }
-  void pause_app_reading() { app_reading_paused_ = true; }
-  void resume_app_reading();
-  std::size_t write_buffer_size() const { return BIO_ctrl_pending(out_) + backlog_size_; }
-  void control_app_writing();
-
- private:
-  void set_state(State next);
-  void start_handshake();
-  void do_handshake();
-  void on_handshake_complete(std::exception_ptr exc);
-  void do_flush();
-  void do_shutdown();
-  bool unwrap();  // true once both close_notify alerts are through; throws SSLError
-  void on_shutdown_complete(std::exception_ptr exc);
-  void do_write();
-  void process_outgoing();
-  void do_read();
-  bool read_copied();    // false on close_notify
-  bool read_buffered();  // false on close_notify
-  void call_eof_received();
-  void control_ssl_reading();
-  void fatal_error(std::exception_ptr exc, const char* message = "Fatal error on transport");
-  void wakeup_waiter(std::exception_ptr exc);
-  // Runs `step` and hands an exception to fatal_error, as SSLProtocol's try blocks do.
-  template <class F>
-  void guarded(const char* message, F step) {
-    try {
-      step();
-    } catch (...) {
-      fatal_error(std::current_exception(), message);
-    }
-  }
-
-  EventLoop& loop_;
-  std::weak_ptr<SSLProtocol> self_;
-  SSLSettings settings_;
-  SSL* ssl_ = nullptr;
-  BIO* in_ = nullptr;   // ciphertext from the peer
-  BIO* out_ = nullptr;  // ciphertext for the peer
-  State state_ = State::unwrapped;
-  AppState app_state_;
-  std::shared_ptr<BaseProtocol> app_;
-  std::shared_ptr<BaseProtocol> retired_app_;  // replaced by set_protocol, maybe running
-  Protocol* app_plain_ = nullptr;
-  BufferedProtocol* app_buffered_ = nullptr;
-  std::shared_ptr<SSLProtocolTransport> app_transport_;
-  std::shared_ptr<Transport> transport_;  // the socket transport below
-  std::optional<Future<void>> waiter_;
-  std::deque<std::string> backlog_;  // application data not yet taken by SSL_write
-  std::size_t backlog_size_ = 0;
-  int conn_lost_ = 0;
-  bool eof_received_ = false;
-  bool shutdown_seen_zero_ = false;
-  bool ssl_writing_paused_ = false;
-  bool ssl_reading_paused_ = false;
-  bool app_reading_paused_ = false;
-  std::size_t incoming_high_ = read_high_water_kb * 1024;
-  std::size_t incoming_low_ = incoming_high_ / 4;
-  TimerHandle handshake_timeout_;
-  TimerHandle shutdown_timeout_;
-  std::optional<ssl::PeerCert> peercert_;
-  std::tuple<std::string, std::string, int> cipher_;
-  bool handshake_done_ = false;
-  bool closed_before_start_ = false;  // close() came before the socket's connection_made
-};
-
-// sslproto._SSLProtocolTransport. It holds the protocol weakly: the socket transport owns
-// the protocol while connected, and the protocol owns this until connection_lost, so no
-// cycle outlives the connection.
-class SSLProtocolTransport final : public Transport, public StartTLSCompatible {
- public:
-  explicit SSLProtocolTransport(std::weak_ptr<SSLProtocol> p) : proto_(std::move(p)) {}
-
-  bool is_reading() const override {
-    auto p = proto_.lock();
-    return p && !p->app_reading_paused();
-  }
-  void pause_reading() override {
-    if (auto p = proto_.lock()) p->pause_app_reading();
-  }
-  void resume_reading() override {
-    if (auto p = proto_.lock()) p->resume_app_reading();
-  }
-  void write(std::string_view data) override {
-    if (auto p = proto_.lock(); p && !data.empty()) p->write_appdata(data);
-  }
-  void write_eof() override {
-    throw std::logic_error("write_eof() is not supported over SSL");  // NotImplementedError
-  }
-  bool can_write_eof() const override { return false; }
-  void abort() override { force_close(nullptr); }
-  void force_close(std::exception_ptr exc) override {
-    closed_ = true;
-    if (auto p = proto_.lock()) p->abort(exc);
-  }
-  std::size_t get_write_buffer_size() const override {
-    auto p = proto_.lock();
-    return p ? p->write_buffer_size() : 0;
-  }
-  std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override {
-    return flow_.limits();
-  }
-  void set_write_buffer_limits(std::optional<std::size_t> high,
-                               std::optional<std::size_t> low) override {
-    flow_.set_limits(high, low);
-    if (auto p = proto_.lock()) p->control_app_writing();
-  }
-  void close() override {
-    if (std::exchange(closed_, true)) return;
-    if (auto p = proto_.lock()) p->start_shutdown();
-  }
-  // Closing too once the TLS protocol is gone (lost, or closed with the loop).
-  bool is_closing() const override { return closed_ || proto_.expired(); }
-  void mark_closed() { closed_ = true; }
-  void set_protocol(std::shared_ptr<BaseProtocol> protocol) override {
-    if (auto p = proto_.lock()) p->set_app_protocol(std::move(protocol));
-  }
-  std::shared_ptr<BaseProtocol> get_protocol() const override {
-    auto p = proto_.lock();
-    return p ? p->app_protocol() : nullptr;
-  }
-  std::any get_extra_info(std::string_view name) const override {
-    if (auto p = proto_.lock()) return p->extra_info(name);
-    // The connection is gone; the TLS details stay, as they do in sslproto's _extra.
-    auto it = extras_.find(std::string(name));
-    return it != extras_.end() ? it->second : std::any();
-  }
-  // What get_extra_info keeps giving after the protocol is gone.
-  void keep_extra(std::string name, std::any value) { extras_[std::move(name)] = std::move(value); }
-  int fileno() const override {
-    std::any fd = get_extra_info("socket");
-    return fd.has_value() ? std::any_cast<int>(fd) : -1;
-  }
-  std::string repr() const override { return "<asyncio.sslproto._SSLProtocolTransport object>"; }
-  WriteFlowControl& flow() { return flow_; }
-
- private:
-  std::weak_ptr<SSLProtocol> proto_;
-  WriteFlowControl flow_{write_high_water_kb, true};  // the application's write limits
-  std::map<std::string, std::any> extras_;
-  bool closed_ = false;
-};
+}  // namespace
 
 SSLProtocol::SSLProtocol(EventLoop& loop, std::shared_ptr<BaseProtocol> app, SSLSettings settings,
                          std::optional<Future<void>> waiter, bool call_connection_made)
@@ -519,206 +334,17 @@ void SSLProtocol::abort(std::exception_ptr exc) {
     transport_->abort();
 }
 
-// ---------------------------------------------------------------- outgoing
-
-void SSLProtocol::write_appdata(std::string_view data) {
-  if (state_ == State::flushing || state_ == State::shutdown || state_ == State::unwrapped) {
-    if (conn_lost_ >= 5) log(LogLevel::warning, "SSL connection is closed");
-    ++conn_lost_;
-    return;
-  }
-  backlog_.emplace_back(data);
-  backlog_size_ += data.size();
-  if (state_ == State::wrapped) guarded("Fatal error on SSL protocol", [&] { do_write(); });
-}
-
-void SSLProtocol::do_write() {
-  while (!backlog_.empty()) {
-    std::string& data = backlog_.front();
-    std::size_t written = 0;
-    ::ERR_clear_error();
-    if (::SSL_write_ex(ssl_, data.data(), data.size(), &written) != 1) {
-      int err = ::SSL_get_error(ssl_, 0);
-      if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE && !retryable_syscall(err))
-        std::rethrow_exception(ssl_failure(ssl_, err, settings_.server_hostname));
-      ::ERR_clear_error();
-      break;
-    }
-    backlog_size_ -= written;
-    if (written < data.size())
-      data.erase(0, written);
-    else
-      backlog_.pop_front();
-  }
-  process_outgoing();
-}
-
-void SSLProtocol::process_outgoing() {
-  if (!ssl_writing_paused_ && transport_) {
-    char* data = nullptr;
-    long n = BIO_get_mem_data(out_, &data);
-    if (n > 0) {
-      std::string_view pending(data, static_cast<std::size_t>(n));
-      transport_->write(pending);  // copies what it cannot send now
-      (void)BIO_reset(out_);
-    }
-  }
-  control_app_writing();
-}
-
-void SSLProtocol::control_app_writing() {
-  if (!app_) return;
-  std::size_t size = write_buffer_size();
-  if (!app_transport_) return;
-  std::shared_ptr<BaseTransport> t = app_transport_;
-  WriteFlowControl& flow = app_transport_->flow();
-  if (flow.paused())
-    flow.maybe_resume(size, loop_, t, app_);
-  else
-    flow.maybe_pause(size, loop_, t, app_);
-}
-
-// ---------------------------------------------------------------- incoming
-
-void SSLProtocol::do_read() {
-  if (state_ != State::wrapped && state_ != State::flushing) return;
-  guarded("Fatal error on SSL protocol", [&] {
-    if (!app_reading_paused_) {
-      bool open = app_buffered_ ? read_buffered() : read_copied();
-      if (!open) {  // close_notify
-        call_eof_received();
-        start_shutdown();
-      }
-      if (!backlog_.empty())
-        do_write();
-      else
-        process_outgoing();
-    }
-    control_ssl_reading();
-  });
-}
-
-// Returns false on SSL_ERROR_ZERO_RETURN (the peer's close_notify); true when SSL wants
-// more ciphertext; throws the SSLError otherwise.
-static bool read_some(SSL* ssl, char* buf, std::size_t n, std::size_t& got,
-                      const std::string& hostname) {
-  got = 0;
-  ::ERR_clear_error();
-  if (::SSL_read_ex(ssl, buf, n, &got) == 1) return true;
-  int err = ::SSL_get_error(ssl, 0);
-  if (err == SSL_ERROR_ZERO_RETURN) return false;
-  if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE || retryable_syscall(err)) {
-    ::ERR_clear_error();
-    return true;
-  }
-  std::rethrow_exception(ssl_failure(ssl, err, hostname));
-}
-
-bool SSLProtocol::read_copied() {
-  // Plaintext lands in one buffer per thread and is handed over without a copy when it fits;
-  // a nested read (close() from data_received) gets its own buffer.
-  thread_local std::array<char, max_size> shared;
-  thread_local bool shared_busy = false;
-  std::unique_ptr<char[]> own;
-  char* buf = shared.data();
-  if (shared_busy) {
-    own.reset(new char[max_size]);
-    buf = own.get();
-  }
-  struct Release {
-    bool active;
-    ~Release() {
-      if (active) shared_busy = false;
-    }
-  } release{!own};
-  shared_busy = true;
-  std::string joined;  // only when more than one buffer's worth is waiting
-  std::size_t used = 0;
-  bool open = true;
-  for (;;) {
-    if (used == max_size) {
-      joined.append(buf, used);
-      used = 0;
-    }
-    std::size_t got = 0;
-    open = read_some(ssl_, buf + used, max_size - used, got, settings_.server_hostname);
-    used += got;
-    if (!open || got == 0) break;
-  }
-  std::string_view data(buf, used);
-  if (!joined.empty()) data = joined.append(buf, used);
-  if (!data.empty() && app_plain_) app_plain_->data_received(data);
-  return open;
-}
-
-bool SSLProtocol::read_buffered() {
-  std::span<char> buf =
-      app_buffered_->get_buffer(static_cast<std::ptrdiff_t>(BIO_ctrl_pending(in_)));
-  if (buf.empty()) throw RuntimeError("get_buffer() returned an empty buffer");
-  std::size_t offset = 0;
-  bool open = true;
-  while (offset < buf.size()) {
-    std::size_t got = 0;
-    open =
-        read_some(ssl_, buf.data() + offset, buf.size() - offset, got, settings_.server_hostname);
-    offset += got;
-    if (!open || got == 0) break;
-  }
-  if (open && offset == buf.size())  // the buffer filled: more may be waiting
-    loop_.call_soon([weak = self_] {
-      if (auto self = weak.lock()) self->do_read();
-    });
-  if (offset > 0) app_buffered_->buffer_updated(offset);
-  return open;
-}
-
-void SSLProtocol::call_eof_received() {
-  if (app_state_ != AppState::con_made) return;
-  app_state_ = AppState::eof;
-  try {
-    bool keep_open =
-        app_buffered_ ? app_buffered_->eof_received() : (app_plain_ && app_plain_->eof_received());
-    if (keep_open)
-      log(LogLevel::warning, "returning true from eof_received() has no effect when using ssl");
-  } catch (...) {
-    fatal_error(std::current_exception(), "Error calling eof_received()");
-  }
-}
-
-void SSLProtocol::resume_app_reading() {
-  if (!app_reading_paused_) return;
-  app_reading_paused_ = false;
-  loop_.call_soon([weak = self_] {
-    auto self = weak.lock();
-    if (!self) return;
-    if (self->state_ == State::wrapped)
-      self->do_read();
-    else if (self->state_ == State::flushing)
-      self->do_flush();
-    else if (self->state_ == State::shutdown)
-      self->do_shutdown();
-  });
-}
-
-void SSLProtocol::control_ssl_reading() {
-  if (!transport_) return;
-  std::size_t size = BIO_ctrl_pending(in_);
-  if (size >= incoming_high_ && !ssl_reading_paused_) {
-    ssl_reading_paused_ = true;
-    transport_->pause_reading();
-  } else if (size <= incoming_low_ && ssl_reading_paused_) {
-    ssl_reading_paused_ = false;
-    transport_->resume_reading();
-  }
-}
-
 void SSLProtocol::fatal_error(std::exception_ptr exc, const char* message) {
   auto keep = self_.lock();
   if (auto* t = dynamic_cast<StartTLSCompatible*>(transport_.get())) t->force_close(exc);
   report_fatal_error(loop_, exc, message, transport_, keep);
 }
 
-}  // namespace
+}  // namespace asyncio::detail::sslproto
+
+namespace asyncio::detail {
+
+using sslproto::SSLProtocol;
 
 SSLSettings ssl_settings(std::shared_ptr<boost::asio::ssl::context> context, bool server_side,
                          std::string server_hostname, std::optional<double> handshake_timeout,
