@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -196,6 +197,22 @@ std::vector<std::string> candidates(const SpawnRequest& req) {
   return out;
 }
 
+// posix_spawn cannot say whether the child's chdir or its exec failed. A cwd the parent cannot
+// enter either is the one to name, as Popen's child reports its chdir failure.
+int cwd_error(const char* cwd) {
+  struct stat st {};
+  if (::stat(cwd, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  return ::access(cwd, X_OK) != 0 ? errno : 0;
+}
+
+[[noreturn]] void throw_spawn_error(int err, const ChildPlan& plan) {
+  if (plan.cwd != nullptr) {
+    if (int cwd_err = cwd_error(plan.cwd)) throw_os_error(cwd_err, {}, plan.cwd);
+  }
+  throw_exec_error(err, plan.argv[0]);
+}
+
 // posix_spawn each candidate in turn, skipping what is plainly not there without a fork
 // (a cwd makes relative entries moot).
 pid_t posix_spawn_plan(const ChildPlan& plan) {
@@ -214,11 +231,11 @@ pid_t posix_spawn_plan(const ChildPlan& plan) {
     int rc = posix_spawn(&pid, path, fa.get(), attr.get(), plan.argv, plan.envp);
     if (rc == 0) return pid;
     if (rc != ENOENT && rc != ENOTDIR) {
-      if (rc != EACCES) throw_exec_error(rc, plan.argv[0]);
+      if (rc != EACCES) throw_spawn_error(rc, plan);
       if (saved == 0) saved = rc;
     }
   }
-  throw_exec_error(saved != 0 ? saved : ENOENT, plan.argv[0]);
+  throw_spawn_error(saved != 0 ? saved : ENOENT, plan);
 }
 
 enum class Launcher { clone3, posix_spawn };
