@@ -3,27 +3,21 @@
 // the same).
 #include <asyncio/asyncio.hpp>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <iostream>
 #include <memory>
 #include <string>
 
 namespace {
 
-// A loopback port nobody listens on: bound, read, and closed again.
-int closed_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
-  socklen_t len = sizeof sin;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&sin), &len);
-  ::close(s);
-  return ntohs(sin.sin_port);
+// A loopback port nobody listens on: the one a server had, once it is closed.
+asyncio::Coro<int> closed_port() {
+  auto& loop = asyncio::get_running_loop();
+  auto server = co_await loop.create_server([] { return std::make_shared<asyncio::Protocol>(); },
+                                            "127.0.0.1", 0);
+  int port = server->addresses().at(0).port;
+  server->close();
+  co_await server->wait_closed();
+  co_return port;
 }
 
 asyncio::Coro<> forever() {
@@ -93,7 +87,8 @@ asyncio::Coro<> factory_with_state() {
 }
 
 asyncio::Coro<> amain() {
-  co_await connect_refused(closed_port());
+  int port = co_await closed_port();
+  co_await connect_refused(port);
   co_await timeout_is_an_os_error();
   co_await factory_with_state();
 }

@@ -320,13 +320,7 @@ Coro<std::size_t> copy_file_bytes(EventLoop& loop, int sock, int fd, std::size_t
   std::size_t sent = 0;
   while (!count || sent < *count) {
     std::size_t want = std::min(count ? *count - sent : chunk->size(), chunk->size());
-    auto read_chunk = [chunk, fd, want] {
-      ssize_t got;
-      do got = ::read(fd, chunk->data(), want);
-      while (got < 0 && errno == EINTR);
-      if (got < 0) throw_os_error(errno);
-      return std::size_t(got);
-    };
+    auto read_chunk = [chunk, fd, want] { return blocking_read(fd, chunk->data(), want); };
     std::size_t got = co_await loop.run_in_executor(nullptr, read_chunk);
     if (got == 0) break;  // end of file
     co_await send_all_owned(loop, sock, std::string_view(chunk->data(), got));

@@ -239,11 +239,7 @@ Coro<std::size_t> sendfile_fallback(EventLoop& loop, int sock, int file, std::in
       if (blocksize <= 0) break;
     }
     auto read_chunk = [buffer, file, want = std::size_t(blocksize)] {
-      ssize_t got;
-      do got = ::read(file, buffer->data(), want);
-      while (got < 0 && errno == EINTR);
-      if (got < 0) throw_os_error(errno);
-      return std::size_t(got);
+      return detail::blocking_read(file, buffer->data(), want);
     };
     std::size_t got = co_await loop.run_in_executor(nullptr, read_chunk);
     if (got == 0) break;  // end of file

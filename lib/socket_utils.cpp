@@ -123,5 +123,13 @@ void set_nodelay_if_tcp(int fd) {
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
+std::size_t blocking_read(int fd, char* buffer, std::size_t n) {
+  ssize_t got;
+  do got = ::read(fd, buffer, n);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) throw_os_error(errno);
+  return std::size_t(got);
+}
+
 }  // namespace detail
 }  // namespace asyncio

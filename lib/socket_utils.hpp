@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -24,6 +25,9 @@ SockAddr peer_address(int fd);   // getpeername; family 0 when not connected
 int open_socket(EventLoop& loop, int family, int type, int proto);
 void make_nonblocking_cloexec(int fd);
 void set_nodelay_if_tcp(int fd);
+// read(2) of up to n bytes, retried through EINTR; 0 at end of file, OSError on failure.
+// It may block: the sendfile fallbacks run it in the executor.
+std::size_t blocking_read(int fd, char* buffer, std::size_t n);
 // OSError(err) as socket methods raise it: the subclass by errno, "[Errno N] strerror".
 [[noreturn]] void throw_socket_error(int err);
 

@@ -33,10 +33,7 @@ Coro<> amain() {
   trace::print("writer, unknown key, default:", writer->get_extra_info<int>("no such key", -1));
   trace::print("writer, sockname host:",
                writer->get_extra_info<SockAddr>("sockname", SockAddr{0, "?", 0}).host);
-  writer->close();
-  co_await writer->wait_closed();
-  server->close();
-  co_await server->wait_closed();
+  co_await net_trace::close_writer_and_server(writer, server);
 }
 
 int main() {

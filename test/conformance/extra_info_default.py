@@ -3,6 +3,8 @@
 # an unknown one None, or the default when one is given; a default does not replace a value.
 import asyncio
 
+from net_trace import close_writer_and_server
+
 
 async def main():
     async def on_client(reader, writer):
@@ -20,10 +22,7 @@ async def main():
     print("writer, unknown key:", writer.get_extra_info("no such key"))
     print("writer, unknown key, default:", writer.get_extra_info("no such key", -1))
     print("writer, sockname host:", writer.get_extra_info("sockname", ("?", 0))[0])
-    writer.close()
-    await writer.wait_closed()
-    server.close()
-    await server.wait_closed()
+    await close_writer_and_server(writer, server)
 
 
 asyncio.run(main())

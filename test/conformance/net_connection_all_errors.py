@@ -4,15 +4,8 @@
 # raises the one error (its class kept), or OSError('Multiple exceptions: ...') without errno
 # when they differ; with all_errors=True (3.12) an ExceptionGroup of them all.
 import asyncio
-import socket
 
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from net_trace import closed_port
 
 
 async def main():

@@ -4,15 +4,8 @@
 # from asyncio.open_connection; no protocol is made.
 import asyncio
 import errno
-import socket
 
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from net_trace import closed_port
 
 
 async def main():

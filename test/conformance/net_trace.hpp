@@ -12,9 +12,14 @@
 #include <cctype>
 #include <cerrno>
 #include <exception>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "proc_trace.hpp"
@@ -50,17 +55,57 @@ inline int port_of(const asyncio::Server& server) {
   return server.addresses().at(0).port;
 }
 
-// A local TCP or UDP port nobody listens on (bound, then closed).
+// A local TCP or UDP port nobody listens on (bound, then closed); throws if it cannot bind,
+// so that no test goes on with port 0.
 inline int closed_port(int type = SOCK_STREAM) {
-  int s = ::socket(AF_INET, type, 0);
+  int s = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
   sockaddr_in sin{};
   sin.sin_family = AF_INET;
   sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin);
+  if (s < 0 || ::bind(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin) != 0) {
+    int error = errno;
+    if (s >= 0) ::close(s);
+    throw std::system_error(error, std::generic_category(), "closed_port");
+  }
   socklen_t len = sizeof sin;
   ::getsockname(s, reinterpret_cast<sockaddr*>(&sin), &len);
   ::close(s);
   return ntohs(sin.sin_port);
+}
+
+// A transport of no socket (CPython's tests use a mock): its extra info is what it was given.
+struct FakeTransport : asyncio::Transport {
+  std::map<std::string, std::any, std::less<>> extra;
+  bool closing = false;
+  void close() override { closing = true; }
+  bool is_closing() const override { return closing; }
+  void set_protocol(std::shared_ptr<asyncio::BaseProtocol>) override {}
+  std::shared_ptr<asyncio::BaseProtocol> get_protocol() const override { return nullptr; }
+  std::string repr() const override { return "<FakeTransport>"; }
+  std::any get_extra_info(std::string_view name) const override {
+    auto it = extra.find(name);
+    return it == extra.end() ? std::any() : it->second;
+  }
+  using asyncio::BaseTransport::get_extra_info;  // the overloads with a default, typed
+  bool is_reading() const override { return false; }
+  void pause_reading() override {}
+  void resume_reading() override {}
+  void write(std::string_view) override {}
+  void write_eof() override {}
+  bool can_write_eof() const override { return false; }
+  void abort() override { closing = true; }
+  std::size_t get_write_buffer_size() const override { return 0; }
+  std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override { return {}; }
+  void set_write_buffer_limits(std::optional<std::size_t>, std::optional<std::size_t>) override {}
+};
+
+// The end of a streams pair: writer.close(), then server.close(), each awaited (net_trace.py's).
+inline asyncio::Coro<> close_writer_and_server(std::shared_ptr<asyncio::StreamWriter> writer,
+                                               std::shared_ptr<asyncio::Server> server) {
+  writer->close();
+  co_await writer->wait_closed();
+  server->close();
+  co_await server->wait_closed();
 }
 
 // A few loop iterations, as `for _ in range(n): await asyncio.sleep(0)`.

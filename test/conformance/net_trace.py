@@ -1,7 +1,25 @@
 """Helpers for the net_* and tls_* pairs (net_trace.hpp is their C++ side)."""
 import asyncio
 import os
+import socket
 import ssl
+
+
+def closed_port():
+    """A local TCP port nobody listens on (bound, then closed), as net_trace.hpp's."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+async def close_writer_and_server(writer, server):
+    """The end of a streams pair: the writer closed, then the server, each awaited."""
+    writer.close()
+    await writer.wait_closed()
+    server.close()
+    await server.wait_closed()
 
 
 def exc_str(exc):

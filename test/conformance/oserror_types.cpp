@@ -11,8 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 
 #include "net_trace.hpp"
@@ -143,9 +141,8 @@ Coro<> timeout_is_oserror() {
 }
 
 Coro<> amain() {
-  const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base && *base ? base : "/tmp") + "/oserrorXXXXXX";
-  std::string tmp = ::mkdtemp(pattern.data());
+  proc_trace::TemporaryDirectory dir("oserror");  // with tempfile.TemporaryDirectory() as tmp:
+  std::string tmp = dir.path;
   std::string plain = tmp + "/plain";
   std::ofstream(plain) << "#!/bin/sh\n";
   ::chmod(plain.c_str(), 0644);
@@ -160,7 +157,6 @@ Coro<> amain() {
   co_await unresolvable();
   co_await missing_unix_socket(tmp);
   co_await timeout_is_oserror();
-  std::filesystem::remove_all(tmp);
 }
 
 int main() {

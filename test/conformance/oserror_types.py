@@ -10,13 +10,7 @@ import os
 import socket
 import tempfile
 
-
-def closed_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from net_trace import closed_port
 
 
 def show(what, e, *hide):

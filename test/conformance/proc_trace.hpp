@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cerrno>
+#include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -187,6 +189,25 @@ inline void set_nonblocking(int fd) {
 inline void set_inheritable(int fd) {
   ::fcntl(fd, F_SETFD, 0);
 }
+
+// tempfile.TemporaryDirectory(): a fresh directory under $TMPDIR (or /tmp), removed with all
+// it holds on the way out.
+struct TemporaryDirectory {
+  explicit TemporaryDirectory(const std::string& prefix) {
+    const char* base = std::getenv("TMPDIR");
+    std::string pattern = std::string(base && *base ? base : "/tmp") + "/" + prefix + "XXXXXX";
+    if (::mkdtemp(pattern.data()) == nullptr)
+      throw std::system_error(errno, std::generic_category(), "mkdtemp");
+    path = pattern;
+  }
+  TemporaryDirectory(const TemporaryDirectory&) = delete;
+  TemporaryDirectory& operator=(const TemporaryDirectory&) = delete;
+  ~TemporaryDirectory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::string path;
+};
 
 // os.pipe(): both ends non-inheritable.
 inline std::pair<int, int> make_pipe() {

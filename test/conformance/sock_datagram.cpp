@@ -56,14 +56,8 @@ Coro<> amain() {
   auto [whole, whole_from] = co_await loop.sock_recvfrom_into(client, std::span(small));
   trace::print("sock_recvfrom_into, nbytes 0:", whole, bytes_repr(small.substr(0, whole)));
 
-  auto task = asyncio::create_task(loop.sock_recvfrom(client, 16));
-  co_await asyncio::sleep(0);
-  task.cancel();
-  try {
-    co_await task;
-  } catch (const asyncio::CancelledError&) {
+  if (co_await cancel_once_waiting(loop.sock_recvfrom(client, 16)))
     trace::print("sock_recvfrom cancelled");
-  }
   trace::print("its reader left behind:", loop.remove_reader(client));
   ::close(server);
   ::close(client);

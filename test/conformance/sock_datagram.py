@@ -5,6 +5,8 @@
 import asyncio
 import socket
 
+from sock_trace import cancel_once_waiting
+
 
 def udp_socket():
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -47,12 +49,7 @@ async def main():
     nbytes, sender = await loop.sock_recvfrom_into(client, buf)
     print("sock_recvfrom_into, nbytes 0:", nbytes, bytes(buf[:nbytes]))
 
-    task = asyncio.create_task(loop.sock_recvfrom(client, 16))
-    await asyncio.sleep(0)
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
+    if await cancel_once_waiting(loop.sock_recvfrom(client, 16)):
         print("sock_recvfrom cancelled")
     print("its reader left behind:", loop.remove_reader(client.fileno()))
     server.close()

@@ -35,14 +35,7 @@ Coro<> amain() {
   ::close(client);
 
   auto [a, b] = socketpair();
-  auto task = asyncio::create_task(loop.sock_recv(a, 16));
-  co_await asyncio::sleep(0);
-  task.cancel();
-  try {
-    co_await task;
-  } catch (const asyncio::CancelledError&) {
-    trace::print("sock_recv cancelled");
-  }
+  if (co_await cancel_once_waiting(loop.sock_recv(a, 16))) trace::print("sock_recv cancelled");
   trace::print("its reader left behind:", loop.remove_reader(a));
   co_await loop.sock_sendall(b, "after");
   trace::print("next sock_recv:", bytes_repr(co_await loop.sock_recv(a, 16)));

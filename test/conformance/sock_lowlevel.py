@@ -4,6 +4,8 @@
 import asyncio
 import socket
 
+from sock_trace import cancel_once_waiting
+
 
 async def main():
     loop = asyncio.get_running_loop()
@@ -33,12 +35,7 @@ async def main():
     a, b = socket.socketpair()
     a.setblocking(False)
     b.setblocking(False)
-    task = asyncio.create_task(loop.sock_recv(a, 16))
-    await asyncio.sleep(0)
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
+    if await cancel_once_waiting(loop.sock_recv(a, 16)):
         print("sock_recv cancelled")
     print("its reader left behind:", loop.remove_reader(a.fileno()))
     await loop.sock_sendall(b, b"after")

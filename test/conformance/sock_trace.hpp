@@ -45,6 +45,21 @@ inline std::pair<int, int> socketpair() {
   return {fds[0], fds[1]};
 }
 
+// Starts `receive`, cancels it once it waits and awaits it: true if it ended cancelled
+// (sock_trace.py's cancel_once_waiting).
+template <class T>
+asyncio::Coro<bool> cancel_once_waiting(asyncio::Coro<T> receive) {
+  auto task = asyncio::create_task(std::move(receive));
+  co_await asyncio::sleep(0);
+  try {
+    task.cancel();
+    co_await task;
+  } catch (const asyncio::CancelledError&) {
+    co_return true;
+  }
+  co_return false;
+}
+
 // sock.gettimeout() == 0
 inline bool is_nonblocking(int fd) {
   return (::fcntl(fd, F_GETFL) & O_NONBLOCK) != 0;

@@ -68,24 +68,8 @@ Coro<> amain() {
   auto [pipe, proto] = co_await loop.connect_write_pipe(factory, fds[1]);
   auto as_transport = std::dynamic_pointer_cast<asyncio::Transport>(pipe);
   // A write pipe is no Transport in C++; a socket-less Transport stands in for it.
-  struct Fake : asyncio::Transport {
-    bool is_reading() const override { return false; }
-    void pause_reading() override {}
-    void resume_reading() override {}
-    void write(std::string_view) override {}
-    void write_eof() override {}
-    bool can_write_eof() const override { return false; }
-    void abort() override {}
-    std::size_t get_write_buffer_size() const override { return 0; }
-    std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override { return {}; }
-    void set_write_buffer_limits(std::optional<std::size_t>, std::optional<std::size_t>) override {}
-    void close() override {}
-    bool is_closing() const override { return false; }
-    void set_protocol(std::shared_ptr<asyncio::BaseProtocol>) override {}
-    std::shared_ptr<asyncio::BaseProtocol> get_protocol() const override { return nullptr; }
-  };
   std::shared_ptr<asyncio::Transport> target =
-      as_transport ? as_transport : std::make_shared<Fake>();
+      as_transport ? as_transport : std::make_shared<FakeTransport>();
   co_await check("start_tls on a pipe",
                  loop.start_tls(target, std::make_shared<asyncio::Protocol>(), ctx), true);
   pipe->close();

@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include "conformance/net_trace.hpp"
 #include "conformance/proc_trace.hpp"
 
 #include <cstdint>
@@ -25,6 +26,7 @@ inline int errno_of(const std::exception_ptr& exc) {
   return proc_trace::error_code(exc);
 }
 
+using net_trace::closed_port;  // a loopback TCP or UDP port nobody listens on
 using proc_trace::fd_is_open;
 
 inline asyncio::Coro<void> yield_once() {

@@ -5,6 +5,8 @@
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
+#include "conformance/net_trace.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -123,30 +125,7 @@ inline asyncio::Coro<std::string> recv_all(asyncio::EventLoop& loop, int fd) {
   }
 }
 
-// A transport of no socket (the tests' mock transport): its extra info is what it was given.
-struct FakeTransport : asyncio::Transport {
-  std::map<std::string, std::any, std::less<>> extra;
-  bool closing = false;
-  void close() override { closing = true; }
-  bool is_closing() const override { return closing; }
-  void set_protocol(std::shared_ptr<asyncio::BaseProtocol>) override {}
-  std::shared_ptr<asyncio::BaseProtocol> get_protocol() const override { return nullptr; }
-  std::string repr() const override { return "<FakeTransport>"; }
-  std::any get_extra_info(std::string_view name) const override {
-    auto it = extra.find(name);
-    return it == extra.end() ? std::any() : it->second;
-  }
-  using asyncio::BaseTransport::get_extra_info;  // the overloads with a default, typed
-  bool is_reading() const override { return false; }
-  void pause_reading() override {}
-  void resume_reading() override {}
-  void write(std::string_view) override {}
-  void write_eof() override {}
-  bool can_write_eof() const override { return false; }
-  void abort() override { closing = true; }
-  std::size_t get_write_buffer_size() const override { return 0; }
-  std::pair<std::size_t, std::size_t> get_write_buffer_limits() const override { return {}; }
-  void set_write_buffer_limits(std::optional<std::size_t>, std::optional<std::size_t>) override {}
-};
+// A transport of no socket (the tests' mock transport), shared with the conformance pairs.
+using net_trace::FakeTransport;
 
 }  // namespace sock_support

@@ -13,7 +13,6 @@
 using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::SockAddr;
-using Catch::Matchers::Contains;
 using namespace sock_support;
 using test_support::run;
 
@@ -147,8 +146,9 @@ TEST_CASE(
     CHECK(executor->nowait_calls() == 1);  // then shutdown(wait=False), as asyncio
     loop.close();
   }
-  CHECK_THAT(log.all(), Contains("RuntimeWarning: The executor did not finishing joining its "
-                                 "threads within 0.01 seconds."));
+  CHECK_THAT(log.all(),
+             Catch::Matchers::Contains("RuntimeWarning: The executor did not finishing joining its "
+                                       "threads within 0.01 seconds."));
   executor->open();  // the joining thread, left behind, ends; the loop is gone by then
 }
 
@@ -249,6 +249,18 @@ struct EchoCollector : asyncio::SubprocessProtocol {
     if (stdout_closed && exited && !done.done()) done.set_result();
   }
 };
+
+using EchoResult = std::pair<std::string, std::optional<int>>;
+
+// Waits for the child to exit and its stdout to close: (what it printed, its return code).
+template <class Started>
+Coro<EchoResult> echo_result(Started started) {
+  auto [transport, protocol] = started;
+  co_await protocol->done;
+  auto rc = transport->get_returncode();
+  transport->close();
+  co_return EchoResult(protocol->out, rc);
+}
 }  // namespace
 
 TEST_CASE("subprocess_exec_variadic: test_events.SubprocessTestsMixin.test_subprocess_exec",
@@ -256,26 +268,21 @@ TEST_CASE("subprocess_exec_variadic: test_events.SubprocessTestsMixin.test_subpr
   // The arguments one by one, options last: no braced list for GCC 12 to trip on.
   EventLoop loop;
   std::string dir = "b";
-  auto [out, code] = run(loop, [&]() -> Coro<std::pair<std::string, std::optional<int>>> {
+  auto [out, code] = run(loop, [&]() -> Coro<EchoResult> {
     asyncio::SubprocessOptions options;
     options.stdin_ = asyncio::DEVNULL;
-    auto [transport, protocol] =
-        co_await loop.subprocess_exec([] { return std::make_shared<EchoCollector>(); }, "/bin/echo",
-                                      "a", dir, std::string("c"), options);
-    co_await protocol->done;
-    auto rc = transport->get_returncode();
-    transport->close();
-    co_return std::pair(protocol->out, rc);
+    auto started = co_await loop.subprocess_exec([] { return std::make_shared<EchoCollector>(); },
+                                                 "/bin/echo", "a", dir, std::string("c"), options);
+    EchoResult result = co_await echo_result(started);
+    co_return result;
   }());
   CHECK(out == "a b c\n");
   CHECK(code == 0);
-  auto [out2, code2] = run(loop, [&]() -> Coro<std::pair<std::string, std::optional<int>>> {
-    auto [transport, protocol] = co_await loop.subprocess_exec(
-        [] { return std::make_shared<EchoCollector>(); }, "/bin/echo", "alone");
-    co_await protocol->done;
-    auto rc = transport->get_returncode();
-    transport->close();
-    co_return std::pair(protocol->out, rc);
+  auto [out2, code2] = run(loop, [&]() -> Coro<EchoResult> {
+    auto started = co_await loop.subprocess_exec([] { return std::make_shared<EchoCollector>(); },
+                                                 "/bin/echo", "alone");
+    EchoResult result = co_await echo_result(started);
+    co_return result;
   }());
   CHECK(out2 == "alone\n");
   CHECK(code2 == 0);

@@ -827,18 +827,8 @@ TEST_CASE(
     "test_events.test_create_datagram_endpoint ECONNREFUSED",
     "[net]") {
   EventLoop loop;
-  int port;
-  {
-    int probe = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(probe, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
-    socklen_t len = sizeof sin;
-    ::getsockname(probe, reinterpret_cast<sockaddr*>(&sin), &len);
-    port = ntohs(sin.sin_port);
-    ::close(probe);  // nobody listens there now: the ICMP answer is "port unreachable"
-  }
+  // Nobody listens on the port: the ICMP answer is "port unreachable".
+  int port = test_support::closed_port(SOCK_DGRAM);
   asyncio::DatagramOptions opts;
   opts.remote_addr = asyncio::HostPort("127.0.0.1", port);
   auto ep = loop.run_until_complete(loop.create_datagram_endpoint(

@@ -62,6 +62,13 @@ Coro<void> serve(std::shared_ptr<StreamReader>, std::shared_ptr<StreamWriter>) {
   co_return;
 }
 
+// start_unix_server(serve, path, sock=...) on a socket already bound to `path`.
+std::shared_ptr<asyncio::Server> start_on_bound_socket(EventLoop& loop, const std::string& path) {
+  asyncio::ServerOptions options;
+  options.sock = bound_unix_socket(path);
+  return run(loop, asyncio::start_unix_server(serve, path, options));
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- cleanup_socket
@@ -80,10 +87,7 @@ TEST_CASE("unix_sock_cleanup: test_server.UnixServerCleanupTests.test_unix_serve
           "[server]") {
   EventLoop loop;
   SocketPath addr;
-  asyncio::ServerOptions options;
-  options.sock = bound_unix_socket(addr.path);
-  auto srv = run(loop, asyncio::start_unix_server(serve, addr.path, options));
-  srv->close();
+  start_on_bound_socket(loop, addr.path)->close();
   CHECK_FALSE(addr.exists());
 }
 
@@ -91,9 +95,7 @@ TEST_CASE("unix_cleanup_gone: test_server.UnixServerCleanupTests.test_unix_serve
           "[server]") {
   EventLoop loop;
   SocketPath addr;
-  asyncio::ServerOptions options;
-  options.sock = bound_unix_socket(addr.path);
-  auto srv = run(loop, asyncio::start_unix_server(serve, addr.path, options));
+  auto srv = start_on_bound_socket(loop, addr.path);
   ::unlink(addr.path.c_str());
   test_support::LogCapture log;
   srv->close();

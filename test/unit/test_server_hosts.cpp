@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <initializer_list>
 #include <memory>
 #include <set>
 #include <stdexcept>
@@ -25,6 +26,7 @@
 using asyncio::Coro;
 using asyncio::EventLoop;
 using Catch::Matchers::StartsWith;
+using test_support::closed_port;
 using test_support::open_fd_count;
 using test_support::raw_connect;
 using test_support::run;
@@ -41,21 +43,17 @@ std::set<std::string> hosts_of(const asyncio::Server& server) {
   return hosts;
 }
 
-// A local port nobody listens on, on 127.0.0.1 (bound, then closed).
-int closed_port() {
-  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in sin{};
-  sin.sin_family = AF_INET;
-  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&sin), sizeof sin) == 0);
-  socklen_t len = sizeof sin;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&sin), &len);
-  ::close(s);
-  return ntohs(sin.sin_port);
-}
-
 asyncio::AddrInfo stream_info(int family, std::string host, int port) {
   return {family, SOCK_STREAM, 0, "", asyncio::SockAddr{family, std::move(host), port}};
+}
+
+// What getaddrinfo would give for `hosts` (IPv6 where the host has a ':'), all on `port`.
+std::vector<asyncio::AddrInfo> stream_infos(std::initializer_list<std::string> hosts, int port) {
+  std::vector<asyncio::AddrInfo> infos;
+  for (const std::string& host : hosts)
+    infos.push_back(
+        stream_info(host.find(':') == std::string::npos ? AF_INET : AF_INET6, host, port));
+  return infos;
 }
 
 bool keepalive_on(int fd) {
@@ -86,6 +84,20 @@ const E* as(const std::exception_ptr& exc) {
     return nullptr;
   }
 }
+
+// The exception `exc` holds, which must be an E (it lives as long as exc does).
+template <class E>
+const E& require_as(const std::exception_ptr& exc) {
+  const E* e = as<E>(exc);
+  REQUIRE(e != nullptr);
+  return *e;
+}
+
+// A loop and a loopback port where every connection is refused.
+struct RefusedPort {
+  EventLoop loop;
+  int port = closed_port();
+};
 
 void close_server(EventLoop& loop, asyncio::Server& server) {
   server.close();
@@ -122,10 +134,9 @@ TEST_CASE(
 
   int before = open_fd_count();
   auto none = failure_of(loop, loop.create_server(protocol_factory(), {"192.0.2.1"}, 0));
-  const auto* error = as<asyncio::OSError>(none);
-  REQUIRE(error != nullptr);
-  CHECK_FALSE(error->has_errno());
-  CHECK(std::string(error->what()) == "could not bind on any address out of [('192.0.2.1', 0)]");
+  const auto& error = require_as<asyncio::OSError>(none);
+  CHECK_FALSE(error.has_errno());
+  CHECK(std::string(error.what()) == "could not bind on any address out of [('192.0.2.1', 0)]");
   CHECK(open_fd_count() == before);
 }
 
@@ -138,10 +149,9 @@ TEST_CASE("bind_error_closes: base_events.create_server (no CPython test)", "[se
   int before = open_fd_count();
   auto busy = failure_of(
       loop, loop.create_server(protocol_factory(), {"127.0.0.2", "127.0.0.1"}, port, options));
-  const auto* error = as<asyncio::OSError>(busy);
-  REQUIRE(error != nullptr);
-  CHECK(error->code().value() == EADDRINUSE);
-  CHECK(std::string(error->what()) ==
+  const auto& error = require_as<asyncio::OSError>(busy);
+  CHECK(error.code().value() == EADDRINUSE);
+  CHECK(std::string(error.what()) ==
         "[Errno 98] error while attempting to bind on address "
         "('127.0.0.1', " +
             std::to_string(port) + "): [errno 98] address already in use");
@@ -168,10 +178,9 @@ TEST_CASE("keep_alive: base_events.create_server keep_alive (3.13, no CPython te
 TEST_CASE("empty_host_unresolved: socket.getaddrinfo empty host (no CPython test)", "[server]") {
   EventLoop loop;
   auto resolved = failure_of(loop, loop.getaddrinfo("", "80"));
-  const auto* gai = as<asyncio::gaierror>(resolved);
-  REQUIRE(gai != nullptr);
-  CHECK(gai->code().value() == EAI_NONAME);
-  CHECK(std::string(gai->what()) == "[Errno -2] Name or service not known");
+  const auto& gai = require_as<asyncio::gaierror>(resolved);
+  CHECK(gai.code().value() == EAI_NONAME);
+  CHECK(std::string(gai.what()) == "[Errno -2] Name or service not known");
 
   auto connected = failure_of(loop, loop.create_connection(protocol_factory(), "", 80));
   CHECK(as<asyncio::gaierror>(connected) != nullptr);
@@ -239,22 +248,19 @@ TEST_CASE(
 
 // ---------------------------------------------------------------- every address failed
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    RefusedPort,
     "multiple_errors: "
     "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors",
     "[server]") {
-  EventLoop loop;
-  int port = closed_port();
-  std::vector<asyncio::AddrInfo> infos{stream_info(AF_INET, "127.0.0.1", port),
-                                       stream_info(AF_INET, "127.0.0.2", port)};
+  auto infos = stream_infos({"127.0.0.1", "127.0.0.2"}, port);
   int before = open_fd_count();
   auto exc = failure_of(loop, asyncio::detail::connect_in_turn(loop, infos, std::nullopt, false));
-  const auto* error = as<asyncio::OSError>(exc);
-  REQUIRE(error != nullptr);
-  CHECK(typeid(*error) == typeid(asyncio::OSError));
-  CHECK_FALSE(error->has_errno());
+  const auto& error = require_as<asyncio::OSError>(exc);
+  CHECK(typeid(error) == typeid(asyncio::OSError));
+  CHECK_FALSE(error.has_errno());
   std::string p = std::to_string(port);
-  CHECK(std::string(error->what()) ==
+  CHECK(std::string(error.what()) ==
         "Multiple exceptions: [Errno 111] Connect call failed ('127.0.0.1', " + p +
             "), [Errno 111] Connect call failed ('127.0.0.2', " + p + ")");
   CHECK(open_fd_count() == before);
@@ -262,95 +268,81 @@ TEST_CASE(
   SECTION("with all_errors, an ExceptionGroup of both") {
     auto group =
         failure_of(loop, asyncio::detail::connect_in_turn(loop, infos, std::nullopt, true));
-    const auto* eg = as<asyncio::ExceptionGroup>(group);
-    REQUIRE(eg != nullptr);
-    CHECK(std::string(eg->what()) == "create_connection failed (2 sub-exceptions)");
-    REQUIRE(eg->exceptions.size() == 2);
-    for (const auto& sub : eg->exceptions) CHECK(as<asyncio::ConnectionRefusedError>(sub));
+    const auto& eg = require_as<asyncio::ExceptionGroup>(group);
+    CHECK(std::string(eg.what()) == "create_connection failed (2 sub-exceptions)");
+    REQUIRE(eg.exceptions.size() == 2);
+    for (const auto& sub : eg.exceptions) CHECK(as<asyncio::ConnectionRefusedError>(sub));
   }
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    RefusedPort,
     "multiple_errors_same: "
     "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors",
     "[server]") {
-  EventLoop loop;
-  int port = closed_port();
-  std::vector<asyncio::AddrInfo> infos{stream_info(AF_INET, "127.0.0.1", port),
-                                       stream_info(AF_INET, "127.0.0.1", port)};
+  auto infos = stream_infos({"127.0.0.1", "127.0.0.1"}, port);
   auto exc = failure_of(loop, asyncio::detail::connect_in_turn(loop, infos, std::nullopt, false));
-  const auto* refused = as<asyncio::ConnectionRefusedError>(exc);
-  REQUIRE(refused != nullptr);
-  CHECK(refused->code().value() == ECONNREFUSED);
-  CHECK(std::string(refused->what()) ==
+  const auto& refused = require_as<asyncio::ConnectionRefusedError>(exc);
+  CHECK(refused.code().value() == ECONNREFUSED);
+  CHECK(std::string(refused.what()) ==
         "[Errno 111] Connect call failed ('127.0.0.1', " + std::to_string(port) + ")");
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    RefusedPort,
     "all_errors_one: "
     "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_connect_err",
     "[server]") {
-  EventLoop loop;
-  int port = closed_port();
   auto plain = failure_of(loop, loop.create_connection(protocol_factory(), "127.0.0.1", port));
   CHECK(as<asyncio::ConnectionRefusedError>(plain) != nullptr);
   asyncio::ConnectionOptions options;
   options.all_errors = true;
   auto grouped =
       failure_of(loop, loop.create_connection(protocol_factory(), "127.0.0.1", port, options));
-  const auto* eg = as<asyncio::ExceptionGroup>(grouped);
-  REQUIRE(eg != nullptr);
-  CHECK(std::string(eg->what()) == "create_connection failed (1 sub-exception)");
-  REQUIRE(eg->exceptions.size() == 1);
-  CHECK(as<asyncio::ConnectionRefusedError>(eg->exceptions[0]) != nullptr);
+  const auto& eg = require_as<asyncio::ExceptionGroup>(grouped);
+  CHECK(std::string(eg.what()) == "create_connection failed (1 sub-exception)");
+  REQUIRE(eg.exceptions.size() == 1);
+  CHECK(as<asyncio::ConnectionRefusedError>(eg.exceptions[0]) != nullptr);
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    RefusedPort,
     "multiple_errors_local_addr: "
     "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple_errors_local_"
     "addr",
     "[server]") {
-  EventLoop loop;
-  int port = closed_port();
   // 127.0.0.1's attempt finds no local address of its family; ::1's binds, then is refused.
-  std::vector<asyncio::AddrInfo> infos{stream_info(AF_INET, "127.0.0.1", port),
-                                       stream_info(AF_INET6, "::1", port)};
-  std::vector<asyncio::AddrInfo> locals{stream_info(AF_INET6, "::1", 0)};
+  auto infos = stream_infos({"127.0.0.1", "::1"}, port);
+  auto locals = stream_infos({"::1"}, 0);
   int before = open_fd_count();
   auto exc = failure_of(loop, asyncio::detail::connect_in_turn(loop, infos, locals, false));
-  const auto* error = as<asyncio::OSError>(exc);
-  REQUIRE(error != nullptr);
-  CHECK_FALSE(error->has_errno());
-  CHECK_THAT(error->what(),
+  const auto& error = require_as<asyncio::OSError>(exc);
+  CHECK_FALSE(error.has_errno());
+  CHECK_THAT(error.what(),
              StartsWith("Multiple exceptions: no matching local address with "
                         "family=<AddressFamily.AF_INET: 2> found, [Errno 111] Connect call "
                         "failed ('::1', "));
   CHECK(open_fd_count() == before);
 
   auto group = failure_of(loop, asyncio::detail::connect_in_turn(loop, infos, locals, true));
-  const auto* eg = as<asyncio::ExceptionGroup>(group);
-  REQUIRE(eg != nullptr);
-  REQUIRE(eg->exceptions.size() == 2);
-  CHECK(as<asyncio::OSError>(eg->exceptions[0]) != nullptr);
-  CHECK(as<asyncio::ConnectionRefusedError>(eg->exceptions[1]) != nullptr);
+  const auto& eg = require_as<asyncio::ExceptionGroup>(group);
+  REQUIRE(eg.exceptions.size() == 2);
+  CHECK(as<asyncio::OSError>(eg.exceptions[0]) != nullptr);
+  CHECK(as<asyncio::ConnectionRefusedError>(eg.exceptions[1]) != nullptr);
 }
 
-TEST_CASE(
-    "happy_eyeballs_errors: "
-    "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple",
-    "[server]") {
-  EventLoop loop;
-  int port = closed_port();
-  std::vector<asyncio::AddrInfo> infos{stream_info(AF_INET, "127.0.0.1", port),
-                                       stream_info(AF_INET, "127.0.0.2", port)};
+TEST_CASE_METHOD(RefusedPort,
+                 "happy_eyeballs_errors: "
+                 "test_base_events.BaseEventLoopWithSelectorTests.test_create_connection_multiple",
+                 "[server]") {
+  auto infos = stream_infos({"127.0.0.1", "127.0.0.2"}, port);
   asyncio::ConnectionOptions options;
   options.all_errors = true;
   auto group = failure_of(loop, asyncio::detail::race_connections(loop, infos, 0.25, options));
-  const auto* eg = as<asyncio::ExceptionGroup>(group);
-  REQUIRE(eg != nullptr);
-  REQUIRE(eg->exceptions.size() == 2);
-  CHECK_THAT(as<asyncio::OSError>(eg->exceptions[0])->what(), Catch::Contains("127.0.0.1"));
-  CHECK_THAT(as<asyncio::OSError>(eg->exceptions[1])->what(), Catch::Contains("127.0.0.2"));
+  const auto& eg = require_as<asyncio::ExceptionGroup>(group);
+  REQUIRE(eg.exceptions.size() == 2);
+  CHECK_THAT(as<asyncio::OSError>(eg.exceptions[0])->what(), Catch::Contains("127.0.0.1"));
+  CHECK_THAT(as<asyncio::OSError>(eg.exceptions[1])->what(), Catch::Contains("127.0.0.2"));
 
   options.all_errors = false;
   auto multiple = failure_of(loop, asyncio::detail::race_connections(loop, infos, 0.25, options));

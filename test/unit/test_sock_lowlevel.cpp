@@ -3,6 +3,7 @@
 // sock_recvfrom, sock_recvfrom_into, sock_sendto (3.11).
 #include <catch2/catch.hpp>
 
+#include "conformance/sock_trace.hpp"
 #include "loop_support.hpp"
 #include "net_support.hpp"
 #include "sock_support.hpp"
@@ -77,13 +78,7 @@ TEST_CASE("sock_recv_racing: test_sock_lowlevel.BaseSockTestsMixin.test_sock_cli
   StreamPair pair;
   bool reader_left = true;
   std::string data = run(loop, [&]() -> Coro<std::string> {
-    auto first = asyncio::create_task(loop.sock_recv(pair.a, 1024));
-    co_await asyncio::sleep(0);
-    first.cancel();
-    try {
-      co_await first;
-    } catch (const asyncio::CancelledError&) {
-    }
+    co_await sock_trace::cancel_once_waiting(loop.sock_recv(pair.a, 1024));
     reader_left = loop.remove_reader(pair.a);
     auto send = asyncio::create_task(loop.sock_sendall(pair.b, "GET / HTTP/1.0\r\n\r\n"));
     std::string got = co_await loop.sock_recv(pair.a, 1024);
@@ -103,13 +98,7 @@ TEST_CASE(
   std::string buffer(64, '\0');
   bool reader_left = true;
   std::size_t n = run(loop, [&]() -> Coro<std::size_t> {
-    auto first = asyncio::create_task(loop.sock_recv_into(pair.a, std::span(buffer)));
-    co_await asyncio::sleep(0);
-    first.cancel();
-    try {
-      co_await first;
-    } catch (const asyncio::CancelledError&) {
-    }
+    co_await sock_trace::cancel_once_waiting(loop.sock_recv_into(pair.a, std::span(buffer)));
     reader_left = loop.remove_reader(pair.a);
     auto send = asyncio::create_task(loop.sock_sendall(pair.b, "ping"));
     std::size_t got = co_await loop.sock_recv_into(pair.a, std::span(buffer));

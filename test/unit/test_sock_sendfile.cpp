@@ -29,6 +29,23 @@ std::pair<std::size_t, std::string> sock_sendfile_through(EventLoop& loop, int f
   }());
 }
 
+// SendfileBase's setUp: a loop and a temporary file holding DATA.
+struct DataFile {
+  EventLoop loop;
+  std::string data = sendfile_data();
+  TempFile file{data};
+};
+
+// What sending data[offset, offset + count) of `file` must give: count sent, that slice
+// received, and the file's position just past it.
+void check_sent(const std::pair<std::size_t, std::string>& result, const std::string& data,
+                int file, std::size_t offset, std::size_t count) {
+  const auto& [sent, received] = result;
+  CHECK(sent == count);
+  CHECK(received == data.substr(offset, count));
+  CHECK(file_position(file) == std::int64_t(offset + count));
+}
+
 // A pipe holding `data` (less than its 64 KiB), its write end closed: a file sendfile(2)
 // refuses.
 struct FilledPipe {
@@ -44,28 +61,17 @@ struct FilledPipe {
 
 }  // namespace
 
-TEST_CASE("sock_sendfile_success: test_sendfile.SockSendfileMixin.test_sock_sendfile_success",
-          "[sendfile]") {
-  EventLoop loop;
-  std::string data = sendfile_data();
-  TempFile file(data);
-  auto [sent, received] = sock_sendfile_through(loop, file.fd, 0, std::nullopt);
-  CHECK(sent == data.size());
-  CHECK(received == data);
-  CHECK(file_position(file.fd) == std::int64_t(data.size()));
+TEST_CASE_METHOD(
+    DataFile, "sock_sendfile_success: test_sendfile.SockSendfileMixin.test_sock_sendfile_success",
+    "[sendfile]") {
+  check_sent(sock_sendfile_through(loop, file.fd, 0, std::nullopt), data, file.fd, 0, data.size());
 }
 
-TEST_CASE(
-    "sock_sendfile_offset_count: test_sendfile.SockSendfileMixin."
-    "test_sock_sendfile_with_offset_and_count",
-    "[sendfile]") {
-  EventLoop loop;
-  std::string data = sendfile_data();
-  TempFile file(data);
-  auto [sent, received] = sock_sendfile_through(loop, file.fd, 1000, 2000);
-  CHECK(sent == 2000);
-  CHECK(received == data.substr(1000, 2000));
-  CHECK(file_position(file.fd) == 3000);
+TEST_CASE_METHOD(DataFile,
+                 "sock_sendfile_offset_count: test_sendfile.SockSendfileMixin."
+                 "test_sock_sendfile_with_offset_and_count",
+                 "[sendfile]") {
+  check_sent(sock_sendfile_through(loop, file.fd, 1000, 2000), data, file.fd, 1000, 2000);
 }
 
 TEST_CASE("sock_sendfile_zero_size: test_sendfile.SockSendfileMixin.test_sock_sendfile_zero_size",
@@ -78,13 +84,10 @@ TEST_CASE("sock_sendfile_zero_size: test_sendfile.SockSendfileMixin.test_sock_se
   CHECK(file_position(file.fd) == 0);
 }
 
-TEST_CASE(
-    "sock_sendfile_mixed: test_sendfile.SockSendfileMixin."
-    "test_sock_sendfile_mix_with_regular_send",
-    "[sendfile]") {
-  EventLoop loop;
-  std::string data = sendfile_data();
-  TempFile file(data);
+TEST_CASE_METHOD(DataFile,
+                 "sock_sendfile_mixed: test_sendfile.SockSendfileMixin."
+                 "test_sock_sendfile_mix_with_regular_send",
+                 "[sendfile]") {
   std::string buf;
   for (int i = 0; i < 4 * 1024; ++i) buf += "mix_regular_send";
   StreamPair pair;
@@ -233,32 +236,21 @@ std::pair<std::size_t, std::string> transport_sendfile_through(EventLoop& loop, 
 }
 }  // namespace
 
-TEST_CASE("loop_sendfile: test_sendfile.SendfileMixin.test_sendfile", "[sendfile]") {
-  EventLoop loop;
-  std::string data = sendfile_data();
-  TempFile file(data);
-  auto [sent, received] = transport_sendfile_through(loop, file.fd, 0, std::nullopt);
-  CHECK(sent == data.size());
-  CHECK(received == data);
-  CHECK(file_position(file.fd) == std::int64_t(data.size()));
+TEST_CASE_METHOD(DataFile, "loop_sendfile: test_sendfile.SendfileMixin.test_sendfile",
+                 "[sendfile]") {
+  check_sent(transport_sendfile_through(loop, file.fd, 0, std::nullopt), data, file.fd, 0,
+             data.size());
 }
 
-TEST_CASE("loop_sendfile_partial: test_sendfile.SendfileMixin.test_sendfile_partial",
-          "[sendfile]") {
-  EventLoop loop;
-  std::string data = sendfile_data();
-  TempFile file(data);
-  auto [sent, received] = transport_sendfile_through(loop, file.fd, 1000, 100);
-  CHECK(sent == 100);
-  CHECK(received == data.substr(1000, 100));
-  CHECK(file_position(file.fd) == 1100);
+TEST_CASE_METHOD(DataFile,
+                 "loop_sendfile_partial: test_sendfile.SendfileMixin.test_sendfile_partial",
+                 "[sendfile]") {
+  check_sent(transport_sendfile_through(loop, file.fd, 1000, 100), data, file.fd, 1000, 100);
 }
 
-TEST_CASE("loop_sendfile_pre_post: test_sendfile.SendfileMixin.test_sendfile_pre_and_post_data",
-          "[sendfile]") {
-  EventLoop loop;
-  std::string data = sendfile_data();
-  TempFile file(data);
+TEST_CASE_METHOD(
+    DataFile, "loop_sendfile_pre_post: test_sendfile.SendfileMixin.test_sendfile_pre_and_post_data",
+    "[sendfile]") {
   std::string pre(1024, 'P');
   std::string post(1024, 'Q');
   auto [sent, received] = transport_sendfile_through(loop, file.fd, 0, std::nullopt, pre, post);
