@@ -47,7 +47,7 @@ bool request_asio_cancel(FutureStateBase& state, AsioCancel& cancel, std::string
 }
 
 bool settle_if_cancelled(FutureStateBase& state, AsioCancel& cancel) {
-  if (state.done()) return true;
+  if (state.done() || cancel.initiation_threw) return true;
   if (!cancel.requested) return false;
   // The cancel request stands whatever the operation ended with, as a task's does when the
   // future it waits on finishes before the cancellation reaches it.

@@ -39,6 +39,7 @@ struct AsioCancel : std::enable_shared_from_this<AsioCancel> {
   /// Runs the emission in the operation's executor; empty: run it at once, on the loop's thread.
   std::function<void(std::function<void()>)> in_op_executor;
   bool requested = false;
+  bool initiation_threw = false;  // nobody holds the future: its outcome is not reported
   std::string message;
 };
 
@@ -184,8 +185,14 @@ struct boost::asio::async_result<asyncio::use_future_t, R(Args...)> {
     asyncio::detail::bind_cancel_executor(init, *cancel);
     auto state = std::make_shared<asyncio::detail::AsioFutureState<value_type>>(loop, cancel);
     return_type future(state);
+    auto& link = *cancel;
     asyncio::detail::UseFutureHandler<value_type> handler(std::move(state), std::move(cancel));
-    std::forward<Initiation>(init)(std::move(handler), std::forward<InitArgs>(args)...);
+    try {
+      std::forward<Initiation>(init)(std::move(handler), std::forward<InitArgs>(args)...);
+    } catch (...) {
+      link.initiation_threw = true;
+      throw;
+    }
     return future;
   }
 };

@@ -28,10 +28,12 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 namespace asio = boost::asio;
 using asyncio::CancelledError;
@@ -231,6 +233,25 @@ TEST_CASE("use_future_cancel_timer: test_tasks.BaseTaskTests.test_cancel_inner_f
   CHECK(loop.time() - start < 10);  // the timer was cancelled, not waited out
 }
 
+TEST_CASE("use_future_cancel_foreign: test_futures.BaseFutureTests.test_wrap_future_cancel",
+          "[asio_interop]") {
+  EventLoop loop;
+  asio::io_context other;
+  auto work = asio::make_work_guard(other);
+  std::thread host([&] { other.run(); });
+  // The timer lives in the other thread's context: the cancellation is emitted there.
+  asio::steady_timer timer(other, std::chrono::seconds(30));
+  auto body = [&]() -> Coro<void> { co_await timer.async_wait(use_future); };
+  auto task = loop.create_task(body());
+  spin(loop);
+  REQUIRE(task.cancel());
+  double start = loop.time();
+  CHECK_THROWS_AS(loop.run_until_complete(task), CancelledError);
+  CHECK(loop.time() - start < 10);
+  work.reset();
+  host.join();
+}
+
 TEST_CASE("use_future_cancel_ignored: test_tasks.BaseTaskTests.test_cancel_at_end",
           "[asio_interop]") {
   EventLoop loop;
@@ -288,4 +309,32 @@ TEST_CASE("use_future_abandoned: test_futures.BaseFutureTests.test_wrap_future_c
     }
   };
   run(loop, body());
+}
+
+TEST_CASE("use_future_initiation_throws: test_futures.BaseFutureTests.test_tb_logger_abandoned",
+          "[asio_interop]") {
+  // The caller got the initiation's exception: the future it never saw is not reported.
+  EventLoop loop;
+  std::vector<std::string> messages;
+  loop.set_exception_handler([&messages](EventLoop&, const asyncio::ExceptionContext& ctx) {
+    messages.push_back(ctx.message);
+  });
+  bool threw = false;
+  auto body = [&]() -> Coro<void> {
+    try {
+      auto fut = asio::async_initiate<const asyncio::use_future_t&, void(int)>(
+          [](auto handler) {
+            auto held = std::move(handler);
+            throw std::invalid_argument("bad operation");
+          },
+          use_future);
+    } catch (const std::invalid_argument&) {
+      threw = true;
+    }
+    co_await asyncio::sleep(0);
+  };
+  run(loop, body());
+  CHECK(threw);
+  spin(loop, 2);
+  CHECK(messages.empty());
 }
