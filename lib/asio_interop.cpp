@@ -1,0 +1,68 @@
+// asyncio::use_future's non-template parts: error mapping, cancellation, abandoned handlers.
+#include <asyncio/asio_interop.hpp>
+
+#include <asyncio/exceptions.hpp>
+
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/system/error_category.hpp>
+
+namespace asyncio::detail {
+
+EventLoop& loop_for_use_future() {
+  // The future belongs to the running loop: completions are posted to it, so without one
+  // there is nowhere to deliver them. Checked before the operation starts.
+  if (EventLoop* loop = running_loop_or_null()) return *loop;
+  throw RuntimeError("asyncio::use_future needs a running event loop on this thread");
+}
+
+std::exception_ptr asio_error(const boost::system::error_code& ec) {
+  if (!ec) return nullptr;
+  const auto& category = ec.category();
+  if (category == boost::system::system_category() ||
+      category == boost::system::generic_category()) {
+    return make_os_error(ec.value());
+  }
+  // Asio's misc/netdb/addrinfo codes are not errnos: their number must not pick a subclass.
+  return std::make_exception_ptr(OSError(ec.value(), ec.message()));
+}
+
+bool request_asio_cancel(FutureStateBase& state, AsioCancel& cancel, std::string msg) {
+  state.log_traceback = false;
+  if (state.done()) return false;
+  if (cancel.requested) return true;  // already asked; the operation has yet to answer
+  cancel.requested = true;
+  cancel.message = std::move(msg);
+  // The operation owns buffers the awaiting task lent it, so the future (and the task) stay
+  // pending until it completes: it answers the terminal request soon, normally with
+  // operation_aborted.
+  auto emit = [link = cancel.shared_from_this()] {
+    link->signal.emit(boost::asio::cancellation_type::terminal);
+  };
+  if (cancel.in_op_executor) {
+    cancel.in_op_executor(std::move(emit));
+  } else {
+    emit();
+  }
+  return true;
+}
+
+bool settle_if_cancelled(FutureStateBase& state, AsioCancel& cancel) {
+  if (state.done() || cancel.initiation_threw) return true;
+  if (!cancel.requested) return false;
+  // The cancel request stands whatever the operation ended with, as a task's does when the
+  // future it waits on finishes before the cancellation reaches it.
+  state.cancel_future(std::move(cancel.message));
+  return true;
+}
+
+void abandon_asio_op(std::shared_ptr<FutureStateBase> state, std::shared_ptr<AsioCancel> cancel) {
+  std::shared_ptr<LoopAnchor> anchor = state->anchor;
+  anchor->post([state = std::move(state), cancel = std::move(cancel)]() mutable {
+    auto target = std::exchange(state, {});
+    if (settle_if_cancelled(*target, *cancel)) return;
+    target->set_exception(std::make_exception_ptr(
+        RuntimeError("the Asio operation's handler was destroyed before it was called")));
+  });
+}
+
+}  // namespace asyncio::detail
