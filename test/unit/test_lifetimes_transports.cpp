@@ -9,6 +9,7 @@
 #include "unit/net_support.hpp"
 
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -150,6 +151,7 @@ TEST_CASE("close_with_wait_closed_pending: test_server.BaseStartServer.test_star
 TEST_CASE("close_kills_running_child: test_subprocess (Close running child process: kill)",
           "[lifetimes][subprocess]") {
   int pid = 0;
+  int pidfd = -1;
   {
     EventLoop loop;
     auto [transport, protocol] = test_support::run(
@@ -157,14 +159,22 @@ TEST_CASE("close_kills_running_child: test_subprocess (Close running child proce
         loop.subprocess_exec([] { return std::make_shared<HoldingProcess>(); }, "sleep", {"60"}));
     pid = transport->get_pid();
     CHECK(::kill(pid, 0) == 0);
+    // A pidfd names this child even if its pid is reused once it is reaped (pid_max may be
+    // 32768, and other tests start thousands of children meanwhile).
+    pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    REQUIRE(pidfd >= 0);
   }
-  // Killed at close, then reaped by the reaper thread: the pid disappears (a 10 s net).
-  bool gone = false;
-  for (int i = 0; i < 1000 && !gone; ++i) {
-    gone = ::kill(pid, 0) != 0 && errno == ESRCH;
-    if (!gone) ::usleep(10'000);
+  // Killed at close, then reaped by the reaper thread: waitid on the pidfd finds no child of
+  // ours any more (ECHILD). 10 s is a safety net.
+  bool reaped = false;
+  for (int i = 0; i < 1000 && !reaped; ++i) {
+    siginfo_t info{};
+    reaped = ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG | WNOWAIT) != 0 &&
+             errno == ECHILD;
+    if (!reaped) ::usleep(10'000);
   }
-  CHECK(gone);
+  ::close(pidfd);
+  CHECK(reaped);
 }
 
 namespace {

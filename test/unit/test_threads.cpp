@@ -350,8 +350,12 @@ TEST_CASE("test_tasks.RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe_
 
 namespace {
 // Steps the loop until it has no pending task left (at most `limit` iterations).
-Coro<void> settle(int limit = 100) {
-  for (int i = 0; i < limit && asyncio::all_tasks().size() > 1; ++i) co_await asyncio::sleep(0);
+// Until every other task is done: a cancellation posted from the executor thread may arrive
+// some iterations later on a loaded machine. The deadline is only a safety net.
+Coro<void> settle() {
+  EventLoop& loop = asyncio::get_running_loop();
+  const double deadline = loop.time() + 10.0;
+  while (asyncio::all_tasks().size() > 1 && loop.time() < deadline) co_await asyncio::sleep(0);
 }
 
 // A one-shot flag another thread can wait for (safety net: 10 s).
