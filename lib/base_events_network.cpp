@@ -236,17 +236,6 @@ Coro<int> connect_sock(EventLoop& loop, std::vector<std::exception_ptr>& errors,
   }
 }
 
-// str(exc)
-std::string describe_what(const std::exception_ptr& error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-    return {};
-  }
-}
-
 // create_connection once every address failed: with all_errors an ExceptionGroup of them
 // all; else the one error, or the first when all read the same, or an errno-less OSError
 // listing them.
@@ -254,7 +243,7 @@ std::string describe_what(const std::exception_ptr& error) {
   if (all_errors) throw ExceptionGroup("create_connection failed", std::move(errors));
   if (errors.empty()) throw OSError("create_connection failed");  // no address was tried
   std::vector<std::string> texts;
-  for (const std::exception_ptr& error : errors) texts.push_back(describe_what(error));
+  for (const std::exception_ptr& error : errors) texts.push_back(exception_str(error));
   if (std::all_of(texts.begin(), texts.end(), [&](auto& text) { return text == texts[0]; }))
     std::rethrow_exception(errors[0]);
   std::string joined;

@@ -168,6 +168,10 @@ std::string describe_exception(const std::exception_ptr& exc) {
   return message.empty() ? name : name + ": " + message;
 }
 
+std::string exception_str(const std::exception_ptr& exc) {
+  return exc ? name_and_message(exc).message : "None";
+}
+
 std::string exception_repr(const std::exception_ptr& exc) {
   if (!exc) return "None";
   auto [name, message] = name_and_message(exc);

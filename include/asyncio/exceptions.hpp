@@ -215,5 +215,7 @@ class ExceptionGroup : public Error {
 std::string describe_exception(const std::exception_ptr& exc);
 /// "TypeName('message')", Python's repr() of an exception.
 std::string exception_repr(const std::exception_ptr& exc);
+/// "message", Python's str() of an exception.
+std::string exception_str(const std::exception_ptr& exc);
 
 }  // namespace asyncio

@@ -23,6 +23,25 @@
 
 namespace test_support {
 
+// A one-shot flag another thread can wait for (safety net: 10 s).
+class Signal {
+ public:
+  void set() {
+    std::lock_guard lock(mutex_);
+    set_ = true;
+    cv_.notify_all();
+  }
+  bool wait() {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return set_; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool set_ = false;
+};
+
 // The sanitizer runtimes need free fds of their own (UBSan's vptr check probes memory
 // through a pipe), so tests that exhaust fds would get false reports: they skip there.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)

@@ -90,28 +90,17 @@ class SlowShutdownExecutor final : public asyncio::Executor {
  public:
   void submit(std::function<void()> work) override { work(); }
   void shutdown(bool wait) override {
-    std::unique_lock lock(mutex_);
-    if (!wait) {
+    if (wait)
+      gate_.wait();
+    else
       ++nowait_calls_;
-      return;
-    }
-    opened_.wait(lock, [this] { return open_; });
   }
-  void open() {
-    std::lock_guard lock(mutex_);
-    open_ = true;
-    opened_.notify_all();
-  }
-  int nowait_calls() {
-    std::lock_guard lock(mutex_);
-    return nowait_calls_;
-  }
+  void open() { gate_.set(); }
+  int nowait_calls() const { return nowait_calls_.load(); }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable opened_;
-  bool open_ = false;
-  int nowait_calls_ = 0;
+  test_support::Signal gate_;
+  std::atomic<int> nowait_calls_{0};
 };
 
 struct LogCapture {  // the log sink for the test's length

@@ -36,16 +36,6 @@ constexpr std::size_t MiB = 1024 * KiB;
 
 using test_support::errno_of;
 
-std::string what_of(const std::exception_ptr& exc) {
-  try {
-    std::rethrow_exception(exc);
-  } catch (const std::exception& e) {
-    return e.what();
-  } catch (...) {
-  }
-  return "?";
-}
-
 bool fd_is_open(int fd) {
   return ::fcntl(fd, F_GETFD) != -1;
 }
@@ -510,9 +500,9 @@ TEST_CASE(
   wait(loop, c->protocol->lost);
   REQUIRE(contexts.size() == 1);
   CHECK(contexts[0].message == "Fatal error: protocol.data_received() call failed.");
-  CHECK(what_of(contexts[0].exception) == "boom");
+  CHECK(asyncio::exception_str(contexts[0].exception) == "boom");
   CHECK(contexts[0].transport == std::static_pointer_cast<asyncio::BaseTransport>(c->transport));
-  CHECK(what_of(c->protocol->exc) == "boom");
+  CHECK(asyncio::exception_str(c->protocol->exc) == "boom");
 }
 
 namespace {
@@ -592,7 +582,8 @@ TEST_CASE(
   REQUIRE(contexts.size() == 1);
   CHECK(contexts[0].message == "Fatal error: protocol.get_buffer() call failed.");
   CHECK_THROWS_AS(std::rethrow_exception(contexts[0].exception), asyncio::RuntimeError);
-  CHECK_THAT(what_of(contexts[0].exception), Contains("get_buffer() returned an empty buffer"));
+  CHECK_THAT(asyncio::exception_str(contexts[0].exception),
+             Contains("get_buffer() returned an empty buffer"));
   CHECK(c->protocol->exc == contexts[0].exception);
   CHECK(c->protocol->updates == 0);
   CHECK(c->transport->is_closing());

@@ -34,6 +34,7 @@ using Catch::Matchers::Contains;
 using namespace test_support;
 
 namespace {
+using test_support::Signal;
 
 // test_events' run(arg): the argument and the thread that ran it.
 std::pair<std::string, std::thread::id> run_here(std::string arg) {
@@ -358,24 +359,6 @@ Coro<void> settle() {
   while (asyncio::all_tasks().size() > 1 && loop.time() < deadline) co_await asyncio::sleep(0);
 }
 
-// A one-shot flag another thread can wait for (safety net: 10 s).
-class Signal {
- public:
-  void set() {
-    std::lock_guard lock(mutex_);
-    set_ = true;
-    cv_.notify_all();
-  }
-  bool wait() {
-    std::unique_lock lock(mutex_);
-    return cv_.wait_for(lock, std::chrono::seconds(10), [this] { return set_; });
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
 }  // namespace
 
 TEST_CASE("test_tasks.RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe_with_timeout",
