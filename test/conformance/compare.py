@@ -16,8 +16,10 @@ import difflib
 import glob
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 SKIP = 77
 OLDEST = (3, 11)  # the asyncio surface the library implements
@@ -88,6 +90,32 @@ def fold_tracebacks(text):
     return "".join(out)
 
 
+def thread_probe_env(argv):
+    """--thread-probe LIB --threaded-list FILE: run the program with LIB preloaded, and name the
+    log file that LIB creates when the program starts a thread."""
+    options = dict(zip(argv[::2], argv[1::2]))
+    if "--thread-probe" not in options:
+        return None, None, None
+    log = os.path.join(tempfile.mkdtemp(prefix="thread_probe."), "started")
+    preload = " ".join(filter(None, [os.environ.get("LD_PRELOAD"), options["--thread-probe"]]))
+    env = dict(os.environ, LD_PRELOAD=preload, ASYNCIO_CPP_THREAD_PROBE_LOG=log)
+    return env, log, options["--threaded-list"]
+
+
+def listed_pairs(path):
+    with open(path) as listing:
+        return {line.strip() for line in listing if line.strip() and not line.startswith("#")}
+
+
+def check_threads(pair, log, listing):
+    """The TSan build runs only the listed pairs: one that starts threads must be listed."""
+    started = os.path.exists(log)
+    shutil.rmtree(os.path.dirname(log), ignore_errors=True)
+    if started and pair not in listed_pairs(listing):
+        sys.exit(f"{pair} starts a thread but is not listed in {listing}: list it, so that the "
+                 "TSan build compiles and runs it")
+
+
 def run(cmd, label, env=None):
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=50, env=env)
     if proc.returncode != 0:
@@ -110,6 +138,7 @@ def main():
             print(f"CPython {version}: {python}")
         return
     script, binary = sys.argv[1], sys.argv[2]
+    probe_env, probe_log, threaded_list = thread_probe_env(sys.argv[3:])
     pair = os.path.splitext(os.path.basename(script))[0]
     low, high = declared_range(script)
     chosen, skipped = [], []
@@ -127,7 +156,9 @@ def main():
         print("-- no CPython present that this pair follows: skipped")
         sys.exit(SKIP)
 
-    actual_out, actual_err = run([binary], binary)
+    actual_out, actual_err = run([binary], binary, probe_env)
+    if probe_log:
+        check_threads(pair, probe_log, threaded_list)
     failures = []
     for version, python in chosen:
         label = f"CPython {version}"
