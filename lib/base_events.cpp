@@ -2,6 +2,7 @@
 #include "loop_impl.hpp"
 
 #include "child_watcher.hpp"
+#include "linux/fork_child.hpp"
 #include "linux/signals.hpp"
 #include "loop_resource.hpp"
 
@@ -77,6 +78,10 @@ EventLoop* detail::running_loop_or_null() noexcept {
   return running_loop;
 }
 
+void detail::forget_running_loop_in_child() noexcept {
+  running_loop = nullptr;
+}
+
 EventLoop& get_running_loop() {
   if (running_loop == nullptr) throw RuntimeError("no running event loop");
   return *running_loop;
@@ -104,6 +109,7 @@ EventLoop::Impl::Impl(EventLoop& owner, asio::io_context* host)
       io(host != nullptr ? *host : *owned_io),
       strand(asio::make_strand(io)),
       debug(debug_from_environment()) {
+  detail::watch_forks();
   boost::system::error_code ec;
   self_pipe_watch.assign_for_waits(self_pipe.read_fd(), ec);
   if (ec) throw_os_error(ec.value());

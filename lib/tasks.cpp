@@ -1,6 +1,7 @@
 // CPython's Task.__step and __wakeup, over C++20 coroutine handles.
 #include <asyncio/tasks.hpp>
 
+#include "linux/fork_child.hpp"
 #include "loop_impl.hpp"
 
 #include <atomic>
@@ -152,6 +153,10 @@ const std::string& TaskCore::get_name() const {
 
 TaskCore* current_task_core() noexcept {
   return running_task;
+}
+
+void forget_running_task_in_child() noexcept {
+  running_task = nullptr;
 }
 
 void TaskCore::start() {

@@ -1,5 +1,7 @@
 #include "linux/signals.hpp"
 
+#include "linux/fork_child.hpp"
+
 #include <asyncio/exceptions.hpp>
 
 #include <unistd.h>
@@ -8,6 +10,7 @@
 #include <csignal>
 #include <cstdint>
 #include <mutex>
+#include <new>
 #include <string>
 #include <system_error>
 
@@ -91,6 +94,18 @@ void claim_signal(int sig, const void* owner, int write_fd) {
     throw;
   }
   slot.owner = owner;
+}
+
+// The parent's loops keep their signals: the child's deliveries go nowhere (as CPython's
+// set_wakeup_fd(-1) at fork) until a loop of the child's own claims them. The table's mutex
+// may have been held by another of the parent's threads, which the child does not have.
+void forget_signals_in_child() noexcept {
+  new (&table_mutex) std::mutex;
+  for (SignalSlot& slot : slots) {
+    slot.fd.store(-1);
+    slot.pending.store(0);
+    slot.owner = nullptr;
+  }
 }
 
 bool release_signal(int sig, const void* owner) {
