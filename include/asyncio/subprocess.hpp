@@ -86,4 +86,15 @@ requires(sizeof...(Args) > 0 && (!detail::is_arg_vector<Args> &&
   return create_subprocess_exec(std::move(program), std::move(argv), std::move(options));
 }
 
+/// The module's names as a port spells them: asyncio::subprocess::PIPE for
+/// asyncio.subprocess.PIPE, asyncio::subprocess::Process, and so on.
+namespace subprocess {
+using asyncio::create_subprocess_exec;
+using asyncio::create_subprocess_shell;
+using asyncio::DEVNULL;
+using asyncio::PIPE;
+using asyncio::Process;
+using asyncio::STDOUT;
+}  // namespace subprocess
+
 }  // namespace asyncio

@@ -47,6 +47,22 @@ TEST_CASE("test_subprocess.SubprocessMixin.test_communicate: 300 KB through cat"
   });
 }
 
+TEST_CASE("subprocess_module_names: test_subprocess.SubprocessMixin.test_stdout_stderr_pipe",
+          "[subprocess]") {
+  // A port spells them asyncio.subprocess.PIPE, asyncio.subprocess.Process, ...
+  run_async([]() -> Coro<void> {
+    SubprocessOptions options;
+    options.stdout_ = asyncio::subprocess::PIPE;
+    options.stderr_ = asyncio::subprocess::STDOUT;
+    options.stdin_ = asyncio::subprocess::DEVNULL;
+    asyncio::subprocess::Process proc =
+        co_await asyncio::subprocess::create_subprocess_shell("echo out; echo err >&2", options);
+    auto [out, err] = co_await proc.communicate();
+    CHECK(out == std::optional<std::string>("out\nerr\n"));
+    CHECK_FALSE(err.has_value());
+  });
+}
+
 TEST_CASE("test_subprocess.SubprocessMixin.test_stdin_stdout / test_read_stdout_after_exit",
           "[subprocess]") {
   // write + drain + close stdin, then read stdout to EOF; output stays readable after exit.
