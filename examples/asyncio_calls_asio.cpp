@@ -1,10 +1,12 @@
 // Tasks calling plain Boost.Asio operations with asyncio::use_future: a TCP exchange on
-// 127.0.0.1 where both ends are Asio sockets awaited from asyncio tasks, then a timer
-// cancelled by asyncio.wait_for.
+// 127.0.0.1 where both ends are Asio sockets awaited from asyncio tasks, a timer cancelled by
+// asyncio.wait_for, then an HTTP request made with Boost.Beast to an asyncio streams server.
 #include <asyncio/asio_interop.hpp>
 #include <asyncio/asyncio.hpp>
 
 #include <boost/asio.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 
 #include <cctype>
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <string>
 
 namespace asio = boost::asio;
+namespace http = boost::beast::http;
 using asio::ip::tcp;
 
 // Accepts one connection and answers its message upper-cased.
@@ -44,6 +47,33 @@ asyncio::Coro<void> give_up_waiting() {
   }
 }
 
+// An HTTP server written as in Python: read the request head, answer with a fixed response.
+asyncio::Coro<void> serve_http(std::shared_ptr<asyncio::StreamReader> reader,
+                               std::shared_ptr<asyncio::StreamWriter> writer) {
+  std::string head = co_await reader->readuntil("\r\n\r\n");
+  std::cout << "server got: " << head.substr(0, head.find("\r\n")) << std::endl;
+  std::string body = "hello from asyncio";
+  writer->write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+  co_await writer->drain();
+  writer->close();
+  co_await writer->wait_closed();
+}
+
+// The client side is Beast's: its composed operations, awaited through use_future.
+asyncio::Coro<void> fetch_with_beast(tcp::endpoint server) {
+  tcp::socket sock(asyncio::get_running_loop().io_context());
+  co_await sock.async_connect(server, asyncio::use_future);
+  http::request<http::string_body> req{http::verb::get, "/hello", 11};
+  req.set(http::field::host, "127.0.0.1");
+  co_await http::async_write(sock, req, asyncio::use_future);
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  co_await http::async_read(sock, buffer, res, asyncio::use_future);
+  std::cout << "HTTP " << res.result_int() << " " << res.reason() << ": " << res.body()
+            << std::endl;
+}
+
 asyncio::Coro<void> amain() {
   asio::io_context& io = asyncio::get_running_loop().io_context();
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
@@ -52,6 +82,12 @@ asyncio::Coro<void> amain() {
   co_await server;
   std::cout << "reply: " << reply << std::endl;
   co_await give_up_waiting();
+  auto http_server = co_await asyncio::start_server(serve_http, "127.0.0.1", 0);
+  int port = http_server->addresses().at(0).port;
+  co_await fetch_with_beast(
+      tcp::endpoint(asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)));
+  http_server->close();
+  co_await http_server->wait_closed();
 }
 
 int main() {

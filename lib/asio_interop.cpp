@@ -55,6 +55,11 @@ bool settle_if_cancelled(FutureStateBase& state, AsioCancel& cancel) {
   return true;
 }
 
+bool runs_on_loop_thread(const LoopAnchor& anchor) noexcept {
+  EventLoop* running = running_loop_or_null();
+  return running != nullptr && loop_anchor(*running).get() == &anchor;
+}
+
 void abandon_asio_op(std::shared_ptr<FutureStateBase> state, std::shared_ptr<AsioCancel> cancel) {
   std::shared_ptr<LoopAnchor> anchor = state->anchor;
   anchor->post([state = std::move(state), cancel = std::move(cancel)]() mutable {

@@ -52,6 +52,9 @@ bool request_asio_cancel(FutureStateBase& state, AsioCancel& cancel, std::string
 /// On the loop's thread when the operation's outcome arrives: true when the future is already
 /// done, or ends cancelled because a cancellation was requested (the outcome is dropped).
 bool settle_if_cancelled(FutureStateBase& state, AsioCancel& cancel);
+/// Whether this thread is running the anchor's loop (so a completion may settle the future
+/// at once).
+bool runs_on_loop_thread(const LoopAnchor& anchor) noexcept;
 /// A handler destroyed without being called: the future gets RuntimeError, on the loop's thread.
 void abandon_asio_op(std::shared_ptr<FutureStateBase> state, std::shared_ptr<AsioCancel> cancel);
 
@@ -143,15 +146,27 @@ class UseFutureHandler {
 
   void deliver(std::exception_ptr error, std::optional<stored_t<T>> value) {
     std::shared_ptr<LoopAnchor> anchor = state_->anchor;
+    // Already on the loop's thread, inside its run (as a selector's ready callback is): the
+    // future is completed here, and its done callbacks are scheduled as usual. A hop through
+    // call_soon would cost the awaiting task one more loop iteration per operation.
+    if (runs_on_loop_thread(*anchor)) {
+      return settle(*std::exchange(state_, {}), *std::exchange(cancel_, {}), std::move(error),
+                    std::move(value));
+    }
     // Everything goes into the callback, so the future is released on the loop's thread.
     anchor->post([state = std::move(state_), cancel = std::move(cancel_), error = std::move(error),
                   value = std::move(value)]() mutable {
       auto target = std::exchange(state, {});
-      if (settle_if_cancelled(*target, *cancel)) return;
-      if (error) return target->set_exception(std::exchange(error, nullptr));
-      target->value.emplace(std::move(*value));
-      target->finish();
+      settle(*target, *cancel, std::exchange(error, nullptr), std::move(value));
     });
+  }
+
+  static void settle(AsioFutureState<T>& target, AsioCancel& cancel, std::exception_ptr error,
+                     std::optional<stored_t<T>> value) {
+    if (settle_if_cancelled(target, cancel)) return;
+    if (error) return target.set_exception(std::move(error));
+    target.value.emplace(std::move(*value));
+    target.finish();
   }
 
   std::shared_ptr<AsioFutureState<T>> state_;  // null once called or moved from

@@ -207,6 +207,31 @@ TEST_CASE(
   host.join();
 }
 
+// A completion on the loop's own thread settles the future at once (a hop through call_soon
+// would cost the task one loop iteration more per operation); its done callbacks are still
+// only scheduled, as set_result schedules them.
+TEST_CASE("use_future_settles_on_loop_thread: test_futures.BaseFutureTests.test_wrap_future",
+          "[asio_interop]") {
+  EventLoop loop;
+  HeldOp op;
+  bool done_at_once = false, callback_inline = true, callback_ran = false;
+  auto body = [&]() -> Coro<int> {
+    Future<int> fut = op.start(use_future);
+    fut.add_done_callback([&](Future<int>) { callback_ran = true; });
+    loop.call_soon([&] {
+      op.complete(7);  // on the loop's thread, inside its run
+      done_at_once = fut.done();
+      callback_inline = callback_ran;
+    });
+    int v = co_await fut;
+    co_return v;
+  };
+  CHECK(run(loop, body()) == 7);
+  CHECK(done_at_once);
+  CHECK_FALSE(callback_inline);
+  CHECK(callback_ran);
+}
+
 TEST_CASE("use_future_cancel_timer: test_tasks.BaseTaskTests.test_cancel_inner_future",
           "[asio_interop]") {
   EventLoop loop;
