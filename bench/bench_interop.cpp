@@ -1,17 +1,17 @@
 // Boost.Asio interop benchmarks, asyncio-cpp next to raw Asio coroutines. Same JSON lines as
 // bench_core, one per size, with a "size" field (bench/run makes one table per size).
 //
-//   B14   co_await timer.async_wait(asyncio::use_future) on an expired steady_timer in a task,
+//   B16   co_await timer.async_wait(asyncio::use_future) on an expired steady_timer in a task,
 //         against co_await timer.async_wait(asio::use_awaitable) in an asio::awaitable.
 //         size = awaits per run (run_until_complete / co_spawn + io.run); small sizes repeat
 //         runs until --n awaits are done, so every size times about the same work.
-//   B14t  the same, --n awaits shared by `size` concurrent tasks (coroutines), each on its own
+//   B16t  the same, --n awaits shared by `size` concurrent tasks (coroutines), each on its own
 //         timer.
-//   B15   asyncio::async_run(loop, trivial(), asio::use_awaitable) from an asio::awaitable,
-//         against co_await asio::co_spawn(ex, trivial(), asio::use_awaitable). Sizes as B14.
+//   B14   asyncio::async_run(loop, trivial(), asio::use_awaitable) from an asio::awaitable,
+//         against co_await asio::co_spawn(ex, trivial(), asio::use_awaitable). Sizes as B16.
 //
-//   bench_interop <B14|B14t|B15> <cpp|asio> [--n N] [--reps R] [--sizes=a,b,c]
-//   bench_interop info      # {"async_run": true|false}: whether B15 was built
+//   bench_interop <B16|B16t|B14> <cpp|asio> [--n N] [--reps R] [--sizes=a,b,c]
+//   bench_interop info      # {"async_run": true|false}: whether B14 was built
 #include <asyncio/asio_interop.hpp>
 #include <asyncio/asyncio.hpp>
 
@@ -60,7 +60,7 @@ asio::steady_timer expired_timer(asio::io_context& io) {
   return asio::steady_timer(io, Clock::time_point{});
 }
 
-// ---------------------------------------------------------------- B14: use_future
+// ---------------------------------------------------------------- B16: use_future
 
 asyncio::Coro<void> wait_expired_cpp(long awaits, long& done) {
   auto timer = expired_timer(asyncio::get_running_loop().io_context());
@@ -80,7 +80,7 @@ asyncio::Coro<void> spread_cpp(long tasks, long awaits_each, long& done) {
 }
 
 // `runs` times: a run_until_complete of `tasks` tasks sharing `awaits` awaits.
-long b14_cpp(asyncio::EventLoop& loop, long runs, long tasks, long awaits) {
+long b16_cpp(asyncio::EventLoop& loop, long runs, long tasks, long awaits) {
   long done = 0;
   for (long r = 0; r < runs; ++r) loop.run_until_complete(spread_cpp(tasks, awaits / tasks, done));
   return done;
@@ -95,7 +95,7 @@ asio::awaitable<void> wait_expired_asio(long awaits, long& done) {
   }
 }
 
-long b14_asio(asio::io_context& io, long runs, long tasks, long awaits) {
+long b16_asio(asio::io_context& io, long runs, long tasks, long awaits) {
   long done = 0;
   for (long r = 0; r < runs; ++r) {
     for (long t = 0; t < tasks; ++t) {
@@ -107,13 +107,13 @@ long b14_asio(asio::io_context& io, long runs, long tasks, long awaits) {
   return done;
 }
 
-// ---------------------------------------------------------------- B15: async_run
+// ---------------------------------------------------------------- B14: async_run
 
 asio::awaitable<long> trivial_awaitable() {
   co_return 1;
 }
 
-long b15_asio(asio::io_context& io, long runs, long calls) {
+long b14_asio(asio::io_context& io, long runs, long calls) {
   long done = 0;
   auto body = [&]() -> asio::awaitable<void> {
     auto ex = co_await asio::this_coro::executor;
@@ -136,7 +136,7 @@ asyncio::Coro<long> trivial_coro() {
 }
 
 // The awaitable runs on the loop's io_context; the loop stops when it has finished.
-long b15_cpp(asyncio::EventLoop& loop, long runs, long calls) {
+long b14_cpp(asyncio::EventLoop& loop, long runs, long calls) {
   long done = 0;
   auto body = [&]() -> asio::awaitable<void> {
     for (long i = 0; i < calls; ++i) {
@@ -155,8 +155,8 @@ long b15_cpp(asyncio::EventLoop& loop, long runs, long calls) {
 #else
 constexpr bool has_async_run = false;
 
-long b15_cpp(asyncio::EventLoop&, long, long) {
-  std::fprintf(stderr, "bench_interop: built without asyncio::async_run, B15 cannot run\n");
+long b14_cpp(asyncio::EventLoop&, long, long) {
+  std::fprintf(stderr, "bench_interop: built without asyncio::async_run, B14 cannot run\n");
   std::exit(3);
 }
 #endif
@@ -183,7 +183,7 @@ std::vector<long> parse_sizes(const std::string& list) {
 
 Options parse(int argc, char** argv) {
   Options o{argv[1], argv[2]};
-  if (o.bench == "B14t") o.sizes = {1, 2, 4, 8, 16};
+  if (o.bench == "B16t") o.sizes = {1, 2, 4, 8, 16};
   for (int i = 3; i < argc; ++i) {
     std::string key = argv[i];
     if (key.rfind("--sizes=", 0) == 0) o.sizes = parse_sizes(key.substr(8));
@@ -193,20 +193,20 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-// Awaits (B14), or round trips (B15), done for one size: the count that must come back.
+// Awaits (B16), or round trips (B14), done for one size: the count that must come back.
 long run_size(const Options& o, long size, asyncio::EventLoop& loop, asio::io_context& io) {
   bool cpp = o.peer == "cpp";
-  if (o.bench == "B14t") {  // size = concurrent tasks, n awaits in all, one run
+  if (o.bench == "B16t") {  // size = concurrent tasks, n awaits in all, one run
     long each = o.n / size * size;
-    return cpp ? b14_cpp(loop, 1, size, each) : b14_asio(io, 1, size, each);
+    return cpp ? b16_cpp(loop, 1, size, each) : b16_asio(io, 1, size, each);
   }
   long runs = std::max(1L, o.n / size);
-  if (o.bench == "B14") return cpp ? b14_cpp(loop, runs, 1, size) : b14_asio(io, runs, 1, size);
-  return cpp ? b15_cpp(loop, runs, size) : b15_asio(io, runs, size);
+  if (o.bench == "B16") return cpp ? b16_cpp(loop, runs, 1, size) : b16_asio(io, runs, 1, size);
+  return cpp ? b14_cpp(loop, runs, size) : b14_asio(io, runs, size);
 }
 
 long expected(const Options& o, long size) {
-  if (o.bench == "B14t") return o.n / size * size;
+  if (o.bench == "B16t") return o.n / size * size;
   return std::max(1L, o.n / size) * size;
 }
 
@@ -221,7 +221,7 @@ int main(int argc, char** argv) {
   }
   if (argc < 3) {
     std::fprintf(stderr,
-                 "usage: bench_interop <B14|B14t|B15> <cpp|asio> [--n N] [--reps R] "
+                 "usage: bench_interop <B16|B16t|B14> <cpp|asio> [--n N] [--reps R] "
                  "[--sizes=a,b,c]\n");
     return 2;
   }
@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
     Options warm = o;
     warm.n = std::max(1L, o.n / 10);
     // Unprinted warm-up: a tenth of the work, at most that many awaits per run.
-    run_size(warm, o.bench == "B14t" ? size : std::min(size, warm.n), loop, io);
+    run_size(warm, o.bench == "B16t" ? size : std::min(size, warm.n), loop, io);
     for (int r = 0; r < o.reps; ++r) {
       double t0 = now_s(), c0 = cpu_s();
       long done = run_size(o, size, loop, io);
