@@ -411,7 +411,7 @@ Coro<std::shared_ptr<SubprocessTransport>> finish_start(
   co_return transport;
 }
 
-void close_fds(const std::array<int, 3>& fds) noexcept {
+void close_pipe_ends(const std::array<int, 3>& fds) noexcept {
   for (int fd : fds)
     if (fd >= 0) ::close(fd);
 }
@@ -443,7 +443,7 @@ Coro<std::shared_ptr<SubprocessTransport>> adopt_subprocess_transport(
     // From here the transport owns the fds (and closes them if it goes unused).
     transport->adopt(transport, pid, std::exchange(fds, std::array<int, 3>{-1, -1, -1}), waiter);
   } catch (...) {
-    close_fds(fds);
+    close_pipe_ends(fds);
     ::kill(pid, SIGKILL);  // the watcher never saw it: nobody would reap it otherwise
     reap_in_background(pid);
     throw;

@@ -39,16 +39,19 @@ std::array<int, 3> release_pipes(adopted_stdio& stdio) {
   std::array<int, 3> fds{release_fd(stdio.stdin_pipe, ec), release_fd(stdio.stdout_pipe, ec),
                          release_fd(stdio.stderr_pipe, ec)};
   if (ec) {
-    for (int fd : fds)
-      if (fd >= 0) ::close(fd);
+    close_fds(fds);
     throw_os_error(ec);
   }
   return fds;
 }
 
-void abandon_child(const AdoptedChild& child) noexcept {
-  for (int fd : child.fds)
+void close_fds(const std::array<int, 3>& fds) noexcept {
+  for (int fd : fds)
     if (fd >= 0) ::close(fd);
+}
+
+void abandon_child(const AdoptedChild& child) noexcept {
+  close_fds(child.fds);
   ::kill(child.pid, SIGKILL);  // not reaped yet, so the pid is still the child's
   reap_in_background(child.pid);
 }

@@ -39,6 +39,7 @@ struct AdoptedChild {
 void check_adoptable(EventLoop& loop, int pid, bool waited_by_owner);
 /// Releases the pipes' fds; on failure none stays taken and the error is raised.
 std::array<int, 3> release_pipes(adopted_stdio& stdio);
+void close_fds(const std::array<int, 3>& fds) noexcept;
 /// From here on the child and fds are ours, whatever happens: they are reaped and closed.
 Coro<Process> adopt_child_process(EventLoop& loop, AdoptedChild child, std::size_t limit);
 Coro<std::shared_ptr<SubprocessTransport>> adopt_subprocess_transport(
@@ -55,7 +56,12 @@ AdoptedChild take_child(EventLoop& loop, boost::process::v2::basic_process<Execu
   child.fds = release_pipes(stdio);
   // detach() empties the process object, whose destructor would otherwise kill and reap the
   // child; the handle it returns only closes Boost's pidfd when it goes.
-  child.pid = static_cast<int>(proc.detach().id());
+  try {
+    child.pid = static_cast<int>(proc.detach().id());
+  } catch (...) {  // nothing taken after all: the pipes' fds are closed, not leaked
+    close_fds(child.fds);
+    throw;
+  }
   return child;
 }
 
