@@ -240,7 +240,7 @@ void UnixSubprocessTransport::adopt(std::weak_ptr<UnixSubprocessTransport> self,
                                     std::array<int, 3> fds, Future<void> waiter) {
   self_ = self;
   pid_ = pid;
-  parent_fds_ = fds;  // closed by connect_pipes, or by the loop's close if it never runs
+  parent_fds_ = fds;  // closed by connect_pipes, or by our destructor if that never runs
   for (int fd = 0; fd < 3; ++fd) wanted_[fd] = fds[fd] >= 0;
   ignore_sigpipe();  // its stdin pipe
   connect_pipes_soon(std::move(waiter));

@@ -12,11 +12,13 @@
 #include "loop_support.hpp"
 #include "strict_mode.hpp"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <optional>
@@ -349,6 +351,19 @@ bool reaped_soon(int pidfd) {
   return gone;
 }
 
+// The pids whose parent we are, zombies included.
+std::vector<int> our_children() {
+  std::vector<int> pids;
+  DIR* dir = ::opendir("/proc");
+  REQUIRE(dir != nullptr);
+  while (dirent* entry = ::readdir(dir)) {
+    const int pid = std::atoi(entry->d_name);
+    if (pid > 0 && test_support::is_our_child(pid)) pids.push_back(pid);
+  }
+  ::closedir(dir);
+  return pids;
+}
+
 int pidfd_of(int pid) {
   const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
   REQUIRE(pidfd >= 0);
@@ -386,6 +401,35 @@ TEST_CASE(
     CHECK(reaped_soon(pidfd));
     CHECK(test_support::open_fd_count() == fds_before);
   }
+}
+
+TEST_CASE(
+    "subprocess_exec's pipes, loop closed before they connect: no fd leaked "
+    "(test_subprocess.SubprocessMixin.test_cancel_make_subprocess_transport_exec)",
+    "[process_adopt][subprocess]") {
+  // The transport that adoption shares with the library's own children closes the pipe ends
+  // its pipe task never took over, for a child the loop launched as for an adopted one.
+  const int fds_before = test_support::open_fd_count();
+  const std::vector<int> children_before = our_children();
+  int pidfd = -1;
+  {
+    EventLoop loop;
+    auto spawn = [&]() -> Coro<void> {
+      Process proc = co_await asyncio::create_subprocess_shell(
+          READY_THEN_BLOCK, test_support::stdio(asyncio::PIPE, asyncio::PIPE, asyncio::PIPE));
+    };
+    auto task = loop.create_task(spawn());
+    test_support::run_once(loop);  // the spawn runs; its pipe task is only scheduled
+    std::vector<int> children = our_children();
+    std::erase_if(children, [&](int pid) { return std::ranges::count(children_before, pid) > 0; });
+    REQUIRE(children.size() == 1);
+    pidfd = pidfd_of(children.front());
+    asyncio::set_log_sink([](asyncio::LogLevel, std::string_view) {});
+    loop.close();
+    asyncio::set_log_sink(nullptr);
+  }
+  CHECK(reaped_soon(pidfd));
+  CHECK(test_support::open_fd_count() == fds_before);
 }
 
 TEST_CASE(
