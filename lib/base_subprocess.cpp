@@ -112,10 +112,18 @@ class UnixSubprocessTransport final : public SubprocessTransport, LoopResource {
  public:
   UnixSubprocessTransport(EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol)
       : LoopResource(loop), loop_(loop), protocol_(std::move(protocol)) {}
+  ~UnixSubprocessTransport() override {
+    for (int fd : parent_fds_)  // connect_pipes never ran (the loop closed first)
+      if (fd >= 0) ::close(fd);
+  }
 
   // Starts the child; the pipe transports follow in a task, which settles `waiter`.
   void start(std::weak_ptr<UnixSubprocessTransport> self, std::vector<std::string> argv,
              const SubprocessOptions& options, Future<void> waiter);
+  // The same for a child started by someone else (adopt_process): `fds` are our ends of its
+  // stdin, stdout and stderr pipes (-1: none), owned from here on.
+  void adopt(std::weak_ptr<UnixSubprocessTransport> self, int pid, std::array<int, 3> fds,
+             Future<void> waiter);
 
   int get_pid() const override { return pid_; }
   std::optional<int> get_returncode() const override { return returncode_; }
@@ -151,6 +159,7 @@ class UnixSubprocessTransport final : public SubprocessTransport, LoopResource {
   }
 
  private:
+  void connect_pipes_soon(Future<void> waiter);
   Coro<void> connect_pipes(std::shared_ptr<UnixSubprocessTransport> self, Future<void> waiter);
   void call(std::function<void()> fn);
   void try_finish();
@@ -224,6 +233,20 @@ void UnixSubprocessTransport::start(std::weak_ptr<UnixSubprocessTransport> self,
     wanted_[fd] = how[fd] == PIPE;
     if (wanted_[fd]) parent_fds_[fd] = io.parent_end[fd].release();
   }
+  connect_pipes_soon(std::move(waiter));
+}
+
+void UnixSubprocessTransport::adopt(std::weak_ptr<UnixSubprocessTransport> self, int pid,
+                                    std::array<int, 3> fds, Future<void> waiter) {
+  self_ = self;
+  pid_ = pid;
+  parent_fds_ = fds;  // closed by connect_pipes, or by our destructor if that never runs
+  for (int fd = 0; fd < 3; ++fd) wanted_[fd] = fds[fd] >= 0;
+  ignore_sigpipe();  // its stdin pipe
+  connect_pipes_soon(std::move(waiter));
+}
+
+void UnixSubprocessTransport::connect_pipes_soon(Future<void> waiter) {
   if (loop_.get_debug()) log(LogLevel::debug, "process " + std::to_string(pid_) + " created");
   loop_.create_task(connect_pipes(self_.lock(), std::move(waiter)));
 }
@@ -360,13 +383,11 @@ Coro<int> subprocess_wait(SubprocessTransport& transport) {
   return dynamic_cast<UnixSubprocessTransport&>(transport).wait_exit();
 }
 
-Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
-    EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol, std::vector<std::string> argv,
-    SubprocessOptions options) {
-  ChildWatcher& watcher = child_watcher(loop);
-  Future<void> waiter = loop.create_future<void>();
-  auto transport = std::make_shared<UnixSubprocessTransport>(loop, std::move(protocol));
-  transport->start(transport, std::move(argv), options, waiter);
+namespace {
+
+// Hands the child to the loop's watcher, which reaps it whatever happens to the transport.
+void watch_child(EventLoop& loop, ChildWatcher& watcher,
+                 const std::shared_ptr<UnixSubprocessTransport>& transport) {
   try {
     watcher.add_child_handler(transport->get_pid(), [&loop, transport](int, int returncode) {
       transport->mark_reaped();
@@ -377,12 +398,58 @@ Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
     reap_in_background(transport->get_pid());
     throw;
   }
+}
+
+// Waits for the pipe transports; if they fail, the child is killed and reaped first.
+Coro<std::shared_ptr<SubprocessTransport>> finish_start(
+    std::shared_ptr<UnixSubprocessTransport> transport, Future<void> waiter) {
   if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     transport->close();
     co_await transport->wait_exit();
     std::rethrow_exception(failure);
   }
   co_return transport;
+}
+
+void close_pipe_ends(const std::array<int, 3>& fds) noexcept {
+  for (int fd : fds)
+    if (fd >= 0) ::close(fd);
+}
+
+}  // namespace
+
+Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
+    EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol, std::vector<std::string> argv,
+    SubprocessOptions options) {
+  ChildWatcher& watcher = child_watcher(loop);
+  Future<void> waiter = loop.create_future<void>();
+  auto transport = std::make_shared<UnixSubprocessTransport>(loop, std::move(protocol));
+  transport->start(transport, std::move(argv), options, waiter);
+  watch_child(loop, watcher, transport);
+  co_return co_await finish_start(std::move(transport), std::move(waiter));
+}
+
+// adopt_process (process_adopt.hpp): the library watches a child someone else started.
+Coro<std::shared_ptr<SubprocessTransport>> adopt_subprocess_transport(
+    EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol, int pid,
+    std::array<int, 3> fds) {
+  std::shared_ptr<UnixSubprocessTransport> transport;
+  Future<void> waiter;
+  ChildWatcher* watcher = nullptr;
+  try {
+    watcher = &child_watcher(loop);
+    waiter = loop.create_future<void>();
+    transport = std::make_shared<UnixSubprocessTransport>(loop, std::move(protocol));
+    // From here the transport owns the fds (and closes them if it goes unused).
+    transport->adopt(transport, pid, std::exchange(fds, std::array<int, 3>{-1, -1, -1}), waiter);
+  } catch (...) {
+    close_pipe_ends(fds);
+    ::kill(pid, SIGKILL);  // the watcher never saw it: nobody would reap it otherwise
+    reap_in_background(pid);
+    throw;
+  }
+  watch_child(loop, *watcher, transport);  // kills and reaps the child itself if it fails
+  return finish_start(std::move(transport), std::move(waiter));
 }
 
 }  // namespace asyncio::detail
