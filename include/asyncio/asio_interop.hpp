@@ -19,6 +19,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// The token's type: `op(args..., asyncio::use_future)` returns an asyncio::Future.
@@ -170,6 +173,7 @@ void bind_cancel_executor(const Initiation& init, AsioCancel& cancel) {
 
 }  // namespace detail
 }  // namespace asyncio
+ASYNCIO_CPP_API_END
 
 template <class R, class... Args>
 struct boost::asio::async_result<asyncio::use_future_t, R(Args...)> {

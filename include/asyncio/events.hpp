@@ -19,10 +19,13 @@
 #include <string>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
 namespace boost::asio {
 class io_context;
 }
 
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class EventLoop;
@@ -402,3 +405,4 @@ bool LoopAnchor::post(F&& fn) noexcept {
 }  // namespace detail
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -12,6 +12,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::ssl {
 
 using SSLContext = boost::asio::ssl::context;
@@ -75,3 +78,4 @@ struct PeerCert {
 };
 
 }  // namespace asyncio::ssl
+ASYNCIO_CPP_API_END

@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// subprocess.SubprocessStreamProtocol: feeds the child's pipes to streams.
@@ -87,3 +90,4 @@ requires(sizeof...(Args) > 0 && (!detail::is_arg_vector<Args> &&
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END
