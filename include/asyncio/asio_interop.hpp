@@ -3,6 +3,7 @@
 // Asio from tasks"). A separate include: it pulls in Asio's completion-token machinery.
 #pragma once
 
+#include <asyncio/detail/asio_version.hpp>
 #include <asyncio/futures.hpp>
 
 #include <boost/asio/async_result.hpp>

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/contextvars.hpp>
+#include <asyncio/detail/asio_version.hpp>
 #include <asyncio/detail/delay.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>

@@ -2,6 +2,7 @@
 // Contexts are boost::asio::ssl::context (OpenSSL); pass them as the `ssl` option.
 #pragma once
 
+#include <asyncio/detail/asio_version.hpp>
 #include <asyncio/exceptions.hpp>
 
 #include <boost/asio/ssl/context.hpp>

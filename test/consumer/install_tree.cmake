@@ -1,6 +1,7 @@
 # Installs the already built library of this build tree into a prefix chosen only now, then
 # builds and runs a one-file program with nothing but pkg-config's flags (the .pc file must
-# find the prefix from where it lies).
+# find the prefix from where it lies). With the same flags, a program compiled against other
+# Asio headers (faked: another BOOST_ASIO_VERSION) must fail to link, naming the version.
 #   cmake -DBUILD_DIR=... -DWORK=... -DCONSUMER_DIR=... -P install_tree.cmake
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
@@ -30,3 +31,12 @@ if(rc)
   message(FATAL_ERROR "the pkg-config consumer failed")
 endif()
 
+execute_process(COMMAND c++ ${CONSUMER_DIR}/asio_mismatch.cpp -o ${WORK}/asio_mismatch ${flags}
+                RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_VARIABLE out)
+if(NOT rc)
+  message(FATAL_ERROR "a program built against other Asio headers linked")
+endif()
+if(NOT "${err}${out}" MATCHES "undefined reference to `asyncio_cpp_built_with_asio_999999'")
+  message(FATAL_ERROR "the Asio mismatch failed, but not on the version tag:\n${err}${out}")
+endif()
+message(STATUS "an Asio mismatch fails to link: asyncio_cpp_built_with_asio_999999")

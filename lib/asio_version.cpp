@@ -1,0 +1,7 @@
+// The Asio version tag the public headers refer to (asyncio/detail/asio_version.hpp): defined
+// for the Asio this library is compiled with, and no other.
+#include <asyncio/detail/asio_version.hpp>
+
+extern "C" {
+ASYNCIO_CPP_API const int ASYNCIO_CPP_ASIO_VERSION_TAG = BOOST_ASIO_VERSION;
+}
