@@ -9,6 +9,11 @@
 
 #include <asyncio/detail/export.hpp>
 
+// The library waits on Asio's epoll reactor itself (lib/linux/epoll_edge_wait.cpp).
+#if defined(BOOST_ASIO_DISABLE_EPOLL)
+#error "asyncio-cpp needs Asio's epoll reactor: do not define BOOST_ASIO_DISABLE_EPOLL"
+#endif
+
 #define ASYNCIO_CPP_DETAIL_CAT2(a, b) a##b
 #define ASYNCIO_CPP_DETAIL_CAT(a, b) ASYNCIO_CPP_DETAIL_CAT2(a, b)
 #define ASYNCIO_CPP_ASIO_VERSION_TAG \
