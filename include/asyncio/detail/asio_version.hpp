@@ -23,7 +23,9 @@ extern "C" {
 ASYNCIO_CPP_API extern const int ASYNCIO_CPP_ASIO_VERSION_TAG;
 }
 
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 // `used`: emitted (and so linked) in every translation unit, though nothing reads it.
 [[gnu::used]] inline const int* const asio_version_tag = &ASYNCIO_CPP_ASIO_VERSION_TAG;
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END
