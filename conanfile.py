@@ -2,8 +2,9 @@ import os
 import re
 
 from conan import ConanFile
+from conan.tools.build import check_min_cppstd
 from conan.tools.cmake import CMake, CMakeDeps, CMakeToolchain, cmake_layout
-from conan.tools.files import copy, load
+from conan.tools.files import copy, load, rmdir
 
 
 class AsyncioCppConan(ConanFile):
@@ -11,6 +12,7 @@ class AsyncioCppConan(ConanFile):
     license = "BSL-1.0"
     description = "Python's asyncio event loop, semantics included, for C++20 on Boost.Asio"
     topics = ("asyncio", "asio", "coroutines", "event-loop")
+    package_type = "library"  # static or shared, as the `shared` option says
     settings = "os", "arch", "compiler", "build_type"
     options = {"shared": [True, False], "fPIC": [True, False]}
     default_options = {"shared": False, "fPIC": True}
@@ -29,6 +31,11 @@ class AsyncioCppConan(ConanFile):
         if self.options.shared:
             self.options.rm_safe("fPIC")
 
+    def validate(self):
+        # Coroutines and concepts: a C++17 profile (gcc 12's default, as `conan profile detect`
+        # finds it) would build a package whose consumers cannot compile its headers.
+        check_min_cppstd(self, 20)
+
     def layout(self):
         cmake_layout(self)
 
@@ -38,9 +45,6 @@ class AsyncioCppConan(ConanFile):
                       options={"header_only": True})
         # TLS: <asyncio/ssl.hpp> exposes Asio's ssl::context, so OpenSSL's headers are public.
         self.requires("openssl/[>=1.1.1 <4]", transitive_headers=True, transitive_libs=True)
-
-    def build_requirements(self):
-        self.test_requires("catch2/[>=2.13 <3]")
 
     def generate(self):
         toolchain = CMakeToolchain(self)
@@ -58,6 +62,12 @@ class AsyncioCppConan(ConanFile):
     def package(self):
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
         CMake(self).install()
+        # Conan's generators (CMakeDeps, PkgConfigDeps) write the consumers' CMake config and
+        # .pc files from package_info(), pointing at the dependencies Conan resolved. The
+        # project's own would find_dependency() Boost and OpenSSL wherever CMake looks instead,
+        # and could be picked up in place of the generated ones: they are not shipped.
+        rmdir(self, os.path.join(self.package_folder, "lib", "cmake"))
+        rmdir(self, os.path.join(self.package_folder, "lib", "pkgconfig"))
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "asyncio-cpp")

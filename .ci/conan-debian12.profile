@@ -1,4 +1,4 @@
-# Conan 2 profile for Debian 12: Boost, OpenSSL and Catch2 come from Debian's packages.
+# Conan 2 profile for Debian 12: Boost and OpenSSL come from Debian's packages.
 [settings]
 os=Linux
 arch=x86_64
@@ -11,7 +11,6 @@ build_type=Release
 [platform_requires]
 boost/1.81.0
 openssl/3.0.19
-catch2/2.13.10
 
 [conf]
 tools.cmake.cmaketoolchain:generator=Ninja

@@ -3,6 +3,7 @@
 // Asio from tasks"). A separate include: it pulls in Asio's completion-token machinery.
 #pragma once
 
+#include <asyncio/detail/asio_version.hpp>
 #include <asyncio/futures.hpp>
 
 #include <boost/asio/async_result.hpp>
@@ -19,6 +20,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// The token's type: `op(args..., asyncio::use_future)` returns an asyncio::Future.
@@ -185,6 +189,7 @@ void bind_cancel_executor(const Initiation& init, AsioCancel& cancel) {
 
 }  // namespace detail
 }  // namespace asyncio
+ASYNCIO_CPP_API_END
 
 template <class R, class... Args>
 struct boost::asio::async_result<asyncio::use_future_t, R(Args...)> {

@@ -18,6 +18,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 struct AddrInfo {
@@ -145,3 +148,4 @@ auto EventLoop::create_datagram_endpoint(Factory factory, DatagramOptions option
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

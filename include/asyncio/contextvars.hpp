@@ -15,6 +15,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// Python's LookupError: ContextVar::get() on a variable that has no value and no default.
@@ -199,3 +202,4 @@ auto in_context(Context ctx, F&& fn) {
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

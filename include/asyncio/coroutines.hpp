@@ -13,6 +13,9 @@
 #include <source_location>
 #endif
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 template <class T = void>
@@ -189,3 +192,4 @@ inline Coro<void> CoroPromise<void>::get_return_object() noexcept {
 }  // namespace detail
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/contextvars.hpp>
+#include <asyncio/detail/asio_version.hpp>
 #include <asyncio/detail/delay.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>
@@ -19,10 +20,13 @@
 #include <string>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
 namespace boost::asio {
 class io_context;
 }
 
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class EventLoop;
@@ -402,3 +406,4 @@ bool LoopAnchor::post(F&& fn) noexcept {
 }  // namespace detail
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -9,6 +9,9 @@
 #include <system_error>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// CancelledError is a BaseException in Python: deliberately not a std::exception,
@@ -219,3 +222,4 @@ std::string exception_repr(const std::exception_ptr& exc);
 std::string exception_str(const std::exception_ptr& exc);
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

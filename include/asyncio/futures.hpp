@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 template <class T = void>
@@ -249,3 +252,4 @@ T run_until_complete_impl(EventLoop& loop, Future<T> fut) {
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

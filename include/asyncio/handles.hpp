@@ -5,6 +5,9 @@
 
 #include <string>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class Handle {
@@ -46,3 +49,4 @@ class TimerHandle : public Handle {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -16,6 +16,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 namespace detail {
@@ -282,3 +285,4 @@ class Barrier {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -5,6 +5,9 @@
 #include <functional>
 #include <string_view>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 enum class LogLevel { debug, info, warning, error, critical };
@@ -26,3 +29,4 @@ std::uint64_t log_records_dropped() noexcept;
 const char* to_string(LogLevel level) noexcept;
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

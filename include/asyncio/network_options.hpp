@@ -8,10 +8,13 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
 namespace boost::asio::ssl {
 class context;  // asyncio::ssl::SSLContext, from <asyncio/ssl.hpp>
 }
 
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 using HostPort = std::pair<std::string, int>;
@@ -112,3 +115,4 @@ struct DatagramOptions {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -8,6 +8,9 @@
 #include <span>
 #include <string_view>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class BaseTransport;
@@ -69,3 +72,4 @@ class SubprocessProtocol : public virtual BaseProtocol {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

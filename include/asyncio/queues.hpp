@@ -14,6 +14,9 @@
 #include <string>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 namespace detail {
@@ -206,3 +209,4 @@ class PriorityQueue : public Queue<T> {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

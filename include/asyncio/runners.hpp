@@ -11,6 +11,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// asyncio.constants.THREAD_JOIN_TIMEOUT: how long Runner and asyncio::run wait for the
@@ -139,3 +142,4 @@ T run(Coro<T> main, std::optional<bool> debug = std::nullopt, LoopFactory loop_f
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -2,6 +2,7 @@
 // Contexts are boost::asio::ssl::context (OpenSSL); pass them as the `ssl` option.
 #pragma once
 
+#include <asyncio/detail/asio_version.hpp>
 #include <asyncio/exceptions.hpp>
 
 #include <boost/asio/ssl/context.hpp>
@@ -12,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::ssl {
 
 using SSLContext = boost::asio::ssl::context;
@@ -75,3 +79,4 @@ struct PeerCert {
 };
 
 }  // namespace asyncio::ssl
+ASYNCIO_CPP_API_END

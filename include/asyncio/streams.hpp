@@ -23,6 +23,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 inline constexpr std::size_t DEFAULT_LIMIT = 64 * 1024;  // streams._DEFAULT_LIMIT
@@ -237,7 +240,6 @@ inline detail::AsyncRange<detail::StreamLines> aiter(StreamReader& reader) {
   return detail::AsyncRange<detail::StreamLines>({nullptr, &reader});
 }
 
-
 /// asyncio.open_connection / start_server and their Unix forms, on the running loop. Hosts
 /// are as in create_connection and create_server: std::nullopt is Python's None; the forms
 /// without host and port take options.sock.
@@ -292,3 +294,4 @@ Coro<std::shared_ptr<Server>> start_unix_server(Callback client_connected, std::
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

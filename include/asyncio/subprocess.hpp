@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// subprocess.SubprocessStreamProtocol: feeds the child's pipes to streams.
@@ -98,3 +101,4 @@ using asyncio::STDOUT;
 }  // namespace subprocess
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -11,6 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// Values for stdin_ / stdout_ / stderr_ besides a plain fd (>= 0), as in `subprocess`.
@@ -53,3 +56,4 @@ inline constexpr bool is_arg_vector =
 }  // namespace detail
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

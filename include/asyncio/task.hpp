@@ -14,6 +14,9 @@
 #include <variant>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 template <class T = void>
@@ -413,3 +416,4 @@ Task<T> ensure_future(detail::SleepResultAwaiter<T>&& sleeping) {
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -9,6 +9,9 @@
 #include <type_traits>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class TaskGroup {
@@ -66,3 +69,4 @@ class TaskGroup {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -13,6 +13,9 @@
 #include <variant>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 // ---------------------------------------------------------------- gather
@@ -341,3 +344,4 @@ Future<detail::awaitable_value_t<A>> shield(A&& aw) {
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -13,6 +13,9 @@
 #include <thread>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 /// concurrent.futures.Executor: what run_in_executor hands work to.
@@ -306,3 +309,4 @@ Future<T> wrap_future(ConcurrentFuture<T> cf) {
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

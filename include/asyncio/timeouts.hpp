@@ -8,6 +8,9 @@
 #include <optional>
 #include <type_traits>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class Timeout;
@@ -137,3 +140,4 @@ Coro<detail::awaitable_value_t<A>> wait_for(A aw, D delay) {
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

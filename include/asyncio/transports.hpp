@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 class BaseProtocol;
@@ -127,3 +130,4 @@ class SubprocessTransport : public virtual BaseTransport {
 };
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -13,6 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 namespace detail {
@@ -78,3 +81,4 @@ auto EventLoop::subprocess_shell(Factory factory, std::string cmd, SubprocessOpt
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END

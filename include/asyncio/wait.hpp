@@ -19,6 +19,9 @@
 #include <utility>
 #include <vector>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
 // ---------------------------------------------------------------- FutureRef
@@ -351,6 +354,7 @@ requires std::is_convertible_v<const F&, FutureRef>
 void as_completed(const F&, Rest&&...) = delete;
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END
 
 template <>
 struct std::hash<asyncio::FutureRef> {

@@ -11,6 +11,13 @@
 
 #include <cstddef>
 
+// Asio picks its reactor from BOOST_ASIO_DISABLE_EPOLL and the platform; this wait is
+// written against the epoll one.
+#if !defined(BOOST_ASIO_HAS_EPOLL)
+#error \
+    "asyncio-cpp needs Asio's epoll reactor (BOOST_ASIO_HAS_EPOLL): do not define BOOST_ASIO_DISABLE_EPOLL"
+#endif
+
 namespace asyncio {
 class WaitDescriptor;
 }

@@ -4,6 +4,9 @@
 
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 
 /// A range over `Source`, which has `anext()` (a lazy Coro giving the next item) and
@@ -35,3 +38,4 @@ class AsyncRange {
 };
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END

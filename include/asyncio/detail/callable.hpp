@@ -12,6 +12,9 @@
 #include <typeinfo>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 
 // Room for a callable of up to five pointers (a future's done notification fits); larger
@@ -150,3 +153,4 @@ const CallableOps* emplace_callable(void* storage, F&& fn, Args&&... args) {
 }
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END

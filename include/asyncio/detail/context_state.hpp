@@ -11,6 +11,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 
 /// A value too large or not trivially copyable to sit in a map entry: shared by the maps that
@@ -228,3 +231,4 @@ struct InContext {
 };
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END

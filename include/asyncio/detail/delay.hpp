@@ -5,6 +5,9 @@
 #include <optional>
 #include <type_traits>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 
 template <class T>
@@ -38,3 +41,4 @@ struct OptionalDelay {
 };
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END

@@ -6,6 +6,9 @@
 #include <atomic>
 #include <cstdint>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 class EventLoop;
 }
@@ -75,3 +78,4 @@ HandleImpl* make_handle(EventLoop* loop, F&& fn, Args&&... args) {
 }
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END

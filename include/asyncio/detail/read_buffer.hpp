@@ -8,6 +8,9 @@
 #include <span>
 #include <string_view>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 
 class ReadBuffer {
@@ -34,3 +37,4 @@ class ReadBuffer {
 };
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END

@@ -10,6 +10,9 @@
 #include <list>
 #include <memory>
 
+#include <asyncio/detail/export.hpp>
+
+ASYNCIO_CPP_API_BEGIN
 namespace asyncio::detail {
 
 /// The name a destroyed primitive's waiters are told. A primitive built into another one
@@ -101,3 +104,4 @@ class WaiterList {
 };
 
 }  // namespace asyncio::detail
+ASYNCIO_CPP_API_END
