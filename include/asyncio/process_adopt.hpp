@@ -4,6 +4,8 @@
 // Boost.Process (header-only in Boost 1.81; its headers need Boost.Filesystem's headers only).
 #pragma once
 
+#include <asyncio/detail/asio_version.hpp>
+#include <asyncio/detail/export.hpp>
 #include <asyncio/subprocess.hpp>
 
 #include <boost/asio/readable_pipe.hpp>
@@ -15,6 +17,8 @@
 #include <memory>
 #include <optional>
 #include <utility>
+
+ASYNCIO_CPP_API_BEGIN
 
 namespace asyncio {
 
@@ -103,3 +107,4 @@ auto adopt_subprocess(EventLoop& loop, Factory factory,
 }
 
 }  // namespace asyncio
+ASYNCIO_CPP_API_END
