@@ -350,8 +350,11 @@ TEST_CASE(
   constexpr int calls = 200;
   std::atomic<int> finished{0}, failed{0};
   std::atomic<long> sum{0};
+  std::atomic<int> inside_loop_step{0};
   auto caller = [&](int i) -> asio::awaitable<void> {
     int v = co_await asyncio::async_run(loop, add(i, 1), asio::use_awaitable);
+    // Posted to the host's executor, not dispatched inline in the loop's step.
+    if (asyncio::detail::running_loop_or_null() != nullptr) ++inside_loop_step;
     sum += v;
   };
   for (int i = 0; i < calls; ++i) {
@@ -363,6 +366,7 @@ TEST_CASE(
   REQUIRE(run_guest_host(io, loop, 4));
   CHECK(finished == calls);
   CHECK(failed == 0);
+  CHECK(inside_loop_step == 0);
   CHECK(sum == calls * (calls - 1) / 2 + calls);
 }
 

@@ -130,10 +130,13 @@ class RunOperation {
       }
     };
     handler_.reset();
-    if constexpr (Post) {
-      boost::asio::post(ex, std::move(call));
-    } else {
+    // A handler with an executor of its own never runs inside a loop callback (in guest mode
+    // dispatch() would run it there, where the loop is running and cannot be closed). One
+    // without runs where the task ended, as concurrent.futures callbacks do.
+    if constexpr (!Post && std::is_same_v<Executor, boost::asio::system_executor>) {
       boost::asio::dispatch(ex, std::move(call));
+    } else {
+      boost::asio::post(ex, std::move(call));
     }
   }
 
