@@ -63,8 +63,8 @@ struct Outcome {
     error = std::move(e);
     value = v;
     thread = std::this_thread::get_id();
-    ++calls;
     called.set();
+    ++calls;  // last: a test that saw it may destroy the Outcome
   }
 };
 

@@ -93,7 +93,7 @@ class RunOperation {
   }
 
   /// On the loop's thread: the task's result, exception or CancelledError goes to the handler.
-  void finish(const Future<T>& done) {
+  static void finish(std::shared_ptr<RunOperation> op, Future<T> done) {
     std::optional<stored_t<T>> value;
     std::exception_ptr error;
     try {
@@ -106,7 +106,14 @@ class RunOperation {
     } catch (...) {
       error = std::current_exception();
     }
-    complete</*post=*/false>(std::move(error), std::move(value));
+    if (!error) return op->template complete</*post=*/false>(nullptr, std::move(value));
+    // The task shares its exception with the handler, which may read it on another thread:
+    // one loop iteration later the loop has let go of the task, and the handler's side
+    // holds the last reference (the thread that reads the exception frees it).
+    done = Future<T>();
+    get_running_loop().call_soon([op = std::move(op), error = std::move(error)]() mutable {
+      op->template complete</*post=*/false>(std::move(error), std::nullopt);
+    });
   }
 
   /// The task could not start: never inline, since this may be the initiating function.
@@ -176,7 +183,7 @@ struct RunInitiation {
       return op->fail(std::current_exception());
     }
     attach_run_target(cancel, target.state_ptr());
-    target.add_done_callback([op](Future<T> done) { op->finish(done); });
+    target.add_done_callback([op](Future<T> done) { Op::finish(op, std::move(done)); });
   }
 };
 
