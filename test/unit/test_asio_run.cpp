@@ -13,6 +13,7 @@
 #include <boost/asio/deferred.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -63,8 +64,12 @@ struct Outcome {
     error = std::move(e);
     value = v;
     thread = std::this_thread::get_id();
-    called.set();
-    ++calls;  // last: a test that saw it may destroy the Outcome
+    ++calls;
+    called.set();  // last: the test may destroy the Outcome once wait() returns
+  }
+  // Runs the loop until the handler was called, then waits until it has left record().
+  bool wait_called(EventLoop& loop) {
+    return run_until(loop, [&] { return calls.load() == 1; }) && called.wait();
   }
 };
 
@@ -110,9 +115,10 @@ TEST_CASE(
   EventLoop loop;
   Outcome out;
   std::thread submitter([&] {  // not the loop's thread: submitted through call_soon_threadsafe
-    asyncio::async_run(loop, add(2, 3), [&](std::exception_ptr e, int v) { out.record(e, v); });
+    asyncio::async_run(loop, add(2, 3),
+                       [&](std::exception_ptr e, int v) { out.record(std::move(e), v); });
   });
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+  REQUIRE(out.wait_called(loop));
   submitter.join();
   CHECK_FALSE(out.error);
   CHECK(out.value == 5);
@@ -126,10 +132,10 @@ TEST_CASE(
   EventLoop loop;
   Outcome out;
   loop.call_soon([&] {
-    asyncio::async_run(loop, fail("boom"), [&](std::exception_ptr e) { out.record(e); });
+    asyncio::async_run(loop, fail("boom"), [&](std::exception_ptr e) { out.record(std::move(e)); });
     CHECK(out.calls == 0);  // never inline in the initiating function
   });
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+  REQUIRE(out.wait_called(loop));
   CHECK(error_of<std::invalid_argument>(out.error) == "boom");
 }
 
@@ -174,8 +180,8 @@ TEST_CASE(
   run_once(loop);
   CHECK_FALSE(ran);  // a deferred operation starts when it is launched
   Outcome out;
-  std::move(op)([&](std::exception_ptr e, int v) { out.record(e, v); });
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+  std::move(op)([&](std::exception_ptr e, int v) { out.record(std::move(e), v); });
+  REQUIRE(out.wait_called(loop));
   CHECK(ran);
   CHECK(out.value == 7);
 }
@@ -200,10 +206,13 @@ TEST_CASE("async_run_task: test_tasks.RunCoroutineThreadsafeTests.test_run_corou
   auto task = loop.create_task(add(1, 1));
   Future<int> fut = loop.create_future<int>();
   Outcome from_task, from_future;
-  asyncio::async_run(loop, task, [&](std::exception_ptr e, int v) { from_task.record(e, v); });
-  asyncio::async_run(loop, fut, [&](std::exception_ptr e, int v) { from_future.record(e, v); });
+  asyncio::async_run(loop, task,
+                     [&](std::exception_ptr e, int v) { from_task.record(std::move(e), v); });
+  asyncio::async_run(loop, fut,
+                     [&](std::exception_ptr e, int v) { from_future.record(std::move(e), v); });
   loop.call_soon([&] { fut.set_result(9); });
-  REQUIRE(run_until(loop, [&] { return from_task.calls + from_future.calls == 2; }));
+  REQUIRE(from_task.wait_called(loop));
+  REQUIRE(from_future.wait_called(loop));
   CHECK(from_task.value == 2);
   CHECK(from_future.value == 9);
 }
@@ -214,8 +223,8 @@ TEST_CASE("async_run_foreign_future: test_tasks.BaseTaskTests.test_ensure_future
   EventLoop loop, other;
   Outcome out;
   asyncio::async_run(loop, other.create_future<int>(),
-                     [&](std::exception_ptr e, int v) { out.record(e, v); });
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+                     [&](std::exception_ptr e, int v) { out.record(std::move(e), v); });
+  REQUIRE(out.wait_called(loop));
   CHECK_THAT(error_of<std::invalid_argument>(out.error),
              Catch::Matchers::Contains("belongs to a different loop"));
 }
@@ -233,13 +242,39 @@ TEST_CASE(
   Outcome out;
   Future<void> never = loop.create_future<void>();
   asyncio::async_run(loop, wait_forever(never, &started),
-                     asio::bind_cancellation_slot(
-                         signal.slot(), [&](std::exception_ptr e, int v) { out.record(e, v); }));
+                     asio::bind_cancellation_slot(signal.slot(), [&](std::exception_ptr e, int v) {
+                       out.record(std::move(e), v);
+                     }));
   REQUIRE(run_until(loop, [&] { return started; }));
   signal.emit(type);
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+  REQUIRE(out.wait_called(loop));
   CHECK(error_of<CancelledError>(out.error).empty());
   CHECK(out.calls == 1);
+}
+
+TEST_CASE("async_run_timer_race: no CPython counterpart: Boost 1.81 has no asio::cancel_after",
+          "[asio_run]") {
+  // awaitable_operators' || against an expired timer: the parallel group cancels the losing
+  // async_run branch through its slot, which cancels the task.
+  using namespace asio::experimental::awaitable_operators;
+  EventLoop loop;
+  bool started = false;
+  auto task = loop.create_task(wait_forever(loop.create_future<void>(), &started));
+  std::atomic<bool> finished{false};
+  std::size_t winner = 0;
+  {
+    HostThread host;
+    auto race = [&, task]() -> asio::awaitable<void> {
+      asio::steady_timer timer(host.io, std::chrono::seconds(0));
+      auto result = co_await (asyncio::async_run(loop, task, asio::use_awaitable) ||
+                              timer.async_wait(asio::use_awaitable));
+      winner = result.index();
+    };
+    asio::co_spawn(host.io, race(), [&](std::exception_ptr) { finished = true; });
+    REQUIRE(run_until(loop, [&] { return finished.load(); }));
+  }
+  CHECK(winner == 1);
+  CHECK(task.cancelled());
 }
 
 TEST_CASE("async_run_slot_cancel_before_start: no CPython counterpart: the slot fires first",
@@ -251,12 +286,13 @@ TEST_CASE("async_run_slot_cancel_before_start: no CPython counterpart: the slot 
   bool started = false;
   Outcome out;
   std::thread([&] {
-    asyncio::async_run(loop, wait_forever(loop.create_future<void>(), &started),
-                       asio::bind_cancellation_slot(
-                           signal.slot(), [&](std::exception_ptr e, int v) { out.record(e, v); }));
+    asyncio::async_run(
+        loop, wait_forever(loop.create_future<void>(), &started),
+        asio::bind_cancellation_slot(
+            signal.slot(), [&](std::exception_ptr e, int v) { out.record(std::move(e), v); }));
     signal.emit(asio::cancellation_type::terminal);
   }).join();
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+  REQUIRE(out.wait_called(loop));
   CHECK_FALSE(started);
   CHECK(error_of<CancelledError>(out.error).empty());
 }
@@ -269,10 +305,10 @@ TEST_CASE(
   bool started = false;
   auto task = loop.create_task(wait_forever(loop.create_future<void>(), &started));
   Outcome out;
-  asyncio::async_run(loop, task, [&](std::exception_ptr e, int v) { out.record(e, v); });
+  asyncio::async_run(loop, task, [&](std::exception_ptr e, int v) { out.record(std::move(e), v); });
   REQUIRE(run_until(loop, [&] { return started; }));
   task.cancel("from asyncio");
-  REQUIRE(run_until(loop, [&] { return out.calls.load() == 1; }));
+  REQUIRE(out.wait_called(loop));
   CHECK(error_of<CancelledError>(out.error) == "from asyncio");
 }
 
@@ -287,7 +323,8 @@ TEST_CASE("async_run_closed_loop: test_events.EventLoopTestsMixin.test_run_until
     co_return 1;
   };
   Outcome out;
-  asyncio::async_run(loop, body(), [&](std::exception_ptr e, int v) { out.record(e, v); });
+  asyncio::async_run(loop, body(),
+                     [&](std::exception_ptr e, int v) { out.record(std::move(e), v); });
   REQUIRE(out.called.wait());
   CHECK(error_of<asyncio::RuntimeError>(out.error) == "Event loop is closed");
   CHECK_FALSE(ran);
@@ -302,7 +339,7 @@ TEST_CASE("async_run_loop_closes: no CPython counterpart: close() abandons the p
   {
     EventLoop loop;
     asyncio::async_run(loop, wait_forever(loop.create_future<void>(), &started),
-                       [&](std::exception_ptr e, int v) { out.record(e, v); });
+                       [&](std::exception_ptr e, int v) { out.record(std::move(e), v); });
     REQUIRE(run_until(loop, [&] { return started; }));
     loop.close();
   }
@@ -328,9 +365,10 @@ TEST_CASE("async_run_loop_destroyed_queued: no CPython counterpart: queued, then
     };
     {
       EventLoop loop;
-      asyncio::async_run(
-          loop, body(),
-          asio::bind_executor(host.io, [&](std::exception_ptr e, int v) { out.record(e, v); }));
+      asyncio::async_run(loop, body(),
+                         asio::bind_executor(host.io, [&](std::exception_ptr e, int v) {
+                           out.record(std::move(e), v);
+                         }));
     }
     REQUIRE(out.called.wait());
     CHECK(out.thread == host.thread.get_id());
