@@ -6,6 +6,8 @@
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/system/error_category.hpp>
 
+#include <stdexcept>
+
 namespace asyncio::detail {
 
 EventLoop& loop_for_use_future() {
@@ -68,6 +70,36 @@ void abandon_asio_op(std::shared_ptr<FutureStateBase> state, std::shared_ptr<Asi
     target->set_exception(std::make_exception_ptr(
         RuntimeError("the Asio operation's handler was destroyed before it was called")));
   });
+}
+
+}  // namespace asyncio::detail
+
+// ---------------------------------------------------------------- async_run
+
+namespace asyncio::detail {
+
+void post_run_cancel(const std::shared_ptr<RunCancel>& cancel) noexcept {
+  // Refused once the loop is closed: the task is gone then, and the handler answered.
+  cancel->anchor->post([cancel] {
+    cancel->requested = true;
+    if (auto task = cancel->target.lock()) task->cancel({});
+  });
+}
+
+void attach_run_target(RunCancel& cancel, std::shared_ptr<FutureStateBase> target) {
+  cancel.target = target;
+  // A cancellation that came before the task existed cancels it before its first step, as
+  // a cancelled run_coroutine_threadsafe future does.
+  if (cancel.requested) target->cancel({});
+}
+
+std::exception_ptr run_loop_closed_error() {
+  return std::make_exception_ptr(RuntimeError("Event loop is closed"));
+}
+
+void throw_foreign_future() {
+  throw std::invalid_argument(
+      "The future belongs to a different loop than the one specified as the loop argument");
 }
 
 }  // namespace asyncio::detail

@@ -1,8 +1,11 @@
 // Boost.Asio interop: asyncio::use_future, a completion token that turns any Asio asynchronous
 // operation into an asyncio::Future on the running loop (docs/03-embedding-in-asio.md, "Calling
-// Asio from tasks"). A separate include: it pulls in Asio's completion-token machinery.
+// Asio from tasks"), and asyncio::async_run, which runs a task as an Asio asynchronous
+// operation ("Calling tasks from Asio"). A separate include: it pulls in Asio's completion-token
+// machinery.
 #pragma once
 
+#include <asyncio/detail/asio_run.hpp>
 #include <asyncio/detail/asio_version.hpp>
 #include <asyncio/futures.hpp>
 
@@ -216,3 +219,28 @@ struct boost::asio::async_result<asyncio::use_future_t, R(Args...)> {
     return future;
   }
 };
+
+ASYNCIO_CPP_API_BEGIN
+namespace asyncio {
+
+/// Runs a Coro<T> as a task of `loop` (or follows a Task<T>/Future<T> of `loop`) as an Asio
+/// asynchronous operation with the signature void(std::exception_ptr, T), or
+/// void(std::exception_ptr) for T = void. Safe from any thread. The handler runs through its
+/// associated executor (inline on the loop's thread when it has none) and gets the task's
+/// exception, or CancelledError when the task ended cancelled; RuntimeError("Event loop is
+/// closed") when the loop closed before the task ended. Any emission on the handler's
+/// cancellation slot cancels the task.
+template <class Awaitable, class CompletionToken>
+auto async_run(EventLoop& loop, Awaitable aw, CompletionToken&& token) {
+  using T = detail::awaitable_value_t<Awaitable>;
+  static_assert(std::is_same_v<Awaitable, Coro<T>> || std::is_base_of_v<Future<T>, Awaitable>,
+                "async_run takes a Coro<T>, a Task<T> or a Future<T>");
+  static_assert(std::is_void_v<T> || std::is_default_constructible_v<T>,
+                "async_run's signature passes a T beside an exception: T needs a default value");
+  using Signature = typename detail::run_signature<T>::type;
+  return boost::asio::async_initiate<CompletionToken, Signature>(
+      detail::RunInitiation<T>{&loop, detail::loop_anchor(loop)}, token, std::move(aw));
+}
+
+}  // namespace asyncio
+ASYNCIO_CPP_API_END

@@ -1,0 +1,194 @@
+// The machinery of asyncio::async_run (asio_interop.hpp): a task started on its loop from any
+// thread, whose outcome goes to an Asio completion handler through the handler's executor.
+#pragma once
+
+#include <asyncio/detail/asio_version.hpp>
+#include <asyncio/detail/export.hpp>
+#include <asyncio/task.hpp>
+
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/cancellation_type.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/system_executor.hpp>
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+ASYNCIO_CPP_API_BEGIN
+namespace asyncio::detail {
+
+/// What the handler's cancellation slot shares with the loop. The slot's handler runs where
+/// Asio emits (any thread): it only posts to the loop, where the other fields live.
+struct RunCancel {
+  explicit RunCancel(std::shared_ptr<LoopAnchor> a) : anchor(std::move(a)) {}
+  std::shared_ptr<LoopAnchor> anchor;
+  bool requested = false;                 // loop thread only
+  std::weak_ptr<FutureStateBase> target;  // loop thread only; the task keeps itself alive
+};
+
+/// async_run's completion signature: the task's exception (null on success), then its value.
+template <class T>
+struct run_signature {
+  using type = void(std::exception_ptr, T);
+};
+template <>
+struct run_signature<void> {
+  using type = void(std::exception_ptr);
+};
+
+/// The non-template halves (lib/asio_interop.cpp).
+/// From any thread: the loop cancels the task (or the task to come); dropped once it closed.
+void post_run_cancel(const std::shared_ptr<RunCancel>& cancel) noexcept;
+/// On the loop's thread, once the task exists: a request that came first cancels it now.
+void attach_run_target(RunCancel& cancel, std::shared_ptr<FutureStateBase> target);
+/// RuntimeError("Event loop is closed"): the loop closed before the outcome existed.
+std::exception_ptr run_loop_closed_error();
+/// ValueError (std::invalid_argument) for a future of another loop, as ensure_future's.
+[[noreturn]] void throw_foreign_future();
+
+/// The task async_run follows: a coroutine becomes a task of `loop`; a future or task is
+/// followed as it is (it must belong to `loop`).
+template <class T>
+Future<T> run_target(EventLoop& loop, Coro<T>&& coro) {
+  return loop.create_task(std::move(coro));
+}
+template <class T>
+Future<T> run_target(EventLoop& loop, Future<T>&& fut) {
+  if (&fut.get_loop() != &loop) throw_foreign_future();
+  return std::move(fut);
+}
+
+/// One async_run: owns the handler until it is called, exactly once. Normally from the loop's
+/// thread when the task is done; otherwise when the last reference goes (the loop closed
+/// first and dropped the callbacks holding it), with RuntimeError.
+template <class T, class Handler>
+class RunOperation {
+ public:
+  using Executor = boost::asio::associated_executor_t<Handler, boost::asio::system_executor>;
+
+  explicit RunOperation(Handler h)
+      : work_(boost::asio::make_work_guard(
+            boost::asio::get_associated_executor(h, boost::asio::system_executor()))),
+        handler_(std::move(h)) {}
+  RunOperation(const RunOperation&) = delete;
+  RunOperation& operator=(const RunOperation&) = delete;
+  ~RunOperation() {
+    if (!handler_) return;
+    try {
+      complete</*post=*/true>(run_loop_closed_error(), std::nullopt);
+    } catch (...) {  // out of memory while posting: nothing left to tell
+    }
+  }
+
+  /// Called in the initiating function: the slot's emissions cancel the task.
+  void watch_slot(const std::shared_ptr<RunCancel>& cancel) {
+    auto slot = boost::asio::get_associated_cancellation_slot(*handler_);
+    if (!slot.is_connected()) return;
+    slot.assign([cancel](boost::asio::cancellation_type type) {
+      if (type != boost::asio::cancellation_type::none) post_run_cancel(cancel);
+    });
+  }
+
+  /// On the loop's thread: the task's result, exception or CancelledError goes to the handler.
+  static void finish(std::shared_ptr<RunOperation> op, Future<T> done) {
+    std::optional<stored_t<T>> value;
+    std::exception_ptr error;
+    try {
+      if constexpr (std::is_void_v<T>) {
+        done.result();
+        value.emplace();
+      } else {
+        value.emplace(done.result());
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    if (!error) return op->template complete</*post=*/false>(nullptr, std::move(value));
+    // The task shares its exception with the handler, which may read it on another thread:
+    // one loop iteration later the loop has let go of the task, and the handler's side
+    // holds the last reference (the thread that reads the exception frees it).
+    done = Future<T>();
+    get_running_loop().call_soon([op = std::move(op), error = std::move(error)]() mutable {
+      op->template complete</*post=*/false>(std::move(error), std::nullopt);
+    });
+  }
+
+  /// The task could not start: never inline, since this may be the initiating function.
+  void fail(std::exception_ptr error) { complete</*post=*/true>(std::move(error), std::nullopt); }
+
+ private:
+  template <bool Post>
+  void complete(std::exception_ptr error, std::optional<stored_t<T>> value) {
+    Executor ex = work_.get_executor();
+    auto call = [h = std::move(*handler_), work = std::move(work_), error = std::move(error),
+                 value = std::move(value)]() mutable {
+      // The slot belongs to the handler's side, which no longer needs to reach the task.
+      auto slot = boost::asio::get_associated_cancellation_slot(h);
+      if (slot.is_connected()) slot.clear();
+      if constexpr (std::is_void_v<T>) {
+        std::move(h)(std::move(error));
+      } else if (value) {
+        std::move(h)(std::move(error), std::move(*value));
+      } else {
+        std::move(h)(std::move(error), T{});
+      }
+    };
+    handler_.reset();
+    // A handler with an executor of its own never runs inside a loop callback (in guest mode
+    // dispatch() would run it there, where the loop is running and cannot be closed). One
+    // without runs where the task ended, as concurrent.futures callbacks do.
+    if constexpr (!Post && std::is_same_v<Executor, boost::asio::system_executor>) {
+      boost::asio::dispatch(ex, std::move(call));
+    } else {
+      boost::asio::post(ex, std::move(call));
+    }
+  }
+
+  boost::asio::executor_work_guard<Executor> work_;  // the handler's executor stays busy
+  std::optional<Handler> handler_;                   // empty once it has been called
+};
+
+/// async_run's initiation: `loop` is only compared, never used, off the loop's thread.
+template <class T>
+struct RunInitiation {
+  EventLoop* loop;
+  std::shared_ptr<LoopAnchor> anchor;
+
+  template <class Handler, class Awaitable>
+  void operator()(Handler&& handler, Awaitable aw) const {
+    using Op = RunOperation<T, std::decay_t<Handler>>;
+    auto op = std::make_shared<Op>(std::forward<Handler>(handler));
+    auto cancel = std::make_shared<RunCancel>(anchor);
+    op->watch_slot(cancel);
+    auto start = [op, cancel, aw = std::move(aw)]() mutable {
+      start_run(op, *cancel, std::move(aw));
+    };
+    if (running_loop_or_null() == loop) {
+      start();  // on the loop's thread while it runs: no detour through the queue
+    } else {
+      // Refused once the loop is closed: `op` then goes, and its destructor answers.
+      anchor->post(std::move(start));
+    }
+  }
+
+  template <class Op, class Awaitable>
+  static void start_run(const std::shared_ptr<Op>& op, RunCancel& cancel, Awaitable&& aw) {
+    Future<T> target;
+    try {
+      target = run_target(*cancel.anchor->loop, std::forward<Awaitable>(aw));
+    } catch (...) {
+      return op->fail(std::current_exception());
+    }
+    attach_run_target(cancel, target.state_ptr());
+    target.add_done_callback([op](Future<T> done) { Op::finish(op, std::move(done)); });
+  }
+};
+
+}  // namespace asyncio::detail
+ASYNCIO_CPP_API_END
