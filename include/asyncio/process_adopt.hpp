@@ -19,7 +19,6 @@
 #include <utility>
 
 ASYNCIO_CPP_API_BEGIN
-
 namespace asyncio {
 
 /// Our ends of the child's stdio pipes, as the host made them for bp::process_stdio. Each one
