@@ -223,9 +223,9 @@ struct boost::asio::async_result<asyncio::use_future_t, R(Args...)> {
 ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
 
-/// Runs a Coro<T> as a task of `loop` (or follows a Task<T>/Future<T> of `loop`) as an Asio
-/// asynchronous operation with the signature void(std::exception_ptr, T), or
-/// void(std::exception_ptr) for T = void. Safe from any thread. The handler runs through its
+/// Runs a `Coro<T>` as a task of `loop` (or follows a `Task<T>`/`Future<T>` of `loop`) as an
+/// Asio asynchronous operation with the signature `void(std::exception_ptr, T)`, or
+/// `void(std::exception_ptr)` for `T = void`. Safe from any thread. The handler runs through its
 /// associated executor (inline on the loop's thread when it has none) and gets the task's
 /// exception, or CancelledError when the task ended cancelled; RuntimeError("Event loop is
 /// closed") when the loop closed before the task ended. Any emission on the handler's
