@@ -11,14 +11,14 @@
 
 #include <exception>
 #include <future>
-#include <latch>
 #include <memory>
-#include <stdexcept>
 #include <string>
 
+#include "threadsafe_trace.hpp"
 #include "trace.hpp"
 
 namespace asio = boost::asio;
+using namespace threadsafe_trace;
 
 // run_coroutine_threadsafe's concurrent future, made of async_run and a callback: the
 // handler fills a std::promise, and the slot stands for the future's cancel().
@@ -35,36 +35,9 @@ std::future<T> run_threadsafe(asyncio::Coro<T> coro, asyncio::EventLoop& loop,
   return result;
 }
 
-asyncio::Coro<int> add(int a, int b) {
-  co_await asyncio::sleep(0);
-  trace::print("loop: add runs");
-  co_return a + b;
-}
-
 asyncio::Coro<void> greet(std::string name) {
   co_await asyncio::sleep(0);
   trace::print("loop: hello", name);
-}
-
-asyncio::Coro<int> fail() {
-  co_await asyncio::sleep(0);
-  throw std::invalid_argument("coroutine failed");
-}
-
-// Globals, like the Python events: count_down() may still touch a latch its waiter has left.
-std::latch started(1);
-std::latch seen_cancel(1);
-
-asyncio::Coro<int> slow() {
-  started.count_down();
-  try {
-    co_await asyncio::sleep(10);
-  } catch (const asyncio::CancelledError&) {
-    trace::print("loop: slow sees CancelledError");
-    seen_cancel.count_down();
-    throw;
-  }
-  co_return 0;
 }
 
 void submitter(asyncio::EventLoop* loop) {
@@ -75,32 +48,14 @@ void submitter(asyncio::EventLoop* loop) {
   done.get();
   trace::print("thread: greet done");
 
-  fut = run_threadsafe(fail(), *loop);
-  try {
-    fut.get();
-  } catch (const std::invalid_argument& e) {
-    trace::print("thread: ValueError", e.what());
-  }
+  print_value_error(run_threadsafe(fail(), *loop));
 
   asio::cancellation_signal cancel;  // emitted on this thread, where the slot was bound
   fut = run_threadsafe(slow(), *loop, cancel.slot());
-  started.wait();
-  cancel.emit(asio::cancellation_type::terminal);
-  seen_cancel.wait();
-  try {
-    fut.get();
-  } catch (const asyncio::CancelledError&) {
-    trace::print("thread: result() raises CancelledError");
-  }
-}
-
-asyncio::Coro<> main_coro() {
-  co_await asyncio::to_thread(submitter, &asyncio::get_running_loop());
-  trace::print("loop: submitter finished");
+  cancel_once_started([&] { cancel.emit(asio::cancellation_type::terminal); });
+  print_cancelled(fut);
 }
 
 int main() {
-  asyncio::EventLoop loop;
-  loop.run_until_complete(main_coro());
-  loop.close();
+  run_submitter(submitter);
 }

@@ -4,12 +4,7 @@
 #   cmake -DSOURCE_DIR=... -DWORK=... -DCONSUMER=... -P install_and_consume.cmake
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
-function(run)
-  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc)
-  if(rc)
-    message(FATAL_ERROR "failed: ${ARGN}")
-  endif()
-endfunction()
+include(${CMAKE_CURRENT_LIST_DIR}/run_or_fail.cmake)
 # No CMAKE_INSTALL_PREFIX: the prefix is only given to cmake --install.
 run(${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK}/lib -G Ninja -DCMAKE_BUILD_TYPE=Release
     -DBUILD_SHARED_LIBS=ON

@@ -3,13 +3,10 @@
 # find the prefix from where it lies). With the same flags, a program compiled against other
 # Asio headers (faked: another BOOST_ASIO_VERSION) must fail to link, naming the version.
 #   cmake -DBUILD_DIR=... -DWORK=... -DCONSUMER_DIR=... -P install_tree.cmake
+include(${CMAKE_CURRENT_LIST_DIR}/run_or_fail.cmake)
 file(REMOVE_RECURSE ${WORK})
 set(prefix ${WORK}/prefix)
-execute_process(COMMAND ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix}
-                OUTPUT_QUIET RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "cmake --install ${BUILD_DIR} --prefix ${prefix} failed")
-endif()
+run(${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix} OUTPUT_QUIET)
 find_program(PKG_CONFIG pkg-config REQUIRED)
 file(GLOB_RECURSE pc_file ${prefix}/*/asyncio-cpp.pc)
 get_filename_component(pc_dir "${pc_file}" DIRECTORY)
@@ -21,15 +18,9 @@ if(rc OR NOT flags MATCHES "-I${prefix}")
 endif()
 separate_arguments(flags UNIX_COMMAND "${flags}")
 
-execute_process(COMMAND c++ ${CONSUMER_DIR}/find_package/main.cpp -o ${WORK}/consumer ${flags}
-                RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "the pkg-config consumer does not build")
-endif()
-execute_process(COMMAND ${WORK}/consumer RESULT_VARIABLE rc)
-if(rc)
-  message(FATAL_ERROR "the pkg-config consumer failed")
-endif()
+# The pkg-config consumer builds and runs.
+run(c++ ${CONSUMER_DIR}/find_package/main.cpp -o ${WORK}/consumer ${flags})
+run(${WORK}/consumer)
 
 execute_process(COMMAND c++ ${CONSUMER_DIR}/asio_mismatch.cpp -o ${WORK}/asio_mismatch ${flags}
                 RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_VARIABLE out)

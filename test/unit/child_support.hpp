@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -216,6 +217,45 @@ inline constexpr const char* READY_THEN_BLOCK = "echo ready; exec sleep 3600";
 inline asyncio::Coro<asyncio::Process> shell(std::string cmd,
                                              asyncio::SubprocessOptions options = {}) {
   co_return co_await asyncio::create_subprocess_shell(std::move(cmd), std::move(options));
+}
+
+// A pidfd for our child `pid`: it names that child even after its pid is reused (pid_max may
+// be 32768, and other tests start thousands of children meanwhile).
+inline int pidfd_of(pid_t pid) {
+  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  REQUIRE(pidfd >= 0);
+  return pidfd;
+}
+
+// Polls a pidfd (then closes it) until its process is no child of ours any more: waitid gives
+// ECHILD once it is reaped, by a reaper thread that runs outside any loop. 10 s is a safety net.
+inline bool reaped_soon(int pidfd) {
+  bool gone = false;
+  for (int i = 0; i < 1000 && !gone; ++i) {
+    siginfo_t info{};
+    gone = ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG | WNOWAIT) != 0 &&
+           errno == ECHILD;
+    if (!gone) ::usleep(10'000);
+  }
+  ::close(pidfd);
+  return gone;
+}
+
+// Reads a READY_THEN_BLOCK child's "ready" line, stops the still running child the way
+// test_kill / test_terminate / test_send_signal do (kill() for SIGKILL, terminate() for
+// SIGTERM, send_signal(sig) otherwise) and returns what wait() gives.
+inline asyncio::Coro<int> stop_when_ready(asyncio::Process& proc, int sig) {
+  const std::string line = co_await proc.stdout_->readline();  // the child is blocked now
+  CHECK(line == "ready\n");
+  CHECK_FALSE(proc.returncode().has_value());
+  if (sig == SIGKILL) {
+    proc.kill();
+  } else if (sig == SIGTERM) {
+    proc.terminate();
+  } else {
+    proc.send_signal(sig);
+  }
+  co_return co_await proc.wait();
 }
 
 }  // namespace test_support

@@ -5,11 +5,11 @@
 // transport/protocol cycle on the old code; ASan reports the use after the loop.
 #include <catch2/catch.hpp>
 
+#include "unit/child_support.hpp"
 #include "unit/loop_support.hpp"
 #include "unit/net_support.hpp"
 
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -159,22 +159,10 @@ TEST_CASE("close_kills_running_child: test_subprocess (Close running child proce
         loop.subprocess_exec([] { return std::make_shared<HoldingProcess>(); }, "sleep", {"60"}));
     pid = transport->get_pid();
     CHECK(::kill(pid, 0) == 0);
-    // A pidfd names this child even if its pid is reused once it is reaped (pid_max may be
-    // 32768, and other tests start thousands of children meanwhile).
-    pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-    REQUIRE(pidfd >= 0);
+    pidfd = test_support::pidfd_of(pid);
   }
-  // Killed at close, then reaped by the reaper thread: waitid on the pidfd finds no child of
-  // ours any more (ECHILD). 10 s is a safety net.
-  bool reaped = false;
-  for (int i = 0; i < 1000 && !reaped; ++i) {
-    siginfo_t info{};
-    reaped = ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG | WNOWAIT) != 0 &&
-             errno == ECHILD;
-    if (!reaped) ::usleep(10'000);
-  }
-  ::close(pidfd);
-  CHECK(reaped);
+  // Killed at close, then reaped by the reaper thread.
+  CHECK(test_support::reaped_soon(pidfd));
 }
 
 namespace {

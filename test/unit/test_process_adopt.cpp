@@ -10,6 +10,7 @@
 #include "child_support.hpp"
 #include "child_watcher.hpp"
 #include "loop_support.hpp"
+#include "signal_support.hpp"
 #include "strict_mode.hpp"
 
 #include <dirent.h>
@@ -32,9 +33,13 @@ namespace bp = boost::process::v2;
 using asyncio::Coro;
 using asyncio::EventLoop;
 using asyncio::Process;
+using test_support::pidfd_of;
 using test_support::raises;
 using test_support::READY_THEN_BLOCK;
+using test_support::reaped_soon;
 using test_support::run_async;
+using test_support::SignalDisposition;
+using test_support::stop_when_ready;
 
 namespace {
 
@@ -172,10 +177,7 @@ TEST_CASE(
     "[process_adopt][subprocess]") {
   // kill -> -SIGKILL, terminate -> -SIGTERM, send_signal(SIGHUP) -> -SIGHUP; once reaped, each
   // raises ProcessLookupError and sends nothing.
-  struct sigaction old {};
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  ::sigaction(SIGHUP, &dfl, &old);
+  SignalDisposition sighup_default(SIGHUP, SIG_DFL);
   run_async([]() -> Coro<void> {
     EventLoop& loop = asyncio::get_running_loop();
     asio::io_context host;
@@ -183,24 +185,13 @@ TEST_CASE(
       HostPipes pipes(host);
       bp::process child = launch(host, READY_THEN_BLOCK, pipes);
       Process proc = co_await asyncio::adopt_process(loop, std::move(child), all_pipes(pipes));
-      const std::string line = co_await proc.stdout_->readline();  // blocked in sleep now
-      CHECK(line == "ready\n");
-      CHECK_FALSE(proc.returncode().has_value());
-      if (sig == SIGKILL) {
-        proc.kill();
-      } else if (sig == SIGTERM) {
-        proc.terminate();
-      } else {
-        proc.send_signal(sig);
-      }
-      const int code = co_await proc.wait();
+      const int code = co_await stop_when_ready(proc, sig);
       CHECK(code == -sig);
       CHECK(reaped(proc.pid));
       CHECK(raises<asyncio::ProcessLookupError>([&] { proc.send_signal(SIGTERM); }));
       CHECK(raises<asyncio::ProcessLookupError>([&] { proc.kill(); }));
     }
   });
-  ::sigaction(SIGHUP, &old, nullptr);
 }
 
 TEST_CASE("adopt_subprocess: test_subprocess.SubprocessMixin.test_subprocess_protocol_events",
@@ -337,20 +328,6 @@ TEST_CASE("adopt_process on a closed loop: test_events.EventLoopTestsMixin.test_
 
 namespace {
 
-// Polls a pidfd until its process is no child of ours (reaped); 10 s is a safety net. A pidfd
-// names the child even after its pid is reused, and the reaper thread runs outside any loop.
-bool reaped_soon(int pidfd) {
-  bool gone = false;
-  for (int i = 0; i < 1000 && !gone; ++i) {
-    siginfo_t info{};
-    gone = ::waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG | WNOWAIT) != 0 &&
-           errno == ECHILD;
-    if (!gone) ::usleep(10'000);
-  }
-  ::close(pidfd);
-  return gone;
-}
-
 // The pids whose parent we are, zombies included.
 std::vector<int> our_children() {
   std::vector<int> pids;
@@ -364,10 +341,12 @@ std::vector<int> our_children() {
   return pids;
 }
 
-int pidfd_of(int pid) {
-  const int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-  REQUIRE(pidfd >= 0);
-  return pidfd;
+// Closes a loop whose pipe task is still pending, muting the report asyncio logs when the
+// close destroys it.
+void close_quietly(EventLoop& loop) {
+  asyncio::set_log_sink([](asyncio::LogLevel, std::string_view) {});
+  loop.close();
+  asyncio::set_log_sink(nullptr);
 }
 
 }  // namespace
@@ -393,10 +372,7 @@ TEST_CASE(
             asyncio::adopt_process(loop, std::move(child), all_pipes(pipes));
       }
       if (!close_at_once) CHECK(test_support::run_until(loop, [&] { return reaped(pid); }));
-      // Closing first destroys the pending pipe task, which asyncio reports.
-      asyncio::set_log_sink([](asyncio::LogLevel, std::string_view) {});
-      loop.close();
-      asyncio::set_log_sink(nullptr);
+      close_quietly(loop);
     }
     CHECK(reaped_soon(pidfd));
     CHECK(test_support::open_fd_count() == fds_before);
@@ -424,9 +400,7 @@ TEST_CASE(
     std::erase_if(children, [&](int pid) { return std::ranges::count(children_before, pid) > 0; });
     REQUIRE(children.size() == 1);
     pidfd = pidfd_of(children.front());
-    asyncio::set_log_sink([](asyncio::LogLevel, std::string_view) {});
-    loop.close();
-    asyncio::set_log_sink(nullptr);
+    close_quietly(loop);
   }
   CHECK(reaped_soon(pidfd));
   CHECK(test_support::open_fd_count() == fds_before);

@@ -8,6 +8,7 @@
 
 #include "loop_support.hpp"
 #include "runner_support.hpp"
+#include "signal_support.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,28 +31,13 @@ using asyncio::RuntimeError;
 using Catch::Matchers::Contains;
 using test_support::CurrentLoopCleared;
 using test_support::runtime_error_of;
+using test_support::SignalDisposition;
 using test_support::value_after_sleep;
 
 namespace {
 
 static_assert(!std::is_base_of_v<std::exception, KeyboardInterrupt>,
               "KeyboardInterrupt is a BaseException: catch (std::exception&) must not take it");
-
-// SIGINT's disposition for the length of a test, put back afterwards.
-class SigintDisposition {
- public:
-  explicit SigintDisposition(void (*handler)(int)) {
-    struct sigaction action {};
-    action.sa_handler = handler;
-    ::sigaction(SIGINT, &action, &saved_);
-  }
-  ~SigintDisposition() { ::sigaction(SIGINT, &saved_, nullptr); }
-  SigintDisposition(const SigintDisposition&) = delete;
-  SigintDisposition& operator=(const SigintDisposition&) = delete;
-
- private:
-  struct sigaction saved_ {};
-};
 
 void (*sigint_handler())(int) {
   struct sigaction action {};
@@ -317,12 +303,12 @@ TEST_CASE("runner_sigint_installed: test_runners.RunnerTests.test_signal_install
   auto disposition = []() -> Coro<bool> { co_return sigint_handler() == SIG_DFL; };
   Runner runner;
   {
-    SigintDisposition dfl(SIG_DFL);
+    SignalDisposition dfl(SIGINT, SIG_DFL);
     CHECK_FALSE(runner.run(disposition()));
     CHECK(sigint_handler() == SIG_DFL);
   }
   {
-    SigintDisposition ign(SIG_IGN);
+    SignalDisposition ign(SIGINT, SIG_IGN);
     auto ignored = []() -> Coro<bool> { co_return sigint_handler() == SIG_IGN; };
     CHECK(runner.run(ignored()));
     CHECK(sigint_handler() == SIG_IGN);
@@ -332,7 +318,7 @@ TEST_CASE("runner_sigint_installed: test_runners.RunnerTests.test_signal_install
 TEST_CASE("runner_sigint_main_thread_only: test_runners.Runner.run (threading.main_thread())",
           "[runners]") {
   // CPython checks threading.main_thread(): a runner on another thread leaves SIGINT alone.
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   bool default_inside = false;
   std::thread other([&] {
     Runner runner;
@@ -347,7 +333,7 @@ TEST_CASE("runner_interrupt_call_soon: test_runners.RunnerTests.test_interrupt_c
   // A main task that never waits on a future (only sleep(0)) is still cancelled by Ctrl-C;
   // it ends cancelled, so run() throws KeyboardInterrupt.
   CurrentLoopCleared cleared;
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   bool saw_cancel = false;
   auto coro = [&]() -> Coro<void> {
     asyncio::get_running_loop().call_soon(interrupt_self);
@@ -376,7 +362,7 @@ TEST_CASE("keyboard_interrupt_describe: test_runners.RunnerTests (KeyboardInterr
 TEST_CASE("runner_interrupt_wait: test_runners.RunnerTests.test_interrupt_wait", "[runners]") {
   // Interrupting while waiting on a future cancels both the future and the main task.
   CurrentLoopCleared cleared;
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   Runner runner;
   asyncio::Future<void> fut = runner.get_loop().create_future();
   bool saw_cancel = false;
@@ -399,7 +385,7 @@ TEST_CASE("runner_interrupt_cancelled_task: test_runners.RunnerTests.test_interr
   // A main task that something else cancelled too ends in CancelledError, not
   // KeyboardInterrupt: after uncancel() one cancellation is still requested.
   CurrentLoopCleared cleared;
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   auto subtask = [](asyncio::TaskRef task) -> Coro<void> {
     co_await asyncio::sleep(0);
     task.cancel();
@@ -418,7 +404,7 @@ TEST_CASE("runner_interrupt_swallowed: test_runners.Runner.run (a main task that
   // The main task may catch the cancellation and return: run() gives its result, as CPython's
   // Runner.run, which turns only a CancelledError into KeyboardInterrupt.
   CurrentLoopCleared cleared;
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   auto coro = []() -> Coro<int> {
     asyncio::get_running_loop().call_soon(interrupt_self);
     try {
@@ -437,7 +423,7 @@ TEST_CASE("runner_interrupt_after_done: test_runners.Runner._on_sigint (main tas
   // A SIGINT that arrives once the main task is done has nothing to cancel: CPython's handler
   // raises KeyboardInterrupt, which run() throws in place of the result.
   CurrentLoopCleared cleared;
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   auto coro = []() -> Coro<int> {
     asyncio::get_running_loop().call_soon(interrupt_self);  // runs after the task returned
     co_return 1;
@@ -451,7 +437,7 @@ TEST_CASE("runner_user_sigint_handler: test_runners.Runner.run (its handler repl
   // The loop's add_signal_handler(SIGINT, ...) takes Ctrl-C over from the runner, and the
   // runner leaves that handler in place when run() ends, as CPython checks getsignal().
   CurrentLoopCleared cleared;
-  SigintDisposition dfl(SIG_DFL);
+  SignalDisposition dfl(SIGINT, SIG_DFL);
   Runner runner;
   int heard = 0;
   auto coro = [&]() -> Coro<bool> {

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include "child_support.hpp"
+#include "signal_support.hpp"
 #include "strict_mode.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -52,7 +53,9 @@ using test_support::raises;
 using test_support::READY_THEN_BLOCK;
 using test_support::run_async;
 using test_support::shell;
+using test_support::SignalDisposition;
 using test_support::stdio;
+using test_support::stop_when_ready;
 using test_support::zombie_children;
 
 namespace {
@@ -162,29 +165,15 @@ TEST_CASE("test_subprocess.SubprocessMixin.test_kill / test_terminate / test_sen
   // kill -> -SIGKILL, terminate -> -SIGTERM, send_signal(SIGHUP) -> -SIGHUP (the child
   // has SIGHUP's default action even if we had ignored it: dispositions are reset at exec
   // except SIG_IGN, so restore it first as CPython's test does).
-  struct sigaction old {};
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  ::sigaction(SIGHUP, &dfl, &old);
+  SignalDisposition sighup_default(SIGHUP, SIG_DFL);
   run_async([]() -> Coro<void> {
     for (int sig : {SIGKILL, SIGTERM, SIGHUP}) {
       Process proc =
           co_await shell(READY_THEN_BLOCK, stdio(std::nullopt, asyncio::PIPE, std::nullopt));
-      const std::string line = co_await proc.stdout_->readline();  // the child is blocked now
-      CHECK(line == "ready\n");
-      CHECK_FALSE(proc.returncode().has_value());
-      if (sig == SIGKILL) {
-        proc.kill();
-      } else if (sig == SIGTERM) {
-        proc.terminate();
-      } else {
-        proc.send_signal(sig);
-      }
-      const int code = co_await proc.wait();
+      const int code = co_await stop_when_ready(proc, sig);
       CHECK(code == -sig);
     }
   });
-  ::sigaction(SIGHUP, &old, nullptr);
 }
 
 TEST_CASE("test_subprocess.SubprocessTransportTests.test_proc_exited: ESRCH once reaped",
