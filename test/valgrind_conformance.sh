@@ -20,9 +20,20 @@ check_one() {
 }
 export -f check_one
 
+# Programs that cannot run under valgrind, by name and why. process_adopt launches its children
+# with Boost.Process v2, whose launcher (Boost 1.81) opens a pidfd for each child and throws
+# when pidfd_open fails; valgrind 3.19 does not implement pidfd_open. The adoption code is
+# covered by the [process_adopt] unit tests under ASan and TSan.
+declare -A skipped=([conformance_process_adopt]="Boost.Process v2's launcher needs pidfd_open")
+
 binaries=()
 for binary in "$build"/test/conformance_*; do
   [[ -f "$binary" && -x "$binary" ]] || continue  # not conformance_pch.dir, logs or statuses
+  name=$(basename "$binary")
+  if [[ -n "${skipped[$name]:-}" ]]; then
+    echo "skipped under valgrind: $name (${skipped[$name]})"
+    continue
+  fi
   rm -f "$binary.valgrind.status"
   binaries+=("$binary")
 done
