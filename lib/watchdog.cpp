@@ -8,6 +8,7 @@
 #include <asyncio/log.hpp>
 #include <asyncio/task.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -28,11 +29,6 @@ namespace {
 std::atomic<std::uint64_t> fork_generation{0};
 
 using Clock = std::chrono::steady_clock;
-
-Clock::time_point at(double loop_time) {  // loop.time() is steady_clock's seconds
-  return Clock::time_point(
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(loop_time)));
-}
 
 double seconds_now() {
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
@@ -63,21 +59,23 @@ struct Watchdog::Shared {
 };
 
 // Sleeps until the running step would overrun; with none running, polls at half the
-// threshold, so that a step that began meanwhile is seen at most that late.
+// threshold, so that a step that began meanwhile is seen before it overruns. Waits are kept
+// within [1 ms, 1 h]: a tiny threshold must not spin, a huge one must not overflow the clock.
 void Watchdog::Shared::monitor() {
   std::unique_lock lock(mutex);
   std::uint64_t reported = 0;
-  const auto idle_poll = std::chrono::duration<double>(threshold / 2);
+  auto sleep = [&](double seconds) {
+    wake.wait_for(lock, std::chrono::duration<double>(std::clamp(seconds, 1e-3, 3600.0)));
+  };
   while (!stop) {
     bool running = step != 0 && finished.load(std::memory_order_acquire) != step;
     if (!running || step == reported) {
-      wake.wait_for(lock, idle_poll);
+      sleep(threshold / 2);
       continue;
     }
-    double deadline = started + threshold;
     double now = seconds_now();
-    if (now < deadline) {
-      wake.wait_until(lock, at(deadline));
+    if (now - started < threshold) {
+      sleep(started + threshold - now);
       continue;
     }
     reported = step;

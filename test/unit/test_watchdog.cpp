@@ -8,9 +8,14 @@
 
 #include "loop_support.hpp"
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -242,4 +247,58 @@ TEST_CASE("watchdog_changed_by_a_callback: nearest test_base_events.test_set_deb
   std::vector<WatchdogReport> reports = inbox.reports();
   REQUIRE(reports.size() == 1);
   CHECK(reports[0].handle.find("Blocker") != std::string::npos);
+}
+
+namespace {
+// Forks; the child runs `body` (killed by SIGALRM after 10 s if it hangs, a safety net) and
+// sends back what it returns.
+std::string in_forked_child(const std::function<std::string()>& body) {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::alarm(10);
+    std::string report = body();
+    (void)!::write(fds[1], report.data(), report.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string report;
+  char chunk[256];
+  ssize_t n;
+  while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0) {
+    report.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  return report;
+}
+}  // namespace
+
+TEST_CASE("watchdog_fork: nearest test_unix_events.TestFork.test_fork_not_share_event_loop",
+          "[watchdog][fork]") {
+  // The child has no monitor thread: turning the parent's watchdog off or closing the loop
+  // there must not wait for it, and a new loop there gets a watchdog of its own.
+  EventLoop loop;
+  Inbox inbox;
+  loop.set_watchdog(0.02, into(inbox));
+  std::string child = in_forked_child([&] {
+    loop.set_watchdog(std::nullopt);
+    loop.close();
+    EventLoop own;
+    Inbox own_inbox;
+    own.set_watchdog(0.02, into(own_inbox));
+    own.call_soon(Blocker{&own_inbox, 1, &own});
+    run_once(own);
+    own.close();
+    return "closed, reported " + std::to_string(own_inbox.reports().size());
+  });
+  CHECK(child == "closed, reported 1");
+  loop.call_soon(Blocker{&inbox, 1, &loop});  // the parent's is still on
+  run_once(loop);
+  loop.set_watchdog(std::nullopt);
+  CHECK(inbox.reports().size() == 1);
 }
