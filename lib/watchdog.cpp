@@ -22,6 +22,7 @@ namespace asyncio {
 namespace detail {
 
 thread_local std::unique_ptr<Watchdog>* watched_steps = nullptr;
+thread_local bool on_monitor_thread = false;  // a watchdog's callback is running here
 
 namespace {
 
@@ -110,7 +111,10 @@ Watchdog::Watchdog(double seconds, WatchdogCallback callback)
   shared_->callback = callback ? std::move(callback) : [](const WatchdogReport& r) {
     log(LogLevel::warning, format_watchdog_report(r));
   };
-  monitor_ = std::thread([shared = shared_] { shared->monitor(); });
+  monitor_ = std::thread([shared = shared_] {
+    on_monitor_thread = true;
+    shared->monitor();
+  });
 }
 
 Watchdog::~Watchdog() {
@@ -179,6 +183,10 @@ void EventLoop::set_watchdog(std::optional<double> seconds, WatchdogCallback cal
     throw std::invalid_argument("the watchdog's threshold must be a finite number of seconds >= 0");
   }
   Impl& L = *impl_;
+  if (detail::on_monitor_thread) {  // it would race with the loop's thread
+    throw RuntimeError(
+        "set_watchdog() called from the watchdog's callback: use call_soon_threadsafe");
+  }
   bool on = seconds && *seconds > 0;
   if (on) L.check_closed();
   std::unique_ptr<detail::Watchdog> next;

@@ -182,6 +182,25 @@ TEST_CASE("watchdog_callback_error_is_logged: nearest test_base_events.test_set_
   CHECK(texts[0].find("boom") != std::string::npos);
 }
 
+TEST_CASE("watchdog_set_from_its_callback: nearest test_base_events.test_check_thread",
+          "[watchdog]") {
+  // The callback runs on the monitor thread: changing the watchdog there would race with the
+  // loop, so it raises; call_soon_threadsafe is the way.
+  SinkInbox logs;
+  EventLoop loop;
+  loop.set_watchdog(0.02, [&loop](const WatchdogReport&) {
+    loop.set_watchdog(std::nullopt);  // raises: logged as the callback's error
+  });
+  loop.call_soon(Blocker{&logs, 1, &loop});
+  run_once(loop);
+  CHECK(loop.get_watchdog() == 0.02);
+  loop.set_watchdog(std::nullopt);
+  std::vector<std::string> texts = logs.texts();
+  REQUIRE(texts.size() == 1);
+  CHECK(texts[0].find("ERROR: Exception in watchdog callback") == 0);
+  CHECK(texts[0].find("call_soon_threadsafe") != std::string::npos);
+}
+
 TEST_CASE("watchdog_quick_steps_not_reported: nearest test_base_events.test__run_once_logging",
           "[watchdog]") {
   EventLoop loop;
