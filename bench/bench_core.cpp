@@ -1,8 +1,10 @@
-// Core-loop benchmarks B1-B4 for asyncio-cpp and its raw C++ peers (see docs/06-benchmarks.md).
+// Core-loop benchmarks B1-B4 for asyncio-cpp and its raw C++ peers, and B15, B1 with the
+// loop's stats off and on (see docs/06-benchmarks.md).
 //
 //   bench_core info
 //   bench_core <B1|B2|B3|B4> <cpp|asio|epoll> [--n N] [--reps R] [--warmup-n N] [--chains C]
 //              [--threads T] [--warmup-pings P] [--idle-us U] [--span S] [--seed X]
+//   bench_core B15 <stats-off|stats-on> [--n N] [--reps R] [--chains C]
 //
 // After an unprinted warm-up run, each repetition prints one JSON line. bench/core_py.py
 // runs the same workloads on CPython asyncio and uvloop and prints the same lines.
@@ -126,8 +128,9 @@ struct ChainCount {
   bool take() { return scheduled < total ? (++scheduled, true) : false; }
 };
 
-Sample b1_cpp(const Options& o, long n) {
+Sample b1_loop(const Options& o, long n, bool stats) {
   asyncio::EventLoop loop;
+  loop.set_stats(stats);
   struct State {
     asyncio::EventLoop& loop;
     ChainCount c;
@@ -142,7 +145,20 @@ Sample b1_cpp(const Options& o, long n) {
   Stopwatch sw;
   for (long i = 0; i < o.chains && s.c.take(); ++i) loop.call_soon(Step{&s});
   loop.run_forever();
-  return finish(sw, n, s.c.ran == n);
+  bool counted = !stats || loop.stats().callbacks == static_cast<std::uint64_t>(n);
+  return finish(sw, n, s.c.ran == n && counted);
+}
+
+Sample b1_cpp(const Options& o, long n) {
+  return b1_loop(o, n, false);
+}
+
+// B15: B1's chains with loop.stats() counting, against the same without (docs/06: the cost).
+Sample b15_off(const Options& o, long n) {
+  return b1_loop(o, n, false);
+}
+Sample b15_on(const Options& o, long n) {
+  return b1_loop(o, n, true);
 }
 
 Sample b1_asio(const Options& o, long n) {
@@ -390,8 +406,10 @@ using Runner = Sample (*)(const Options&, long);
 
 const std::map<std::string, Runner>& runners() {
   static const std::map<std::string, Runner> table{
-      {"B1/cpp", b1_cpp}, {"B1/asio", b1_asio},   {"B2/cpp", b2_cpp}, {"B2/asio", b2_asio},
-      {"B3/cpp", b3_cpp}, {"B3/epoll", b3_epoll}, {"B4/cpp", b4_cpp}, {"B4/asio", b4_asio},
+      {"B1/cpp", b1_cpp},       {"B1/asio", b1_asio}, {"B2/cpp", b2_cpp},
+      {"B2/asio", b2_asio},     {"B3/cpp", b3_cpp},   {"B3/epoll", b3_epoll},
+      {"B4/cpp", b4_cpp},       {"B4/asio", b4_asio}, {"B15/stats-off", b15_off},
+      {"B15/stats-on", b15_on},
   };
   return table;
 }
@@ -403,6 +421,8 @@ long default_n(const std::string& bench) {
 }
 
 const char* peer_name(const std::string& peer) {
+  if (peer == "stats-off") return "asyncio-cpp (stats off)";
+  if (peer == "stats-on") return "asyncio-cpp (stats on)";
   return peer == "cpp" ? "asyncio-cpp" : peer == "asio" ? "asio" : "epoll";
 }
 
@@ -441,7 +461,8 @@ void print_info() {
 
 Options parse(int argc, char** argv) {
   if (argc < 3)
-    throw std::invalid_argument("usage: bench_core <B1..B4> <cpp|asio|epoll> [options]");
+    throw std::invalid_argument(
+        "usage: bench_core <B1..B4|B15> <cpp|asio|epoll|stats-off|stats-on> [options]");
   Options o;
   o.bench = argv[1];
   o.peer = argv[2];

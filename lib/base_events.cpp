@@ -114,6 +114,10 @@ EventLoop::Impl::Impl(EventLoop& owner, asio::io_context* host)
   self_pipe_watch.assign_for_waits(self_pipe.read_fd(), ec);
   if (ec) throw_os_error(ec.value());
   arm_self_pipe();
+  if (detail::stats_from_environment()) {  // read once, as ASYNCIO_CPP_DEBUG is
+    stats = std::make_unique<detail::LoopStatsState>();
+    update_instrumented();
+  }
 }
 
 EventLoop::Impl::~Impl() = default;
@@ -214,6 +218,8 @@ void EventLoop::close() {
   detail::close_loop_resources(*L.anchor);        // after unwatch_all: their fds are unwatched
   if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
   L.guest_timer.cancel();
+  L.watchdog.reset();  // joins the monitor thread
+  L.update_instrumented();
   L.clear_queues();
   detail::abandon_pending_tasks(*L.anchor);
   if (L.executor) L.executor->shutdown(false);  // as asyncio: no waiting in close()
@@ -372,6 +378,10 @@ asio::io_context& EventLoop::io_context() noexcept {
 // ---------------------------------------------------------------- one iteration
 
 void EventLoop::Impl::run_once() {
+  if (instrumented) [[unlikely]] {  // stats or a watchdog: the one branch they cost here
+    run_once_instrumented();
+    return;
+  }
   purge_cancelled_timers();
   poll_io(select_timeout());
   flush_staged_io();
@@ -479,6 +489,7 @@ void EventLoop::Impl::report_callback_error(HandleImpl* h, std::exception_ptr ex
 }
 
 void EventLoop::Impl::warn_slow_callback(HandleImpl* h, double seconds) {
+  if (stats) ++stats->counters.slow_callbacks;  // debug mode times each callback: exact
   char took[64];
   std::snprintf(took, sizeof took, " took %.3f seconds", seconds);
   log(LogLevel::warning, "Executing " + repr_of(h) + took);
@@ -550,7 +561,11 @@ void EventLoop::Impl::guest_step() {
     flush_staged_io();
     purge_cancelled_timers();
     collect_expired_timers();
-    run_ready_batch();
+    if (instrumented) {
+      run_ready_batch_instrumented();
+    } else {
+      run_ready_batch();
+    }
     rearm_flushed_io();
   }
   schedule_guest();

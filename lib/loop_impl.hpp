@@ -6,6 +6,7 @@
 
 #include "linux/epoll_edge_wait.hpp"
 #include "linux/self_pipe.hpp"
+#include "loop_health.hpp"
 #include "ring_buffer.hpp"
 #include "threadsafe_inbox.hpp"
 
@@ -106,6 +107,16 @@ struct EventLoop::Impl {
   std::shared_ptr<Executor> executor;                   // the default executor, made on first use
   bool executor_shutdown_called = false;                // shutdown_default_executor has begun
   std::unique_ptr<detail::ChildWatcher> child_watcher;  // made by the first subprocess
+
+  // loop health (loop_stats.cpp, watchdog.cpp): `instrumented` is the run loop's one branch
+  bool instrumented = false;  // stats or watchdog set
+  std::unique_ptr<detail::LoopStatsState> stats;
+  std::uint64_t stats_generation = 0;  // bumped by set_stats: a batch knows its own stats
+  std::unique_ptr<detail::Watchdog> watchdog;
+  void update_instrumented() noexcept { instrumented = stats != nullptr || watchdog != nullptr; }
+  void run_once_instrumented();
+  void run_ready_batch_instrumented();
+  void before_step(HandleImpl* h);
 
   asio::steady_timer guest_timer{io};
   double guest_timer_when = std::numeric_limits<double>::infinity();

@@ -72,6 +72,9 @@ class EnteredTask {
                          running_task->repr() + " is being executed.");
     }
     running_task = &core;
+    if (watched_steps != nullptr) [[unlikely]] {
+      note_task_step(core);  // the watchdog reports which task a blocked step belongs to
+    }
   }
   ~EnteredTask() { running_task = nullptr; }
   EnteredTask(const EnteredTask&) = delete;

@@ -6,6 +6,7 @@
 #include <asyncio/detail/delay.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>
+#include <asyncio/loop_stats.hpp>
 #include <asyncio/network_options.hpp>
 #include <asyncio/subprocess_options.hpp>
 
@@ -289,6 +290,21 @@ class EventLoop {
   bool get_debug() const noexcept;
   void set_debug(bool enabled) noexcept;
   double slow_callback_duration = 0.1;  // seconds
+
+  /// ---- loop health (loop_stats.hpp; beyond CPython). Call these on the loop's thread, or
+  /// while it is not running.
+  /// Counters since stats were turned on; all zero (enabled false) while they are off.
+  LoopStats stats() const;
+  /// Off by default, or on from the start with ASYNCIO_CPP_STATS=1 in the environment. Turning
+  /// them on starts every counter from zero; turning them off drops them.
+  void set_stats(bool enabled);
+  bool get_stats() const noexcept;
+  /// A monitor thread reports each callback or task step that runs `seconds` or longer, once
+  /// per step, while it runs; the loop is not stopped. An empty callback logs the report at
+  /// warning level. nullopt or 0 turns the watchdog off (and joins its thread); a negative,
+  /// NaN or infinite threshold raises std::invalid_argument; a closed loop, RuntimeError.
+  void set_watchdog(std::optional<double> seconds, WatchdogCallback callback = {});
+  std::optional<double> get_watchdog() const noexcept;
 
   boost::asio::io_context& io_context() noexcept;
 

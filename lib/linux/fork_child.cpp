@@ -19,6 +19,7 @@ extern "C" void forget_parent_in_child() {
   forget_running_task_in_child();
   forget_current_loop_in_child();
   forget_signals_in_child();
+  forget_watchdogs_in_child();
 }
 
 }  // namespace

@@ -11,5 +11,6 @@ void forget_running_loop_in_child() noexcept;  // base_events.cpp
 void forget_running_task_in_child() noexcept;  // tasks.cpp
 void forget_current_loop_in_child() noexcept;  // current_loop.cpp
 void forget_signals_in_child() noexcept;       // linux/signals.cpp
+void forget_watchdogs_in_child() noexcept;     // watchdog.cpp
 
 }  // namespace asyncio::detail
