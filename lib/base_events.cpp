@@ -124,6 +124,7 @@ EventLoop::EventLoop(asio::io_context& host) : impl_(std::make_unique<Impl>(*thi
 
 EventLoop::~EventLoop() {
   if (!impl_->closed) {
+    impl_->warn_unclosed();
     impl_->thread_id.store(std::thread::id{});  // a destroyed loop cannot be running
     close();
   }

@@ -126,6 +126,9 @@ struct EventLoop::Impl {
   void run_handle(HandleImpl* h);
   void report_callback_error(HandleImpl* h, std::exception_ptr exc);
   void warn_slow_callback(HandleImpl* h, double seconds);
+  /// ~EventLoop without close(): asyncio's __del__ ResourceWarning, in debug mode.
+  void warn_unclosed() const noexcept;
+  std::string repr() const;  // asyncio's "<... running=False closed=False debug=True>"
   void arm_self_pipe();
   void on_self_pipe_readable();
   void take_threadsafe_calls();
