@@ -351,6 +351,10 @@ asyncio::Coro<void> adopt(int fd) {
   co_await asyncio::get_running_loop().connect_accepted_socket(
       [] { return std::make_shared<Holding>(); }, fd);
 }
+asyncio::Coro<void> adopt_unheld(int fd) {
+  co_await asyncio::get_running_loop().connect_accepted_socket(
+      [] { return std::make_shared<asyncio::Protocol>(); }, fd);
+}
 asyncio::Coro<void> spawn_sleeper() {
   co_await asyncio::get_running_loop().subprocess_exec(
       [] { return std::make_shared<HoldingProcess>(); }, "sleep", "60");
@@ -392,6 +396,31 @@ TEST_CASE(
     CHECK(log.records[0].rfind("unclosed transport <_SelectorSocketTransport fd=", 0) == 0);
     CHECK(log.records[0].find(allocated_at(line)) != std::string::npos);
   }
+  ::close(sv[1]);
+}
+
+TEST_CASE(
+    "abandoned_transport_site: selector_events._SelectorTransport.__del__ (a transport "
+    "nobody holds, freed when its loop closes)",
+    "[debug-sites][net]") {
+  int sv[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+  CapturedLog log;
+  {
+    EventLoop loop;
+    loop.set_debug(true);
+    const auto line = __LINE__ + 1;
+    auto task = loop.create_task(adopt_unheld(sv[0]));
+    loop.run_until_complete(task);  // the protocol does not keep the transport; nor do we
+    test_support::run_once(loop);
+    CHECK(log.records.empty());  // its reader keeps it open while the loop lives
+    loop.close();
+    REQUIRE(log.records.size() == 1);
+    CHECK(log.records[0].rfind("unclosed transport <_SelectorSocketTransport fd=", 0) == 0);
+    CHECK(log.records[0].find(allocated_at(line)) != std::string::npos);
+  }
+  char c;
+  CHECK(::recv(sv[1], &c, 1, 0) == 0);  // closed all the same
   ::close(sv[1]);
 }
 
