@@ -247,7 +247,6 @@ HandleImpl* EventLoop::schedule_threadsafe(HandleImpl* h, detail::Site where) {
   if (running_loop == this) return schedule_soon(h, where);
   h->shared = true;  // set before the handle is published to the loop's thread
   // Recorded before publishing: once the loop may run the handle, it may recycle it too.
-  // (set_debug is not thread-safe in asyncio either: it is set before other threads call.)
   if (impl_->debug) {
     try {
       detail::record_handle_site(h, where);

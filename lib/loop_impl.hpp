@@ -87,7 +87,7 @@ struct EventLoop::Impl {
   detail::ContextState callback_context;
   bool in_step = false;      // a guest step is running callbacks
   bool step_posted = false;  // a guest step waits in the io_context
-  bool debug = false;
+  std::atomic<bool> debug{false};  // read by call_soon_threadsafe on other threads
   int owner_pid = ::getpid();  // a forked child's copy must leave the parent's epoll alone
   std::atomic<std::thread::id> thread_id{};
   ExceptionHandler exception_handler;
