@@ -5,6 +5,7 @@
 #include "linux/fork_child.hpp"
 #include "linux/signals.hpp"
 #include "loop_resource.hpp"
+#include "sites.hpp"
 
 #include <asyncio/futures.hpp>
 #include <asyncio/log.hpp>
@@ -127,6 +128,7 @@ EventLoop::EventLoop(asio::io_context& host) : impl_(std::make_unique<Impl>(*thi
 
 EventLoop::~EventLoop() {
   if (!impl_->closed) {
+    impl_->warn_unclosed();
     impl_->thread_id.store(std::thread::id{});  // a destroyed loop cannot be running
     close();
   }
@@ -225,11 +227,14 @@ void EventLoop::close() {
   if (L.executor) L.executor->shutdown(false);  // as asyncio: no waiting in close()
 }
 
-HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
+HandleImpl* EventLoop::schedule_soon(HandleImpl* h, detail::Site where) {
   Impl& L = *impl_;
   try {
     L.check_closed();
-    if (L.debug) L.check_thread();
+    if (L.debug) {
+      L.check_thread();
+      detail::record_handle_site(h, where);
+    }
     // asyncio appends thread-safe calls to _ready at once: calls that happened before
     // this one must run before it.
     if (L.inbox.maybe_pending()) L.take_threadsafe_calls();
@@ -243,11 +248,18 @@ HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
   return h;
 }
 
-HandleImpl* EventLoop::schedule_threadsafe(HandleImpl* h) {
+HandleImpl* EventLoop::schedule_threadsafe(HandleImpl* h, detail::Site where) {
   // On the loop's own thread asyncio appends straight to the ready queue.
-  if (running_loop == this) return schedule_soon(h);
+  if (running_loop == this) return schedule_soon(h, where);
   h->shared = true;  // set before the handle is published to the loop's thread
-  h->add_ref();      // the caller's, taken before the loop can run and drop its own
+  // Recorded before publishing: once the loop may run the handle, it may recycle it too.
+  if (impl_->debug) {
+    try {
+      detail::record_handle_site(h, where);
+    } catch (...) {  // no memory for the record: the call itself goes on without it
+    }
+  }
+  h->add_ref();  // the caller's, taken before the loop can run and drop its own
   bool accepted = false;
   try {
     accepted = impl_->inbox.push(h);
@@ -261,12 +273,15 @@ HandleImpl* EventLoop::schedule_threadsafe(HandleImpl* h) {
   return h;
 }
 
-HandleImpl* EventLoop::schedule_at(double when, HandleImpl* h) {
+HandleImpl* EventLoop::schedule_at(double when, HandleImpl* h, detail::Site where) {
   Impl& L = *impl_;
   try {
     if (std::isnan(when)) throw std::invalid_argument("NaN is not a valid delay or deadline");
     L.check_closed();
-    if (L.debug) L.check_thread();
+    if (L.debug) {
+      L.check_thread();
+      detail::record_handle_site(h, where);
+    }
     L.timers.push_back(h);
   } catch (...) {
     h->release();
@@ -309,6 +324,8 @@ void EventLoop::default_exception_handler(const ExceptionContext& ctx) {
   if (ctx.handle) text += "\nhandle: " + ctx.handle.repr();
   if (const BaseProtocol* p = ctx.protocol.get())
     text += "\nprotocol: <" + detail::demangle(typeid(*p)) + ">";
+  if (detail::recorded(ctx.source_traceback))
+    text += "\nsource_traceback: " + detail::format_source_traceback(ctx.source_traceback);
   if (ctx.task) text += "\ntask: " + ctx.task->repr();
   if (ctx.transport) text += "\ntransport: " + ctx.transport->repr();
   if (ctx.exception) text += "\n" + describe_exception(ctx.exception);
@@ -485,6 +502,7 @@ void EventLoop::Impl::report_callback_error(HandleImpl* h, std::exception_ptr ex
   ctx.exception = std::move(exc);
   h->add_ref();
   ctx.handle = Handle(h);
+  ctx.source_traceback = detail::handle_site(h);  // recorded in debug mode only
   self.call_exception_handler(ctx);
 }
 

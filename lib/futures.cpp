@@ -1,16 +1,18 @@
 #include <asyncio/tasks.hpp>
 
 #include "loop_impl.hpp"
+#include "sites.hpp"
 
 namespace asyncio::detail {
 
 namespace {
 // Stands in for a future that is being destroyed, so the handler's context can show it.
 struct DeadFuture final : FutureStateBase {
-  DeadFuture(EventLoop& loop, std::exception_ptr exc, ContextState* ctx)
+  DeadFuture(EventLoop& loop, std::exception_ptr exc, ContextState* ctx, detail::Site where)
       : FutureStateBase(loop), context(ctx) {
     status = FutureStatus::finished;
     exception = std::move(exc);
+    created = where;  // its repr says where the dead one was created
   }
   ~DeadFuture() override { release(context); }
   void append_result(std::string& out) const override { out += "None"; }
@@ -37,7 +39,8 @@ FutureStateBase::~FutureStateBase() {
     ctx.message = task != nullptr ? "Task exception was never retrieved"
                                   : "Future exception was never retrieved";
     ctx.exception = exception;
-    ctx.future = std::make_shared<DeadFuture>(*anchor->loop, exception, context);
+    ctx.future = std::make_shared<DeadFuture>(*anchor->loop, exception, context, created);
+    ctx.source_traceback = site_in_debug(*this);
     anchor->loop->call_exception_handler(ctx);
   } catch (...) {
     // out of memory while reporting from a destructor: nothing better to do
@@ -157,17 +160,24 @@ const char* FutureStateBase::status_name() const noexcept {
 }
 
 std::string FutureStateBase::repr() const {
+  std::string out = "<Future ";
   switch (status) {
     case FutureStatus::pending:
-      return "<Future pending>";
+      out += "pending";
+      break;
     case FutureStatus::cancelled:
-      return "<Future cancelled>";
+      out += "cancelled";
+      break;
     case FutureStatus::finished:
+      if (exception) {
+        out += "finished exception=" + exception_repr(exception);
+      } else {
+        out += "finished result=";
+        append_result(out);
+      }
       break;
   }
-  if (exception) return "<Future finished exception=" + exception_repr(exception) + ">";
-  std::string out = "<Future finished result=";
-  append_result(out);
+  append_created_at(out, site_in_debug(*this));  // last, as base_futures._future_repr_info
   return out + ">";
 }
 

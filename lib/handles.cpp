@@ -1,3 +1,5 @@
+#include "sites.hpp"
+
 #include <asyncio/events.hpp>
 
 #include <cstddef>
@@ -50,6 +52,8 @@ HandleImpl* acquire_handle() {
 }
 
 void recycle_handle(HandleImpl* h) noexcept {
+  if (h->has_site) [[unlikely]]
+    forget_handle_site(h);
   h->drop_callable();
   h->~HandleImpl();
   if (pool.dead || pool.count >= max_pooled) {
@@ -85,6 +89,7 @@ std::string Handle::repr() const {
     out += ' ';
     out += impl_->ops->describe(impl_->storage);
   }
+  detail::append_created_at(out, detail::handle_site(impl_));
   return out + '>';
 }
 

@@ -88,7 +88,7 @@ struct EventLoop::Impl {
   detail::ContextState callback_context;
   bool in_step = false;      // a guest step is running callbacks
   bool step_posted = false;  // a guest step waits in the io_context
-  bool debug = false;
+  std::atomic<bool> debug{false};  // read by call_soon_threadsafe on other threads
   int owner_pid = ::getpid();  // a forked child's copy must leave the parent's epoll alone
   std::atomic<std::thread::id> thread_id{};
   ExceptionHandler exception_handler;
@@ -137,6 +137,9 @@ struct EventLoop::Impl {
   void run_handle(HandleImpl* h);
   void report_callback_error(HandleImpl* h, std::exception_ptr exc);
   void warn_slow_callback(HandleImpl* h, double seconds);
+  /// ~EventLoop without close(): asyncio's __del__ ResourceWarning, in debug mode.
+  void warn_unclosed() const noexcept;
+  std::string repr() const;  // asyncio's "<... running=False closed=False debug=True>"
   void arm_self_pipe();
   void on_self_pipe_readable();
   void take_threadsafe_calls();

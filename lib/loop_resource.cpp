@@ -1,10 +1,14 @@
 #include "loop_resource.hpp"
 
+#include "loop_impl.hpp"
+#include "sites.hpp"
+
 #include <asyncio/log.hpp>
 
 namespace asyncio::detail {
 
 LoopResource::LoopResource(EventLoop& loop) : anchor_(loop_anchor(loop)) {
+  if (loop.get_debug()) created_ = current_creation_site();
   link(*anchor_);
 }
 
@@ -28,7 +32,7 @@ void LoopResource::unlink() noexcept {
 void LoopResource::warn_unclosed(const BaseTransport& transport) const noexcept {
   try {
     if (anchor_->loop != nullptr && anchor_->loop->get_debug())
-      log(LogLevel::warning, "unclosed transport " + transport.repr());
+      log(LogLevel::warning, "unclosed transport " + transport.repr() + allocated_at(created_));
   } catch (...) {  // out of memory for the message: the transport closes all the same
   }
 }
@@ -64,3 +68,23 @@ void close_loop_resources(LoopAnchor& anchor) noexcept {
 }
 
 }  // namespace asyncio::detail
+
+namespace asyncio {
+
+// asyncio's repr of a loop, under this library's class name.
+std::string EventLoop::Impl::repr() const {
+  auto py_bool = [](bool b) { return b ? "True" : "False"; };
+  return std::string("<EventLoop running=") + py_bool(self.is_running()) +
+         " closed=" + py_bool(closed) + " debug=" + py_bool(debug) + ">";
+}
+
+// The loop's own ResourceWarning, BaseEventLoop.__del__'s.
+void EventLoop::Impl::warn_unclosed() const noexcept {
+  if (!debug) return;
+  try {
+    log(LogLevel::warning, "unclosed event loop " + repr());
+  } catch (...) {  // no memory for the message: the loop closes all the same
+  }
+}
+
+}  // namespace asyncio

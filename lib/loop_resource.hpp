@@ -4,6 +4,7 @@
 #include <asyncio/events.hpp>
 #include <asyncio/transports.hpp>
 
+#include <asyncio/detail/site.hpp>
 #include <memory>
 
 namespace asyncio::detail {
@@ -38,6 +39,8 @@ class LoopResource {
   void unlink() noexcept;
 
   std::shared_ptr<LoopAnchor> anchor_;
+  /// In debug mode, the creation site of the task that made it (the warning's "allocated at").
+  Site created_;
   LoopResource* prev_ = nullptr;
   LoopResource* next_ = nullptr;
 };

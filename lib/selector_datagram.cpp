@@ -26,6 +26,7 @@ class DatagramSocketTransport final : public DatagramTransport, SelectorTranspor
       : SelectorTransportBase(loop, fd, std::move(protocol)), remote_(std::move(remote)) {
     proto_ = dynamic_cast<DatagramProtocol*>(protocol_.get());
   }
+  ~DatagramSocketTransport() override { warn_if_abandoned(*this); }
 
   void start(std::weak_ptr<DatagramSocketTransport> self, Future<void> waiter) {
     self_ = self;

@@ -30,6 +30,11 @@ class SelectorTransportBase : protected LoopResource {
     forget_stale_watch(loop, fd);
   }
   ~SelectorTransportBase() { close_fd(); }
+  // asyncio's __del__: a transport freed while its socket is open (nobody closed it, its loop
+  // still exists) says so in debug mode. From the most derived destructor, while repr() works.
+  void warn_if_abandoned(const BaseTransport& self) const noexcept {
+    if (!closing_ && fd_ >= 0) warn_unclosed(self);
+  }
 
   // loop._transports[fd] = self, once the object is whole (repr() is virtual).
   void claim(const BaseTransport& self) { claim_fd(loop_, fd_, self); }

@@ -37,6 +37,7 @@ class SocketTransport final : public Transport, public StartTLSCompatible, Selec
     if (server_) server_->impl().attach(this);
   }
   ~SocketTransport() override {
+    warn_if_abandoned(*this);
     if (server_) server_->impl().detach(this);
   }
 

@@ -4,6 +4,8 @@
 #include <asyncio/streams.hpp>
 #include <asyncio/tasks.hpp>
 
+#include "sites.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -311,7 +313,9 @@ StreamWriter::StreamWriter(std::shared_ptr<WriteTransport> transport,
       protocol_ptr_(protocol.get()),
       reader_(std::move(reader)),
       loop_(loop),
-      closed_(protocol->get_close_waiter(*this)) {}
+      closed_(protocol->get_close_waiter(*this)) {
+  if (loop.get_debug()) created_ = detail::current_creation_site();
+}
 
 EventLoop& StreamWriter::get_loop() const {
   return closed_.get_loop();  // the close waiter's loop is this writer's
@@ -327,7 +331,9 @@ void StreamWriter::close_abandoned() noexcept {
     if (closed_.state_ptr()->anchor->loop == nullptr || loop_.is_closed()) return;  // see get_loop
     if (transport_->is_closing()) return;
     transport_->close();
-    if (loop_.get_debug()) log(LogLevel::warning, "unclosed " + repr());  // after, as asyncio
+    if (loop_.get_debug()) {  // after closing, as asyncio
+      log(LogLevel::warning, "unclosed " + repr() + detail::allocated_at(created_));
+    }
   } catch (...) {  // a debug-mode thread check, say: nothing to report it to from here
   }
 }

@@ -3,6 +3,7 @@
 
 #include "linux/fork_child.hpp"
 #include "loop_impl.hpp"
+#include "sites.hpp"
 
 #include <atomic>
 
@@ -45,6 +46,7 @@ void report_pending_destroyed(TaskCore& core) {
   ctx.message = "Task was destroyed but it is pending!";
   EventLoop& loop = core.state->loop();
   ctx.task = std::make_shared<TaskSnapshot>(loop, core.repr(), core.context);
+  ctx.source_traceback = site_in_debug(*core.state);
   loop.call_exception_handler(ctx);
 }
 
@@ -273,6 +275,7 @@ std::string TaskCore::repr() const {
       state->append_result(out);
     }
   }
+  append_created_at(out, site_in_debug(*state));  // last, as base_tasks._task_repr_info
   return out + ">";
 }
 

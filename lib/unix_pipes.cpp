@@ -144,6 +144,10 @@ class PipeTransportBase : protected LoopResource {
   ~PipeTransportBase() {
     if (fd_ >= 0) ::close(fd_);  // never connected, or the loop went away first
   }
+  // asyncio's __del__, as SelectorTransportBase::warn_if_abandoned; from Self's destructor.
+  void warn_if_abandoned() const noexcept {
+    if (!closing_ && fd_ >= 0) warn_unclosed(static_cast<const Self&>(*this));
+  }
 
   std::shared_ptr<Self> self() { return self_.lock(); }
 
@@ -191,6 +195,7 @@ class ReadPipeTransport final : public ReadTransport,
   friend PipeTransportBase;
 
  public:
+  ~ReadPipeTransport() override { warn_if_abandoned(); }
   static constexpr std::size_t max_size = 256 * 1024;  // bytes read at most per call
 
   static std::shared_ptr<ReadPipeTransport> create(EventLoop& loop, int fd,
@@ -268,6 +273,7 @@ class WritePipeTransport final : public WriteTransport,
   friend PipeTransportBase;
 
  public:
+  ~WritePipeTransport() override { warn_if_abandoned(); }
   static std::shared_ptr<WritePipeTransport> create(EventLoop& loop, int fd,
                                                     std::shared_ptr<BaseProtocol> protocol) {
     FdKind kind = fd_kind(fd);

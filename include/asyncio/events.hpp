@@ -4,6 +4,7 @@
 #include <asyncio/contextvars.hpp>
 #include <asyncio/detail/asio_version.hpp>
 #include <asyncio/detail/delay.hpp>
+#include <asyncio/detail/site.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/handles.hpp>
 #include <asyncio/loop_stats.hpp>
@@ -92,6 +93,9 @@ struct ExceptionContext {
   std::shared_ptr<BaseTransport> transport;         // the transport concerned, if any
   std::shared_ptr<BaseProtocol> protocol;           // the protocol concerned, if any
   const ExceptionContext* context = nullptr;        // the original, when a handler failed
+  /// In debug mode, where the handle, future or task concerned was created (asyncio's
+  /// source_traceback, one frame deep); empty (line 0) otherwise.
+  detail::Site source_traceback;
 };
 
 using ExceptionHandler = std::function<void(EventLoop&, const ExceptionContext&)>;
@@ -116,26 +120,69 @@ class EventLoop {
   void close();
 
   /// ---- scheduling callbacks
+  /// Each records where it was called (debug mode's reports show it): a defaulted
+  /// detail::Site after the bound arguments, so call_soon and call_soon_threadsafe
+  /// have one overload per count of arguments, up to three; with more, the variadic
+  /// overload takes the call and records no site.
+  template <class F>
+  Handle call_soon(F&& callback, detail::Site where = detail::Site::current()) {
+    return soon_from(where, std::forward<F>(callback));
+  }
+  template <class F, class A1>
+  Handle call_soon(F&& callback, A1&& a1, detail::Site where = detail::Site::current()) {
+    return soon_from(where, std::forward<F>(callback), std::forward<A1>(a1));
+  }
+  template <class F, class A1, class A2>
+  Handle call_soon(F&& callback, A1&& a1, A2&& a2, detail::Site where = detail::Site::current()) {
+    return soon_from(where, std::forward<F>(callback), std::forward<A1>(a1), std::forward<A2>(a2));
+  }
+  template <class F, class A1, class A2, class A3>
+  Handle call_soon(F&& callback, A1&& a1, A2&& a2, A3&& a3,
+                   detail::Site where = detail::Site::current()) {
+    return soon_from(where, std::forward<F>(callback), std::forward<A1>(a1), std::forward<A2>(a2),
+                     std::forward<A3>(a3));
+  }
   template <class F, class... Args>
   Handle call_soon(F&& callback, Args&&... args) {
-    return Handle(schedule_soon(make(std::forward<F>(callback), std::forward<Args>(args)...)));
+    return soon_from({}, std::forward<F>(callback), std::forward<Args>(args)...);
   }
   /// The one method that is safe to call from any thread.
+  template <class F>
+  Handle call_soon_threadsafe(F&& callback, detail::Site where = detail::Site::current()) {
+    return threadsafe_from(where, std::forward<F>(callback));
+  }
+  template <class F, class A1>
+  Handle call_soon_threadsafe(F&& callback, A1&& a1, detail::Site where = detail::Site::current()) {
+    return threadsafe_from(where, std::forward<F>(callback), std::forward<A1>(a1));
+  }
+  template <class F, class A1, class A2>
+  Handle call_soon_threadsafe(F&& callback, A1&& a1, A2&& a2,
+                              detail::Site where = detail::Site::current()) {
+    return threadsafe_from(where, std::forward<F>(callback), std::forward<A1>(a1),
+                           std::forward<A2>(a2));
+  }
+  template <class F, class A1, class A2, class A3>
+  Handle call_soon_threadsafe(F&& callback, A1&& a1, A2&& a2, A3&& a3,
+                              detail::Site where = detail::Site::current()) {
+    return threadsafe_from(where, std::forward<F>(callback), std::forward<A1>(a1),
+                           std::forward<A2>(a2), std::forward<A3>(a3));
+  }
   template <class F, class... Args>
   Handle call_soon_threadsafe(F&& callback, Args&&... args) {
-    return Handle(
-        schedule_threadsafe(make(std::forward<F>(callback), std::forward<Args>(args)...)));
+    return threadsafe_from({}, std::forward<F>(callback), std::forward<Args>(args)...);
   }
-  template <detail::Delay D, class F, class... Args>
-  TimerHandle call_later(const D& delay, F&& callback, Args&&... args) {
-    double when = time() + detail::to_seconds(delay);
-    return TimerHandle(
-        schedule_at(when, make(std::forward<F>(callback), std::forward<Args>(args)...)));
+  /// `delay`: seconds as any arithmetic type, or any std::chrono::duration. It carries the
+  /// call's site, as call_at's `when` does.
+  template <class F, class... Args>
+  TimerHandle call_later(detail::SitedDelay delay, F&& callback, Args&&... args) {
+    double when = time() + delay.seconds;
+    return TimerHandle(schedule_at(
+        when, make(std::forward<F>(callback), std::forward<Args>(args)...), delay.where));
   }
   template <class F, class... Args>
-  TimerHandle call_at(double when, F&& callback, Args&&... args) {
-    return TimerHandle(
-        schedule_at(when, make(std::forward<F>(callback), std::forward<Args>(args)...)));
+  TimerHandle call_at(detail::SitedTime when, F&& callback, Args&&... args) {
+    return TimerHandle(schedule_at(
+        when.when, make(std::forward<F>(callback), std::forward<Args>(args)...), when.where));
   }
   /// Monotonic seconds: the clock of call_at and of TimerHandle::when().
   double time() const noexcept {
@@ -164,14 +211,15 @@ class EventLoop {
 
   /// loop.create_future(); defined in futures.hpp
   template <class T = void>
-  Future<T> create_future();
+  Future<T> create_future(detail::Site where = detail::Site::current());
   /// loop.create_task(coro, name, context); defined in tasks.hpp. The task runs in a copy
   /// of the current context unless given one. `eager_start` (3.14) overrides the factory's
   /// choice: an eager task runs its first step now, inside create_task.
   template <class T>
   Task<T> create_task(Coro<T> coro, std::string name = {},
                       std::optional<Context> context = std::nullopt,
-                      std::optional<bool> eager_start = std::nullopt);
+                      std::optional<bool> eager_start = std::nullopt,
+                      detail::Site where = detail::Site::current());
   /// loop.set_task_factory: an empty factory restores the default (asyncio's None).
   void set_task_factory(TaskFactory factory);
   TaskFactory get_task_factory() const;
@@ -345,15 +393,26 @@ class EventLoop {
           std::forward<Args>(args)...);
     }
   }
+  template <class F, class... Args>
+  Handle soon_from(detail::Site where, F&& callback, Args&&... args) {
+    return Handle(
+        schedule_soon(make(std::forward<F>(callback), std::forward<Args>(args)...), where));
+  }
+  template <class F, class... Args>
+  Handle threadsafe_from(detail::Site where, F&& callback, Args&&... args) {
+    return Handle(
+        schedule_threadsafe(make(std::forward<F>(callback), std::forward<Args>(args)...), where));
+  }
   /// For the library's own callbacks, which say themselves where they run (a task's step).
   template <class F, class... Args>
   detail::HandleImpl* make_plain(F&& callback, Args&&... args) {
     return detail::make_handle(this, std::forward<F>(callback), std::forward<Args>(args)...);
   }
-  /// Each takes over the handle's reference and returns a new one for the caller.
-  detail::HandleImpl* schedule_soon(detail::HandleImpl* h);
-  detail::HandleImpl* schedule_threadsafe(detail::HandleImpl* h);
-  detail::HandleImpl* schedule_at(double when, detail::HandleImpl* h);
+  /// Each takes over the handle's reference and returns a new one for the caller. In debug
+  /// mode they record `where` (a pointer, passed in a register: the only cost otherwise).
+  detail::HandleImpl* schedule_soon(detail::HandleImpl* h, detail::Site where = {});
+  detail::HandleImpl* schedule_threadsafe(detail::HandleImpl* h, detail::Site where = {});
+  detail::HandleImpl* schedule_at(double when, detail::HandleImpl* h, detail::Site where = {});
   /// add_reader & co.: raise RuntimeError on an fd that a transport owns, as asyncio's
   /// _ensure_fd_no_transport; the owner itself goes through detail::OwnerWatch.
   void watch_fd(int fd, bool for_write, detail::HandleImpl* h);

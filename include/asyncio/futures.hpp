@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/site.hpp>
 #include <asyncio/events.hpp>
 
 #include <coroutine>
@@ -67,6 +68,9 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   std::optional<DoneEntry> first_callback;
   std::vector<DoneEntry> callbacks;
   TaskCore* task = nullptr;  // set when this is a Task's state
+  /// Where create_future, create_task, ensure_future or gather made it: one pointer, stored
+  /// whatever the mode; reprs and reports show it in debug mode (asyncio's source_traceback).
+  detail::Site created;
   /// A destroyed task's context, kept for its "exception was never retrieved" report.
   ContextState* dead_task_context = nullptr;
   /// The context a custom exception handler runs in for this future (3.12): a task's own.
@@ -228,8 +232,10 @@ class [[nodiscard]] Future {
 };
 
 template <class T>
-Future<T> EventLoop::create_future() {
-  return Future<T>(*this);
+Future<T> EventLoop::create_future(detail::Site where) {
+  Future<T> fut(*this);
+  fut.state_ptr()->created = where;
+  return fut;
 }
 
 /// loop.run_until_complete(future): runs the loop until the future is done.

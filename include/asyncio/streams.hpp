@@ -5,6 +5,7 @@
 #include <asyncio/coroutines.hpp>
 #include <asyncio/detail/async_range.hpp>
 #include <asyncio/detail/read_buffer.hpp>
+#include <asyncio/detail/site.hpp>
 #include <asyncio/futures.hpp>
 #include <asyncio/protocols.hpp>
 #include <asyncio/transports.hpp>
@@ -158,6 +159,8 @@ class StreamWriter {
   std::shared_ptr<StreamReader> reader_;
   EventLoop& loop_;
   Future<void> closed_;  // the protocol's close waiter, asked for once
+  /// In debug mode, the creation site of the task that made it, for the unclosed warning.
+  detail::Site created_;
 };
 
 namespace detail {

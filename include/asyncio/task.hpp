@@ -3,6 +3,7 @@
 #pragma once
 
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/site.hpp>
 #include <asyncio/futures.hpp>
 
 #include <coroutine>
@@ -75,7 +76,8 @@ struct TaskCore {
 
 template <class T>
 Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
-                         std::optional<Context> context, std::optional<bool> eager);
+                         std::optional<Context> context, std::optional<bool> eager,
+                         detail::Site where);
 
 Context task_context(TaskCore& core);
 /// Calls the factory; the task it returns must be the one its request built.
@@ -219,12 +221,13 @@ class TaskRequest {
  private:
   template <class T>
   friend Task<T> detail::run_task_factory(EventLoop&, Coro<T>&, std::string, std::optional<Context>,
-                                          std::optional<bool>);
+                                          std::optional<bool>, detail::Site);
   friend TaskRef detail::call_task_factory(const TaskFactory&, TaskRequest&);
   TaskRequest(EventLoop& l, std::string n, std::optional<Context> c, std::optional<bool> eager)
       : loop(l), name(std::move(n)), context(std::move(c)), eager_start(eager) {}
   TaskRef (*build_)(TaskRequest&) = nullptr;
   void* coro_ = nullptr;  // the Coro<T> build_ takes, once
+  detail::Site where_;    // create_task's caller: the task's creation site
   detail::FuturePtr built_;
 };
 
@@ -242,10 +245,11 @@ inline ContextState* context_for_task(const std::optional<Context>& context) noe
 
 template <class T>
 Task<T> new_task(EventLoop& loop, Coro<T> coro, std::string name,
-                 const std::optional<Context>& context, bool eager) {
+                 const std::optional<Context>& context, bool eager, detail::Site where) {
   if (!coro) throw std::invalid_argument("a coroutine was expected, got an empty Coro");
   auto state = std::allocate_shared<TaskState<T>>(PoolAllocator<TaskState<T>>(), loop,
                                                   std::move(coro), std::move(name));
+  state->created = where;  // before an eager first step, which may already report it
   state->core.context = context_for_task(context);
   if (eager) {
     state->core.start_eagerly();
@@ -257,13 +261,15 @@ Task<T> new_task(EventLoop& loop, Coro<T> coro, std::string name,
 
 template <class T>
 Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
-                         std::optional<Context> context, std::optional<bool> eager) {
+                         std::optional<Context> context, std::optional<bool> eager,
+                         detail::Site where) {
   TaskRequest request(loop, std::move(name), std::move(context), eager);
   request.coro_ = &coro;
+  request.where_ = where;
   request.build_ = [](TaskRequest& r) {
     Coro<T>& c = *static_cast<Coro<T>*>(std::exchange(r.coro_, nullptr));
-    Task<T> task =
-        new_task(r.loop, std::move(c), std::move(r.name), r.context, r.eager_start.value_or(false));
+    Task<T> task = new_task(r.loop, std::move(c), std::move(r.name), r.context,
+                            r.eager_start.value_or(false), r.where_);
     r.built_ = task.state_ptr();
     return task.ref();
   };
@@ -274,25 +280,27 @@ Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
 
 template <class T>
 Task<T> EventLoop::create_task(Coro<T> coro, std::string name, std::optional<Context> context,
-                               std::optional<bool> eager_start) {
+                               std::optional<bool> eager_start, detail::Site where) {
   if (is_closed()) throw RuntimeError("Event loop is closed");
   if (eager_factory_) {
     return detail::new_task(*this, std::move(coro), std::move(name), context,
-                            eager_start.value_or(true));
+                            eager_start.value_or(true), where);
   }
   if (task_factory_) [[unlikely]] {
-    return detail::run_task_factory(*this, coro, std::move(name), std::move(context), eager_start);
+    return detail::run_task_factory(*this, coro, std::move(name), std::move(context), eager_start,
+                                    where);
   }
   return detail::new_task(*this, std::move(coro), std::move(name), context,
-                          eager_start.value_or(false));
+                          eager_start.value_or(false), where);
 }
 
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string name = {},
                     std::optional<Context> context = std::nullopt,
-                    std::optional<bool> eager_start = std::nullopt) {
+                    std::optional<bool> eager_start = std::nullopt,
+                    detail::Site where = detail::Site::current()) {
   return get_running_loop().create_task(std::move(coro), std::move(name), std::move(context),
-                                        eager_start);
+                                        eager_start, where);
 }
 
 namespace detail {
@@ -339,8 +347,9 @@ Future<T> ensure_future(Future<T> fut) {
   return fut;
 }
 template <class T>
-Task<T> ensure_future(Coro<T> coro) {
-  return detail::implicit_loop().create_task(std::move(coro));
+Task<T> ensure_future(Coro<T> coro, detail::Site where = detail::Site::current()) {
+  return detail::implicit_loop().create_task(std::move(coro), {}, std::nullopt, std::nullopt,
+                                             where);
 }
 
 // ---------------------------------------------------------------- sleep
@@ -399,20 +408,26 @@ Coro<T> as_coro(SleepResultAwaiter<T> sleeping) {
 }
 }  // namespace detail
 
-inline Task<void> create_task(detail::SleepAwaiter&& sleeping, std::string name = {}) {
-  return create_task(detail::as_coro(std::move(sleeping)), std::move(name));
+inline Task<void> create_task(detail::SleepAwaiter&& sleeping, std::string name = {},
+                              detail::Site where = detail::Site::current()) {
+  return create_task(detail::as_coro(std::move(sleeping)), std::move(name), std::nullopt,
+                     std::nullopt, where);
 }
 template <class T>
-Task<T> create_task(detail::SleepResultAwaiter<T>&& sleeping, std::string name = {}) {
-  return create_task(detail::as_coro(std::move(sleeping)), std::move(name));
+Task<T> create_task(detail::SleepResultAwaiter<T>&& sleeping, std::string name = {},
+                    detail::Site where = detail::Site::current()) {
+  return create_task(detail::as_coro(std::move(sleeping)), std::move(name), std::nullopt,
+                     std::nullopt, where);
 }
 
-inline Task<void> ensure_future(detail::SleepAwaiter&& sleeping) {
-  return ensure_future(detail::as_coro(std::move(sleeping)));
+inline Task<void> ensure_future(detail::SleepAwaiter&& sleeping,
+                                detail::Site where = detail::Site::current()) {
+  return ensure_future(detail::as_coro(std::move(sleeping)), where);
 }
 template <class T>
-Task<T> ensure_future(detail::SleepResultAwaiter<T>&& sleeping) {
-  return ensure_future(detail::as_coro(std::move(sleeping)));
+Task<T> ensure_future(detail::SleepResultAwaiter<T>&& sleeping,
+                      detail::Site where = detail::Site::current()) {
+  return ensure_future(detail::as_coro(std::move(sleeping)), where);
 }
 
 }  // namespace asyncio

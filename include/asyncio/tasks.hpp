@@ -3,6 +3,7 @@
 // both.
 #pragma once
 
+#include <asyncio/detail/site.hpp>
 #include <asyncio/task.hpp>
 #include <asyncio/wait.hpp>
 
@@ -29,6 +30,16 @@ using Outcome = std::variant<gather_value_t<T>, std::exception_ptr>;
 
 struct ReturnExceptions {};
 inline constexpr ReturnExceptions return_exceptions{};
+
+namespace detail {
+/// gather(return_exceptions, ...)'s first argument, with where the call was made (the default
+/// argument of this implicit conversion), so that the awaitables can stay a trailing pack.
+struct SitedReturnExceptions {
+  SitedReturnExceptions(ReturnExceptions, detail::Site site = detail::Site::current())
+      : where(site) {}
+  detail::Site where;
+};
+}  // namespace detail
 
 namespace detail {
 
@@ -88,20 +99,21 @@ struct GatherState final : GatherStateBase<R> {
   Results results;
 };
 
+/// Coroutines become tasks created at `where` (gather's caller), as ensure_future does.
 template <class T>
-Future<T> to_future(EventLoop& loop, Coro<T>&& coro) {
-  return loop.create_task(std::move(coro));
+Future<T> to_future(EventLoop& loop, Coro<T>&& coro, detail::Site where = {}) {
+  return loop.create_task(std::move(coro), {}, std::nullopt, std::nullopt, where);
 }
 template <class T>
-Future<T> to_future(EventLoop&, const Future<T>& fut) {
+Future<T> to_future(EventLoop&, const Future<T>& fut, detail::Site = {}) {
   return fut;
 }
-inline Future<void> to_future(EventLoop& loop, SleepAwaiter&& sleeping) {
-  return loop.create_task(as_coro(std::move(sleeping)));
+inline Future<void> to_future(EventLoop& loop, SleepAwaiter&& sleeping, detail::Site where = {}) {
+  return to_future(loop, as_coro(std::move(sleeping)), where);
 }
 template <class T>
-Future<T> to_future(EventLoop& loop, SleepResultAwaiter<T>&& sleeping) {
-  return loop.create_task(as_coro(std::move(sleeping)));
+Future<T> to_future(EventLoop& loop, SleepResultAwaiter<T>&& sleeping, detail::Site where = {}) {
+  return to_future(loop, as_coro(std::move(sleeping)), where);
 }
 
 template <class T>
@@ -150,8 +162,9 @@ Outcome<T> outcome_of(const Future<T>& fut) {
 /// builds the value once every child is done.
 template <class R, class Results>
 Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool keep_exceptions,
-                          Results results) {
+                          Results results, detail::Site where) {
   auto outer = std::make_shared<GatherState<R, Results>>(loop, std::move(results));
+  outer->created = where;
   outer->children = std::move(children);
   outer->keep_exceptions = keep_exceptions;
   if (outer->children.empty()) {
@@ -175,41 +188,72 @@ Future<R> gather_children(EventLoop& loop, std::vector<FuturePtr> children, bool
 
 }  // namespace detail
 
+namespace detail {
+/// gather(aws...) and gather(return_exceptions, aws...): every outcome as a tuple, in order.
+template <bool KeepExceptions, class... Aws>
+auto gather_tuple(detail::Site where, Aws&&... aws) {
+  using R = std::conditional_t<KeepExceptions, std::tuple<Outcome<awaitable_value_t<Aws>>...>,
+                               std::tuple<gather_value_t<awaitable_value_t<Aws>>...>>;
+  EventLoop& loop = implicit_loop(aws...);
+  /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
+  std::tuple<Future<awaitable_value_t<Aws>>...> futs{
+      to_future(loop, std::forward<Aws>(aws), where)...};
+  std::vector<FuturePtr> children =
+      std::apply([](auto&... f) { return std::vector<FuturePtr>{f.state_ptr()...}; }, futs);
+  return gather_children<R>(
+      loop, std::move(children), KeepExceptions,
+      [futs] {
+        return std::apply(
+            [](auto&... f) {
+              if constexpr (KeepExceptions) {
+                return R{outcome_of(f)...};
+              } else {
+                return R{value_of(f)...};
+              }
+            },
+            futs);
+      },
+      where);
+}
+}  // namespace detail
+
 /// gather(aws...): runs coroutines as tasks and gives every result as a tuple, in order.
+/// The call's site is a defaulted argument after the awaitables, so there is one overload per
+/// count up to four; the variadic one takes longer calls and records no site.
+template <detail::Awaitable A1>
+auto gather(A1&& a1, detail::Site where = detail::Site::current()) {
+  return detail::gather_tuple<false>(where, std::forward<A1>(a1));
+}
+template <detail::Awaitable A1, detail::Awaitable A2>
+auto gather(A1&& a1, A2&& a2, detail::Site where = detail::Site::current()) {
+  return detail::gather_tuple<false>(where, std::forward<A1>(a1), std::forward<A2>(a2));
+}
+template <detail::Awaitable A1, detail::Awaitable A2, detail::Awaitable A3>
+auto gather(A1&& a1, A2&& a2, A3&& a3, detail::Site where = detail::Site::current()) {
+  return detail::gather_tuple<false>(where, std::forward<A1>(a1), std::forward<A2>(a2),
+                                     std::forward<A3>(a3));
+}
+template <detail::Awaitable A1, detail::Awaitable A2, detail::Awaitable A3, detail::Awaitable A4>
+auto gather(A1&& a1, A2&& a2, A3&& a3, A4&& a4, detail::Site where = detail::Site::current()) {
+  return detail::gather_tuple<false>(where, std::forward<A1>(a1), std::forward<A2>(a2),
+                                     std::forward<A3>(a3), std::forward<A4>(a4));
+}
 template <detail::Awaitable... Aws>
 Future<std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>> gather(Aws&&... aws) {
-  using R = std::tuple<gather_value_t<detail::awaitable_value_t<Aws>>...>;
-  EventLoop& loop = detail::implicit_loop(aws...);
-  /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
-  std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
-      detail::to_future(loop, std::forward<Aws>(aws))...};
-  std::vector<detail::FuturePtr> children =
-      std::apply([](auto&... f) { return std::vector<detail::FuturePtr>{f.state_ptr()...}; }, futs);
-  return detail::gather_children<R>(loop, std::move(children), false, [futs] {
-    return std::apply([](auto&... f) { return R{detail::value_of(f)...}; }, futs);
-  });
+  return detail::gather_tuple<false>({}, std::forward<Aws>(aws)...);
 }
 
 /// gather(return_exceptions, aws...): failures become results instead of raising.
 template <class... Aws>
-Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(ReturnExceptions,
-                                                                      Aws&&... aws) {
-  using R = std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>;
-  EventLoop& loop = detail::implicit_loop(aws...);
-  /// Braces evaluate left to right: tasks are created in argument order, as asyncio does.
-  std::tuple<Future<detail::awaitable_value_t<Aws>>...> futs{
-      detail::to_future(loop, std::forward<Aws>(aws))...};
-  std::vector<detail::FuturePtr> children =
-      std::apply([](auto&... f) { return std::vector<detail::FuturePtr>{f.state_ptr()...}; }, futs);
-  return detail::gather_children<R>(loop, std::move(children), true, [futs] {
-    return std::apply([](auto&... f) { return R{detail::outcome_of(f)...}; }, futs);
-  });
+Future<std::tuple<Outcome<detail::awaitable_value_t<Aws>>...>> gather(
+    detail::SitedReturnExceptions flag, Aws&&... aws) {
+  return detail::gather_tuple<true>(flag.where, std::forward<Aws>(aws)...);
 }
 
 namespace detail {
 /// The futures of a range of coroutines, tasks or futures of one type, in order.
 template <class Range>
-auto range_futures(Range&& range) {
+auto range_futures(Range&& range, detail::Site where) {
   using A = std::remove_cvref_t<decltype(*range.begin())>;
   using T = awaitable_value_t<A>;
   EventLoop& loop = range.begin() == range.end() ? implicit_loop() : implicit_loop(*range.begin());
@@ -217,7 +261,7 @@ auto range_futures(Range&& range) {
   if constexpr (requires { std::size(range); }) futs.reserve(std::size(range));
   for (auto&& aw : range) {
     if constexpr (std::is_same_v<A, Coro<T>>) {
-      futs.push_back(to_future(loop, std::move(aw)));
+      futs.push_back(to_future(loop, std::move(aw), where));
     } else {
       futs.push_back(aw);
     }
@@ -253,9 +297,10 @@ std::optional<R> values_if_all_finished(Range& range) {
 
 /// gather's future, done with `value` on return, as 3.12's gather of done children is.
 template <class R>
-Future<R> gathered(EventLoop& loop, R value) {
+Future<R> gathered(EventLoop& loop, R value, detail::Site where) {
   auto no_results = [] { return R{}; };
   auto outer = std::make_shared<GatherState<R, decltype(no_results)>>(loop, no_results);
+  outer->created = where;
   outer->value.emplace(std::move(value));
   outer->finish();
   return Future<R>(outer);
@@ -264,33 +309,35 @@ Future<R> gathered(EventLoop& loop, R value) {
 /// gather over a range: a vector, in order, of each child's value, or with KeepExceptions of
 /// its Outcome.
 template <bool KeepExceptions, class Range>
-auto gather_range(Range&& range) {
+auto gather_range(Range&& range, detail::Site where) {
   using A = std::remove_cvref_t<decltype(*range.begin())>;
   using R = std::vector<std::conditional_t<KeepExceptions, Outcome<awaitable_value_t<A>>,
                                            gather_value_t<awaitable_value_t<A>>>>;
   if constexpr (!std::is_same_v<A, Coro<awaitable_value_t<A>>>) {
     if (range.begin() != range.end()) {
       if (auto values = values_if_all_finished<R>(range))
-        return gathered<R>(implicit_loop(*range.begin()), std::move(*values));
+        return gathered<R>(implicit_loop(*range.begin()), std::move(*values), where);
     }
   }
-  auto futs = range_futures(std::forward<Range>(range));
+  auto futs = range_futures(std::forward<Range>(range), where);
   using T = typename decltype(futs)::value_type::value_type;
   EventLoop& loop = futs.empty() ? implicit_loop() : futs.front().get_loop();
   auto states = states_of(std::move(futs));
-  return gather_children<R>(loop, std::move(states), KeepExceptions,
-                            [](const std::vector<FuturePtr>& children) {
-                              R out;
-                              out.reserve(children.size());
-                              for (auto& c : children) {
-                                if constexpr (KeepExceptions) {
-                                  out.push_back(outcome_of_state<T>(*c));
-                                } else {
-                                  out.push_back(value_of_state<T>(*c));
-                                }
-                              }
-                              return out;
-                            });
+  return gather_children<R>(
+      loop, std::move(states), KeepExceptions,
+      [](const std::vector<FuturePtr>& children) {
+        R out;
+        out.reserve(children.size());
+        for (auto& c : children) {
+          if constexpr (KeepExceptions) {
+            out.push_back(outcome_of_state<T>(*c));
+          } else {
+            out.push_back(value_of_state<T>(*c));
+          }
+        }
+        return out;
+      },
+      where);
 }
 }  // namespace detail
 
@@ -299,8 +346,8 @@ template <class Range>
 requires(!detail::Awaitable<Range>) && requires(Range& r) {
   r.begin();
 }
-auto gather(Range&& range) {
-  return detail::gather_range<false>(std::forward<Range>(range));
+auto gather(Range&& range, detail::Site where = detail::Site::current()) {
+  return detail::gather_range<false>(std::forward<Range>(range), where);
 }
 
 /// gather(return_exceptions, range): a vector of values or exceptions, in order.
@@ -308,8 +355,8 @@ template <class Range>
 requires(!detail::Awaitable<Range>) && requires(Range& r) {
   r.begin();
 }
-auto gather(ReturnExceptions, Range&& range) {
-  return detail::gather_range<true>(std::forward<Range>(range));
+auto gather(detail::SitedReturnExceptions flag, Range&& range) {
+  return detail::gather_range<true>(std::forward<Range>(range), flag.where);
 }
 
 // ---------------------------------------------------------------- shield

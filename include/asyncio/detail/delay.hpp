@@ -1,6 +1,8 @@
 // Delays and timeouts: seconds as any arithmetic type, or any std::chrono::duration.
 #pragma once
 
+#include <asyncio/detail/site.hpp>
+
 #include <chrono>
 #include <optional>
 #include <type_traits>
@@ -38,6 +40,22 @@ struct OptionalDelay {
   OptionalDelay(const D& delay) : seconds(to_seconds(delay)) {}
 
   std::optional<double> seconds;
+};
+
+/// call_later's delay and call_at's deadline, with where the call was made: the location is
+/// the default argument of this implicit conversion, so the calls read as in Python, and the
+/// callback's arguments can stay a trailing pack.
+struct SitedDelay {
+  template <Delay D>
+  SitedDelay(const D& delay, Site site = Site::current())
+      : seconds(to_seconds(delay)), where(site) {}
+  double seconds;
+  Site where;
+};
+struct SitedTime {
+  SitedTime(double time, Site site = Site::current()) : when(time), where(site) {}
+  double when;
+  Site where;
 };
 
 }  // namespace asyncio::detail

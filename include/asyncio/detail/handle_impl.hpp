@@ -2,8 +2,10 @@
 #pragma once
 
 #include <asyncio/detail/callable.hpp>
+#include <asyncio/detail/site.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 
 #include <asyncio/detail/export.hpp>
@@ -29,6 +31,7 @@ struct HandleImpl {
   bool scheduled = false;  // a timer that sits in its loop's heap
   bool running = false;
   bool is_timer = false;
+  bool has_site = false;  // debug mode recorded where it was made: lib/handles.cpp's side table
   alignas(inline_callable_align) unsigned char storage[inline_callable_size];
 
   void add_ref() noexcept {
@@ -51,6 +54,11 @@ struct HandleImpl {
 /// A recycled block from this thread's pool, so that call_soon does not allocate.
 HandleImpl* acquire_handle();
 void recycle_handle(HandleImpl* h) noexcept;
+/// Creation sites live beside the handles, not in them, and only in debug mode: a handle's
+/// 80 bytes are paid on every call_soon. Recycling a handle forgets its site.
+void record_handle_site(HandleImpl* h, Site where);
+Site handle_site(const HandleImpl* h);         // empty if none was recorded
+std::size_t handle_sites_recorded() noexcept;  // for tests: what the table holds
 
 inline void HandleImpl::release() noexcept {
   if (shared) {
