@@ -455,7 +455,9 @@ Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory,
   else if (options.ssl_shutdown_timeout)
     throw std::invalid_argument("ssl_shutdown_timeout is only meaningful with ssl");
   check_stream_socket(fd);
-  co_return co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
+  Connected made = co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
+  if (loop.get_debug()) log_handled(fd, made);
+  co_return made;
 }
 
 // ---------------------------------------------------------------- datagrams

@@ -196,6 +196,11 @@ void log_connected(int fd, const std::optional<std::string>& host, std::optional
                            pair_repr(*made.first, made.second.get()));
 }
 
+void log_handled(int fd, const Connected& made) {
+  log(LogLevel::debug,
+      socket_repr(fd, true) + " handled: " + pair_repr(*made.first, made.second.get()));
+}
+
 void log_serving(const std::vector<int>& listening) {
   log(LogLevel::info, server_repr(listening) + " is serving");
 }

@@ -50,6 +50,8 @@ void log_getaddrinfo_done(const std::string& query, double seconds, double slow,
 /// create_connection: "<socket> connected to host:port: (<transport>, <protocol>)".
 void log_connected(int fd, const std::optional<std::string>& host, std::optional<int> port,
                    const Connected& made);
+/// connect_accepted_socket: "<socket> handled: (<transport>, <protocol>)".
+void log_handled(int fd, const Connected& made);
 /// create_server / create_unix_server, at INFO: "<Server sockets=(...)> is serving".
 void log_serving(const std::vector<int>& listening);
 /// The accept loop: "<Server ...> got a new connection from <addr>: <socket>".

@@ -142,6 +142,30 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "connect_accepted_socket_handled: test_events.EventLoopTestsMixin."
+    "test_connect_accepted_socket (debug mode)",
+    "[debug-logs]") {
+  LogCapture log;
+  EventLoop loop;
+  loop.set_debug(true);
+  test_support::SocketPair pair;
+  const int fd = pair.a;
+  auto [transport, protocol] =
+      run(loop, loop.connect_accepted_socket([] { return std::make_shared<Quiet>(); }, pair.a));
+  pair.a = -1;  // the transport owns it now
+  // An unnamed Unix socket has no laddr or raddr to show, as in Python.
+  const std::string socket =
+      "<asyncio.TransportSocket fd=" + std::to_string(fd) + ", family=1, type=1, proto=0>";
+  const auto& handled = record(log, socket + " handled: (");
+  CHECK(handled.level == LogLevel::debug);
+  CHECK_THAT(handled.text.substr(socket.size()),
+             like(R"( handled: \(<_SelectorSocketTransport fd=\d+.*>, )" +
+                  std::string(protocol_pattern) + R"(\))"));
+  transport->close();
+  test_support::spin(loop);
+}
+
+TEST_CASE(
     "no_records_outside_debug: test_events.EventLoopTestsMixin.test_create_connection, "
     "test_read_pipe, test_create_datagram_endpoint, SubprocessTestsMixin.test_subprocess_exec",
     "[debug-logs]") {
