@@ -1,5 +1,5 @@
 // Mirrors CPython test_events.EventLoopTestsMixin.test_create_server, test_create_connection,
-// test_read_pipe, test_write_pipe, test_create_datagram_endpoint and
+// test_connect_accepted_socket, test_read_pipe, test_write_pipe, test_create_datagram_endpoint and
 // test_subprocess.SubprocessMixin.test_shell run in debug mode: the records asyncio logs while
 // connections, servers, pipes, datagram endpoints and subprocesses are set up
 // (base_events, selector_events._accept_connection, base_subprocess), with their levels.
@@ -92,6 +92,14 @@ Coro<> amain() {
   client->close();
   server->close();
   co_await server->wait_closed();
+
+  int ends[2];
+  ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends);
+  auto [accepted_transport, ap] =
+      co_await loop.connect_accepted_socket([] { return std::make_shared<P>(); }, ends[0]);
+  show("connect_accepted_socket:", {" handled: "});
+  accepted_transport->close();
+  ::close(ends[1]);
 
   co_await loop.getaddrinfo("127.0.0.1", "80", 0, SOCK_STREAM, 0, AI_PASSIVE);
   show("getaddrinfo:", {"address info"});

@@ -1,5 +1,5 @@
 # Mirrors CPython test_events.EventLoopTestsMixin.test_create_server, test_create_connection,
-# test_read_pipe, test_write_pipe, test_create_datagram_endpoint and
+# test_connect_accepted_socket, test_read_pipe, test_write_pipe, test_create_datagram_endpoint and
 # test_subprocess.SubprocessMixin.test_shell run in debug mode: the records asyncio logs while
 # connections, servers, pipes, datagram endpoints and subprocesses are set up
 # (base_events, selector_events._accept_connection, base_subprocess), with their levels.
@@ -78,6 +78,12 @@ async def main():
     client.close()
     server.close()
     await server.wait_closed()
+
+    ours, theirs = socket.socketpair()
+    accepted, _ = await loop.connect_accepted_socket(P, ours)
+    show("connect_accepted_socket:", " handled: ")
+    accepted.close()
+    theirs.close()
 
     await loop.getaddrinfo("127.0.0.1", 80, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     show("getaddrinfo:", "address info")
