@@ -1,5 +1,6 @@
 // base_events' networking: getaddrinfo off the loop, connecting, creating servers (Server
 // itself and its accept loop: server.cpp) and datagram endpoints.
+#include "debug_logs.hpp"
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
 #include "unix_pipes.hpp"
@@ -73,11 +74,38 @@ Coro<std::vector<AddrInfo>> EventLoop::getaddrinfo(std::optional<std::string> ho
                                                    int type, int proto, int flags) {
   // A numeric or absent host needs no resolver thread (asyncio's _ipaddr_info shortcut); ""
   // is not numeric: the resolver refuses it, as Python's does.
-  if (is_numeric_host(host) || !host)
+  const bool inline_ok = is_numeric_host(host) || !host;
+  if (get_debug()) {
+    // Read here, on the loop's thread: the record may be written on the resolver's.
+    const double slow = slow_callback_duration;
+    const int resolve_flags = inline_ok ? flags | AI_NUMERICHOST : flags;
+    auto logged = [=] {
+      return detail::resolve_logged(slow, host, port, family, type, proto, flags, [&] {
+        return resolve_blocking(host, port, family, type, proto, resolve_flags);
+      });
+    };
+    if (inline_ok) co_return logged();
+    co_return co_await run_in_executor(nullptr, logged);
+  }
+  if (inline_ok)
     co_return resolve_blocking(host, port, family, type, proto, flags | AI_NUMERICHOST);
   co_return co_await run_in_executor(nullptr, resolve_blocking, host, port, family, type, proto,
                                      flags);
 }
+
+namespace detail {
+
+// base_events._ensure_resolved: a numeric host needs no getaddrinfo, and asyncio does not
+// call it (nor log it) then; anything else goes through loop.getaddrinfo.
+Coro<std::vector<AddrInfo>> ensure_resolved(EventLoop& loop, std::optional<std::string> host,
+                                            std::optional<std::string> port, int family, int type,
+                                            int proto, int flags) {
+  if (is_numeric_host(host))
+    co_return resolve_blocking(host, port, family, type, proto, flags | AI_NUMERICHOST);
+  co_return co_await loop.getaddrinfo(std::move(host), std::move(port), family, type, proto, flags);
+}
+
+}  // namespace detail
 
 Coro<std::pair<std::string, std::string>> EventLoop::getnameinfo(SockAddr addr, int flags) {
   co_return co_await run_in_executor(nullptr, name_blocking, std::move(addr), flags);
@@ -363,7 +391,7 @@ Coro<std::optional<std::vector<AddrInfo>>> resolve_local(EventLoop& loop,
   std::optional<std::string> local_host;  // "" stands for Python's None here
   if (!host.empty()) local_host = host;
   auto locals =
-      co_await loop.getaddrinfo(local_host, std::to_string(port), options.family, SOCK_STREAM);
+      co_await ensure_resolved(loop, local_host, std::to_string(port), options.family, SOCK_STREAM);
   if (locals.empty()) throw OSError("getaddrinfo() returned empty list");
   co_return locals;
 }
@@ -371,7 +399,7 @@ Coro<std::optional<std::vector<AddrInfo>>> resolve_local(EventLoop& loop,
 // create_connection's host/port branch: the connected fd.
 Coro<int> connect_to_host(EventLoop& loop, std::optional<std::string> host, std::optional<int> port,
                           const ConnectionOptions& options) {
-  auto infos = co_await loop.getaddrinfo(host, port_text(port), options.family, SOCK_STREAM);
+  auto infos = co_await ensure_resolved(loop, host, port_text(port), options.family, SOCK_STREAM);
   if (infos.empty()) throw OSError("getaddrinfo() returned empty list");
   auto locals = co_await resolve_local(loop, options);
   int lead = options.interleave.value_or(options.happy_eyeballs_delay ? 1 : 0);
@@ -392,13 +420,15 @@ Coro<Connected> open_tcp_connection(EventLoop& loop, ProtocolFactory factory,
   if (host || port) {
     if (options.sock >= 0)
       throw std::invalid_argument("host/port and sock can not be specified at the same time");
-    fd = co_await connect_to_host(loop, std::move(host), port, options);
+    fd = co_await connect_to_host(loop, host, port, options);
   } else {
     if (options.sock < 0)
       throw std::invalid_argument("host and port was not specified and no sock specified");
     check_stream_socket(options.sock);
   }
-  co_return co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
+  Connected made = co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
+  if (loop.get_debug()) log_connected(fd, host, port, made);
+  co_return made;
 }
 
 Coro<Connected> open_unix_connection(EventLoop& loop, ProtocolFactory factory, std::string path,
@@ -425,7 +455,9 @@ Coro<Connected> adopt_connected_socket(EventLoop& loop, ProtocolFactory factory,
   else if (options.ssl_shutdown_timeout)
     throw std::invalid_argument("ssl_shutdown_timeout is only meaningful with ssl");
   check_stream_socket(fd);
-  co_return co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
+  Connected made = co_await wrap_connected(loop, std::move(factory), fd, std::move(ssl));
+  if (loop.get_debug()) log_handled(fd, made);
+  co_return made;
 }
 
 // ---------------------------------------------------------------- datagrams
@@ -448,15 +480,15 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
     int family = options.family;
     if (options.local_addr) {
       auto l =
-          co_await loop.getaddrinfo(options.local_addr->first,
-                                    std::to_string(options.local_addr->second), family, SOCK_DGRAM);
+          co_await ensure_resolved(loop, options.local_addr->first,
+                                   std::to_string(options.local_addr->second), family, SOCK_DGRAM);
       local = l.at(0).addr;
       family = local->family;
     }
     if (options.remote_addr) {
-      auto r = co_await loop.getaddrinfo(options.remote_addr->first,
-                                         std::to_string(options.remote_addr->second), family,
-                                         SOCK_DGRAM);
+      auto r =
+          co_await ensure_resolved(loop, options.remote_addr->first,
+                                   std::to_string(options.remote_addr->second), family, SOCK_DGRAM);
       remote = r.at(0).addr;
       family = remote->family;
     }
@@ -470,6 +502,7 @@ Coro<DatagramConnected> open_datagram_endpoint(EventLoop& loop, ProtocolFactory 
   std::shared_ptr<BaseProtocol> protocol = factory();
   Future<void> waiter = loop.create_future<void>();
   auto transport = make_datagram_transport(loop, guard.release(), protocol, remote, waiter);
+  if (loop.get_debug()) log_datagram_created(options, *transport, protocol.get());
   if (std::exception_ptr failure = co_await await_outcome(waiter)) {
     transport->close();
     std::rethrow_exception(failure);

@@ -1,5 +1,6 @@
 // base_events.create_server and unix_events.create_unix_server: the listening sockets a
 // Server is made of (the Server itself and its accept loop are in server.cpp).
+#include "debug_logs.hpp"
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
 
@@ -69,7 +70,7 @@ Coro<std::vector<AddrInfo>> resolve_hosts(EventLoop& loop, const Hosts& hosts,
   std::vector<AddrInfo> distinct;
   for (const std::optional<std::string>& host : hosts.to_resolve()) {
     auto infos =
-        co_await loop.getaddrinfo(host, service, options.family, SOCK_STREAM, 0, AI_PASSIVE);
+        co_await ensure_resolved(loop, host, service, options.family, SOCK_STREAM, 0, AI_PASSIVE);
     if (infos.empty()) throw OSError("getaddrinfo(" + host_repr(host) + ") returned empty list");
     for (AddrInfo& info : infos) {
       auto same = [&](const AddrInfo& seen) {
@@ -140,6 +141,7 @@ Coro<std::shared_ptr<Server>> finish_server(EventLoop& loop, ProtocolFactory fac
     co_await server->start_serving();
     co_await sleep(0);  // asyncio: let the accept readers register first
   }
+  if (loop.get_debug()) log_serving(server->impl().socks);
   co_return server;
 }
 

@@ -2,6 +2,7 @@
 // pipes become pipe transports, and the protocol hears of data, pipe closes and the exit
 // in asyncio's order, with connection_lost last.
 #include "child_watcher.hpp"
+#include "debug_logs.hpp"
 #include "linux/sigpipe.hpp"
 #include "linux/spawn.hpp"
 #include "loop_resource.hpp"
@@ -242,12 +243,12 @@ void UnixSubprocessTransport::adopt(std::weak_ptr<UnixSubprocessTransport> self,
   pid_ = pid;
   parent_fds_ = fds;  // closed by connect_pipes, or by our destructor if that never runs
   for (int fd = 0; fd < 3; ++fd) wanted_[fd] = fds[fd] >= 0;
+  if (loop_.get_debug()) log(LogLevel::debug, "process " + std::to_string(pid_) + " created");
   ignore_sigpipe();  // its stdin pipe
   connect_pipes_soon(std::move(waiter));
 }
 
 void UnixSubprocessTransport::connect_pipes_soon(Future<void> waiter) {
-  if (loop_.get_debug()) log(LogLevel::debug, "process " + std::to_string(pid_) + " created");
   loop_.create_task(connect_pipes(self_.lock(), std::move(waiter)));
 }
 
@@ -420,13 +421,26 @@ void close_pipe_ends(const std::array<int, 3>& fds) noexcept {
 
 Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
     EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol, std::vector<std::string> argv,
-    SubprocessOptions options) {
+    SubprocessOptions options, bool shell) {
+  // asyncio names the program, never its arguments: they may hold secrets.
+  std::string title;
+  std::string program;
+  if (loop.get_debug()) {
+    title = subprocess_title(argv, shell);
+    program = shell ? argv.back() : argv.front();  // the command, for a shell
+    log_subprocess_start(title, options);
+  }
   ChildWatcher& watcher = child_watcher(loop);
   Future<void> waiter = loop.create_future<void>();
   auto transport = std::make_shared<UnixSubprocessTransport>(loop, std::move(protocol));
   transport->start(transport, std::move(argv), options, waiter);
+  if (loop.get_debug())
+    log(LogLevel::debug, "process " + py_str_repr(program) + " created: pid " +
+                             std::to_string(transport->get_pid()));
   watch_child(loop, watcher, transport);
-  co_return co_await finish_start(std::move(transport), std::move(waiter));
+  auto made = co_await finish_start(std::move(transport), std::move(waiter));
+  if (loop.get_debug()) log_subprocess_created(title, *made);
+  co_return made;
 }
 
 // adopt_process (process_adopt.hpp): the library watches a child someone else started.

@@ -1,4 +1,5 @@
 // base_events.Server, and its accept loop (selector_events._accept_connection, EMFILE back-off).
+#include "debug_logs.hpp"
 #include "server_impl.hpp"
 #include "socket_utils.hpp"
 
@@ -44,6 +45,10 @@ std::vector<int> Server::sockets() const {
 }
 std::vector<SockAddr> Server::addresses() const {
   return impl_->closed ? std::vector<SockAddr>{} : impl_->addrs;
+}
+
+std::string Server::repr() const {
+  return detail::server_repr(impl_->socks);
 }
 
 void Server::close() {
@@ -216,8 +221,16 @@ Coro<void> accept_connection2(std::shared_ptr<Server> server, int fd) {
 
 void Server::Impl::accept_connections(int fd) {
   for (int i = 0; i < backlog; ++i) {
-    int conn = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    // The peer's address only for the debug record: outside debug mode accept4 copies none.
+    const bool debug = loop.get_debug();
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    int conn = ::accept4(fd, debug ? reinterpret_cast<sockaddr*>(&peer) : nullptr,
+                         debug ? &peer_len : nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (conn >= 0) {
+      if (debug)
+        detail::log_new_connection(
+            socks, detail::to_sockaddr(reinterpret_cast<sockaddr*>(&peer), peer_len), conn);
       loop.create_task(accept_connection2(self.lock(), conn));
       continue;
     }

@@ -75,6 +75,11 @@ Coro<int> race_connections(EventLoop& loop, std::vector<AddrInfo> infos, double 
 // errno-less OSError("Multiple exceptions: <each str>").
 Coro<int> connect_in_turn(EventLoop& loop, std::vector<AddrInfo> infos,
                           std::optional<std::vector<AddrInfo>> locals, bool all_errors);
+// base_events._ensure_resolved: a numeric host is converted here, without getaddrinfo's
+// thread (nor its debug records); any other goes through loop.getaddrinfo.
+Coro<std::vector<AddrInfo>> ensure_resolved(EventLoop& loop, std::optional<std::string> host,
+                                            std::optional<std::string> port, int family, int type,
+                                            int proto = 0, int flags = 0);
 // "error while attempting to bind on address ('h', p): [errno 98] address already in use"
 std::string bind_error_text(const SockAddr& addr, int err);
 void bind_to(int fd, const SockAddr& addr);

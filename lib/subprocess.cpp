@@ -130,26 +130,31 @@ Coro<std::pair<std::optional<std::string>, std::optional<std::string>>> Process:
 
 // ---------------------------------------------------------------- creation
 
-static Coro<Process> create_subprocess(std::string program, std::vector<std::string> args,
-                                       SubprocessOptions options) {
+// `argv` is the whole command line; `shell` says it is {"/bin/sh", "-c", cmd}, for debug mode.
+static Coro<Process> create_subprocess(std::vector<std::string> argv, SubprocessOptions options,
+                                       bool shell) {
   EventLoop& loop = get_running_loop();
   std::size_t limit = options.limit;
   for (auto* stdio : {&options.stdin_, &options.stdout_, &options.stderr_})
     if (!*stdio) *stdio = INHERIT;
   auto factory = [limit, &loop] { return std::make_shared<SubprocessStreamProtocol>(limit, loop); };
-  auto [transport, protocol] = co_await loop.subprocess_exec(factory, std::move(program),
-                                                             std::move(args), std::move(options));
+  auto [transport, protocol] = co_await detail::connect_protocol<SubprocessTransport>(
+      factory, [&loop, &argv, &options, shell](auto made) {
+        return detail::make_subprocess_transport(loop, std::move(made), std::move(argv),
+                                                 std::move(options), shell);
+      });
   co_return Process(transport, protocol, loop);
 }
 
 Coro<Process> create_subprocess_exec(std::string program, std::vector<std::string> args,
                                      SubprocessOptions options) {
-  return create_subprocess(std::move(program), std::move(args), std::move(options));
+  args.insert(args.begin(), std::move(program));
+  return create_subprocess(std::move(args), std::move(options), false);
 }
 
 Coro<Process> create_subprocess_shell(std::string cmd, SubprocessOptions options) {
-  std::vector<std::string> args{"-c", std::move(cmd)};
-  return create_subprocess("/bin/sh", std::move(args), std::move(options));
+  std::vector<std::string> argv{"/bin/sh", "-c", std::move(cmd)};
+  return create_subprocess(std::move(argv), std::move(options), true);
 }
 
 }  // namespace asyncio

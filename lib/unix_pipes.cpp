@@ -2,6 +2,7 @@
 // sockets, character devices) driven by the loop's readers and writers.
 #include "unix_pipes.hpp"
 
+#include "debug_logs.hpp"
 #include "loop_resource.hpp"
 
 #include "fd_hints.hpp"
@@ -21,6 +22,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <type_traits>
 
 namespace asyncio::detail {
 
@@ -407,6 +409,7 @@ void WritePipeTransport::write_ready() {
 
 template <class TransportT, class Made>
 Coro<std::shared_ptr<TransportT>> await_connected(EventLoop& loop, std::shared_ptr<Made> t) {
+  const int fd = t->fileno();  // for the debug record: the transport may be closed by then
   Future<void> waiter = loop.create_future<void>();
   loop.call_soon([waiter]() mutable {
     if (!waiter.cancelled()) waiter.set_result();
@@ -415,6 +418,8 @@ Coro<std::shared_ptr<TransportT>> await_connected(EventLoop& loop, std::shared_p
     t->close();
     std::rethrow_exception(failure);
   }
+  if (loop.get_debug())
+    log_pipe_connected(std::is_same_v<TransportT, ReadTransport>, fd, *t, t->get_protocol().get());
   co_return t;
 }
 

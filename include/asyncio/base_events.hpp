@@ -89,6 +89,9 @@ class Server : public std::enable_shared_from_this<Server> {
   /// The body is kept alive until run() returns, so it may capture by reference.
   Coro<void> run(std::function<Coro<void>()> body);
 
+  /// As asyncio's: "<Server sockets=(<asyncio.TransportSocket fd=6, family=2, ...>,)>".
+  std::string repr() const;
+
   Impl& impl() noexcept { return *impl_; }
 
  private:

@@ -23,9 +23,10 @@ Coro<std::shared_ptr<ReadTransport>> make_read_pipe_transport(EventLoop& loop, i
                                                               std::shared_ptr<Protocol> protocol);
 Coro<std::shared_ptr<WriteTransport>> make_write_pipe_transport(
     EventLoop& loop, int fd, std::shared_ptr<BaseProtocol> protocol);
+/// `shell`: argv is {"/bin/sh", "-c", cmd}, which debug mode logs as "run shell command".
 Coro<std::shared_ptr<SubprocessTransport>> make_subprocess_transport(
     EventLoop& loop, std::shared_ptr<SubprocessProtocol> protocol, std::vector<std::string> argv,
-    SubprocessOptions options);
+    SubprocessOptions options, bool shell = false);
 template <class Factory>
 using factory_protocol_t = typename std::invoke_result_t<Factory&>::element_type;
 
@@ -77,7 +78,11 @@ requires(sizeof...(Args) > 0 &&
 
 template <class Factory>
 auto EventLoop::subprocess_shell(Factory factory, std::string cmd, SubprocessOptions options) {
-  return subprocess_exec(std::move(factory), "/bin/sh", {"-c", std::move(cmd)}, std::move(options));
+  std::vector<std::string> argv{"/bin/sh", "-c", std::move(cmd)};
+  return detail::connect_protocol<SubprocessTransport>(
+      std::move(factory), [this, argv = std::move(argv), opts = std::move(options)](auto protocol) {
+        return detail::make_subprocess_transport(*this, std::move(protocol), argv, opts, true);
+      });
 }
 
 }  // namespace asyncio
