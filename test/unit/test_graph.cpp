@@ -9,6 +9,8 @@
 
 #include "loop_support.hpp"
 
+using test_support::run_once;
+
 #include <algorithm>
 #include <optional>
 #include <regex>
@@ -258,6 +260,31 @@ TEST_CASE("a task not started stands at its definition, a done task has no frame
   loop.close();
 }
 
+namespace {
+struct alignas(16) Wide {
+  long double value = 0;
+};
+Coro<Wide> wide_inner(Future<> gate) {
+  co_await gate;
+  co_return Wide{};
+}
+Coro<> wide_outer(Future<> gate) {
+  (void)co_await wide_inner(gate);
+}
+}  // namespace
+
+TEST_CASE("frames of any Coro<T> are read alike, an over-aligned promise included", "[graph]") {
+  // The frames are read through the promise's common base: a 16-byte aligned T must not move it.
+  EventLoop loop;
+  Future<> gate = loop.create_future();
+  auto task = loop.create_task(wide_outer(gate), "wide");
+  run_once(loop);
+  CHECK(shape(asyncio::capture_call_graph(task)) == "T<wide> [wide_inner wide_outer] {}");
+  gate.set_result();
+  loop.run_until_complete(task);
+  loop.close();
+}
+
 TEST_CASE("capture_call_graph: None outside a task, RuntimeError outside a loop", "[graph]") {
   // graph.capture_call_graph: `future is None` returns None; no running loop raises.
   CHECK_THROWS_AS(asyncio::capture_call_graph(), RuntimeError);
@@ -314,6 +341,11 @@ Coro<std::string> dump_from_thread(std::string& refused, bool& inline_done) {
     } catch (const RuntimeError& e) {
       refused = e.what();
     }
+    try {
+      (void)asyncio::capture_call_graph(task);  // frames are read on the loop's thread only
+    } catch (const RuntimeError& e) {
+      refused += std::string(" | ") + e.what();
+    }
     answer = loop.format_all_tasks_threadsafe();
   });
   other.join();
@@ -333,6 +365,7 @@ TEST_CASE("format_all_tasks from another thread goes through the loop", "[graph]
   std::string text = loop.run_until_complete(dump_from_thread(refused, inline_done));
   CHECK(inline_done);
   CHECK_THAT(refused, Contains("Non-thread-safe operation"));
+  CHECK_THAT(refused, Contains(" | a call graph is read on its loop's thread"));
   CHECK_THAT(text, StartsWith("* Task(name='Task-"));  // the main task, created first
   CHECK_THAT(text, Contains("in async dump_from_thread()"));
   CHECK_THAT(text, Contains("\n\n* Task(name='sleeper', id=0x"));
