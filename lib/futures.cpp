@@ -72,6 +72,11 @@ std::size_t FutureStateBase::add_done_callback(DoneCallback cb) {
       DoneEntry{next_callback_id++, std::move(cb), nullptr, nullptr, MapRef(current_map())});
 }
 
+std::size_t FutureStateBase::add_done_callback(DoneCallback cb, FuturePtr awaiter) {
+  return add_entry(DoneEntry{next_callback_id++, std::move(cb), std::move(awaiter), nullptr,
+                             MapRef(current_map())});
+}
+
 std::size_t FutureStateBase::add_notify(FuturePtr target, Notify notify) {
   return add_entry(DoneEntry{next_callback_id++, nullptr, std::move(target), notify});
 }

@@ -31,7 +31,9 @@ void TaskGroup::check_open() const {
 void TaskGroup::track(const detail::FuturePtr& task) {
   if (task->done()) return on_task_done(task);
   tasks_.push_back(task);
-  task->add_done_callback([this](const detail::FuturePtr& done) { on_task_done(done); });
+  // The parent task awaits its children, as 3.14's call graphs show them.
+  task->add_done_callback([this](const detail::FuturePtr& done) { on_task_done(done); },
+                          parent_task_.state_ptr());
 }
 
 void TaskGroup::abort() {

@@ -140,6 +140,18 @@ class TaskContextScope {
   bool started_fresh_ = false;
 };
 
+// Resumes a task's coroutine with running_frame naming it, for call graphs of the current task;
+// restores the outer value after, as an eager step runs inside another task's step.
+void resume_frame(std::coroutine_handle<> frame) {
+#if defined(ASYNCIO_CPP_RECORD_AWAIT_SITES)
+  struct Restore {
+    void* outer;
+    ~Restore() { running_frame = outer; }
+  } restore{std::exchange(running_frame, frame.address())};
+#endif
+  frame.resume();
+}
+
 void schedule_step(TaskCore& core, std::exception_ptr exc) {
   FuturePtr self = core.state->shared_from_this();
   LoopAccess::call_soon_plain(core.state->loop(), [self, exc] { self->task->step(exc); });
@@ -194,11 +206,11 @@ void TaskCore::step(std::exception_ptr exc, bool eager) {
   if (eager) {
     SwappedTask swapped(*this);
     TaskContextScope in_context(*this);
-    std::exchange(resume_point, {}).resume();
+    resume_frame(std::exchange(resume_point, {}));
   } else {
     EnteredTask entered(*this);
     TaskContextScope in_context(*this);
-    std::exchange(resume_point, {}).resume();
+    resume_frame(std::exchange(resume_point, {}));
   }
   if (root.done()) {
     complete(fut);

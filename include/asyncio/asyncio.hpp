@@ -7,6 +7,7 @@
 #include <asyncio/events.hpp>
 #include <asyncio/exceptions.hpp>
 #include <asyncio/futures.hpp>
+#include <asyncio/graph.hpp>
 #include <asyncio/handles.hpp>
 #include <asyncio/locks.hpp>
 #include <asyncio/log.hpp>

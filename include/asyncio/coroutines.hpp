@@ -23,6 +23,24 @@ class Coro;
 
 namespace detail {
 
+/// std::source_location where the library has it; an empty stand-in elsewhere (Clang 14), so
+/// that the entry points that take a site compile everywhere.
+#if defined(__cpp_lib_source_location)
+using SourceLocation = std::source_location;
+#else
+struct SourceLocation {
+  static constexpr SourceLocation current() noexcept { return {}; }
+  constexpr const char* file_name() const noexcept { return ""; }
+  constexpr const char* function_name() const noexcept { return ""; }
+  constexpr unsigned line() const noexcept { return 0; }
+  constexpr unsigned column() const noexcept { return 0; }
+};
+#endif
+
+/// The Coro frame running on this thread inside a task step (its address), or null: what a
+/// call graph of the current task starts from. Kept only with await sites (below).
+inline thread_local constinit void* running_frame = nullptr;
+
 /// Throws what the running task was woken with; nothing outside a task (lib/tasks.cpp).
 void rethrow_wakeup_error();
 
@@ -56,6 +74,42 @@ struct PoolAllocator {
   }
 };
 
+/// The awaiter of a co_await's operand, handed back by await_transform as a prvalue: GCC 12
+/// copies an awaiter that await_transform returns by reference (and rejects a non-movable one),
+/// so this holds the operand's own awaiter instead, without a copy or a move. The operand, a
+/// temporary of the co_await's full expression, lives across the suspension.
+template <class Awaiter>
+struct ForwardingAwaiter {
+  Awaiter inner;  // operator co_await's result, or a reference to an operand that is an awaiter
+  bool await_ready() noexcept(noexcept(inner.await_ready())) { return inner.await_ready(); }
+  template <class Handle>
+  decltype(auto) await_suspend(Handle h) noexcept(noexcept(inner.await_suspend(h))) {
+    return inner.await_suspend(h);
+  }
+  decltype(auto) await_resume() noexcept(noexcept(inner.await_resume())) {
+    return inner.await_resume();
+  }
+};
+
+template <class A>
+auto awaiter_of(A&& awaitable) {
+  if constexpr (requires { std::forward<A>(awaitable).operator co_await(); }) {
+    using R = decltype(std::forward<A>(awaitable).operator co_await());
+    return ForwardingAwaiter<R>{std::forward<A>(awaitable).operator co_await()};
+  } else if constexpr (requires { operator co_await(std::forward<A>(awaitable)); }) {
+    using R = decltype(operator co_await(std::forward<A>(awaitable)));
+    return ForwardingAwaiter<R>{operator co_await(std::forward<A>(awaitable))};
+  } else {
+    return ForwardingAwaiter<A&>{awaitable};
+  }
+}
+
+/// Each co_await in a Coro records its site, for call graphs (graph.hpp); the CMake option
+/// ASYNCIO_CPP_AWAIT_SITES=OFF defines ASYNCIO_CPP_NO_AWAIT_SITES, which removes the stores.
+#if defined(__cpp_lib_source_location) && !defined(ASYNCIO_CPP_NO_AWAIT_SITES)
+#define ASYNCIO_CPP_RECORD_AWAIT_SITES 1
+#endif
+
 struct CoroPromiseBase {
   static void* operator new(std::size_t size) { return allocate_frame(size); }
   static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
@@ -63,7 +117,8 @@ struct CoroPromiseBase {
   std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
   std::exception_ptr exception;
   CoroOrigin origin;
-  bool started = false;  // first resumed: awaited, or stepped by a task
+  SourceLocation await_site;  // the co_await this frame last reached (graph.hpp)
+  bool started = false;       // first resumed: awaited, or stepped by a task
 
   CoroPromiseBase() noexcept = default;
   explicit CoroPromiseBase(CoroOrigin where) noexcept : origin(where) {}
@@ -84,15 +139,39 @@ struct CoroPromiseBase {
     template <class P>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) const noexcept {
       std::coroutine_handle<> next = h.promise().continuation;
+#if defined(ASYNCIO_CPP_RECORD_AWAIT_SITES)
+      running_frame = next.address();
+#endif
       return next ? next : std::noop_coroutine();
     }
     void await_resume() const noexcept {}
   };
 
-  InitialAwaiter initial_suspend() noexcept { return {*this}; }
-  FinalAwaiter final_suspend() const noexcept { return {}; }
-  void unhandled_exception() noexcept { exception = std::current_exception(); }
+  InitialAwaiter initial_suspend() noexcept {
+    return {*this};
+  }
+  FinalAwaiter final_suspend() const noexcept {
+    return {};
+  }
+  void unhandled_exception() noexcept {
+    exception = std::current_exception();
+  }
+
+#if defined(ASYNCIO_CPP_RECORD_AWAIT_SITES)
+  /// Records where the coroutine awaits, then awaits what `awaitable` would have given.
+  template <class A>
+  auto await_transform(A&& awaitable, SourceLocation where = SourceLocation::current()) {
+    await_site = where;
+    return awaiter_of(std::forward<A>(awaitable));
+  }
+#endif
 };
+
+/// The promise of a Coro frame, from its address. Every Coro<T>'s promise starts with this
+/// base at the same offset (asserted in CoroPromise), whatever T is.
+inline CoroPromiseBase& promise_of_frame(void* frame) noexcept {
+  return std::coroutine_handle<CoroPromiseBase>::from_address(frame).promise();
+}
 
 // The default argument of a promise's constructor is evaluated in the coroutine's own body:
 // it names that function.
@@ -106,6 +185,8 @@ struct CoroPromiseBase {
 
 template <class T>
 struct CoroPromise : CoroPromiseBase {
+  static_assert(alignof(std::optional<T>) <= 2 * sizeof(void*),
+                "Coro<T> of an over-aligned T: the frame allocator does not align it");
   ASYNCIO_CORO_PROMISE_CTOR(CoroPromise)
   std::optional<T> value;
 
@@ -170,9 +251,14 @@ class [[nodiscard]] Coro {
       bool await_ready() const noexcept { return false; }
       std::coroutine_handle<> await_suspend(std::coroutine_handle<> caller) const noexcept {
         h.promise().continuation = caller;
+#if defined(ASYNCIO_CPP_RECORD_AWAIT_SITES)
+        detail::running_frame = h.address();
+#endif
         return h;
       }
-      T await_resume() const { return h.promise().take(); }
+      T await_resume() const {
+        return h.promise().take();
+      }
     };
     return Awaiter{h_};
   }

@@ -39,6 +39,8 @@ template <class T>
 class Task;
 template <class T>
 class Coro;
+template <class T>
+class ConcurrentFuture;
 class Executor;
 class BaseTransport;
 class BaseProtocol;
@@ -333,6 +335,14 @@ class EventLoop {
   ExceptionHandler get_exception_handler() const;
   void default_exception_handler(const ExceptionContext& context);
   void call_exception_handler(const ExceptionContext& context) noexcept;
+
+  /// ---- call graphs (graph.hpp; lib/graph.cpp), as `python -m asyncio pstree`
+  /// Every pending task's call graph, in creation order, separated by blank lines. On the
+  /// loop's thread (RuntimeError from another thread while the loop runs, or once closed).
+  std::string format_all_tasks();
+  /// The same from any thread (a signal handler's, a monitor's): taken on the loop's thread
+  /// when it next runs; RuntimeError in the future if the loop is closed first.
+  ConcurrentFuture<std::string> format_all_tasks_threadsafe();
 
   /// ---- debug mode
   bool get_debug() const noexcept;

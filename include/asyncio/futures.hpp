@@ -78,6 +78,9 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
 
   bool done() const noexcept { return status != FutureStatus::pending; }
   std::size_t add_done_callback(DoneCallback cb);
+  /// The same, naming the future that waits through it (TaskGroup's parent task, shield's
+  /// outer future): call graphs list that one under "Awaited by".
+  std::size_t add_done_callback(DoneCallback cb, FuturePtr awaiter);
   std::size_t add_notify(FuturePtr target, Notify notify);
   std::size_t add_entry(DoneEntry entry);
   std::size_t remove_done_callback(std::size_t id);
