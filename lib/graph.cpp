@@ -18,7 +18,7 @@ namespace detail {
 
 namespace {
 
-SourceLocation origin_of(const CoroPromiseBase& promise) noexcept {
+Site origin_of(const CoroPromiseBase& promise) noexcept {
 #if defined(__cpp_lib_source_location)
   return promise.origin.where;
 #else
@@ -29,19 +29,19 @@ SourceLocation origin_of(const CoroPromiseBase& promise) noexcept {
 
 // From `frame` up through each awaiting frame to the task's root, innermost first. The
 // innermost is at `innermost` when given (the capture call of the running task).
-std::vector<FrameCallGraphEntry> frames_from(void* frame, const SourceLocation* innermost) {
+std::vector<FrameCallGraphEntry> frames_from(void* frame, const Site* innermost) {
   std::vector<FrameCallGraphEntry> stack;
   for (; frame != nullptr; frame = promise_of_frame(frame).continuation.address()) {
     const CoroPromiseBase& promise = promise_of_frame(frame);
     // A frame that never ran stands at its first line, as a new coroutine's frame does.
-    SourceLocation where = promise.started ? promise.await_site : origin_of(promise);
+    Site where = promise.started ? promise.await_site : origin_of(promise);
     if (stack.empty() && innermost != nullptr) where = *innermost;
     stack.push_back(FrameCallGraphEntry{origin_of(promise), where});
   }
   return stack;
 }
 
-std::vector<FrameCallGraphEntry> stack_of(const TaskCore& core, SourceLocation where) {
+std::vector<FrameCallGraphEntry> stack_of(const TaskCore& core, Site where) {
   if (core.state->done() || core.abandoned) return {};
   if (current_task_core() == &core) {
 #if defined(ASYNCIO_CPP_RECORD_AWAIT_SITES)
@@ -57,12 +57,12 @@ std::vector<FrameCallGraphEntry> stack_of(const TaskCore& core, SourceLocation w
 
 using Visited = std::unordered_set<const FutureStateBase*>;
 
-FutureCallGraph build(const FuturePtr& future, SourceLocation where, Visited& visited);
+FutureCallGraph build(const FuturePtr& future, Site where, Visited& visited);
 
 // Who waits for `future`: every done callback that names its target (a task's wake-up,
 // TaskGroup's parent task; gather's and shield's outer futures). As 3.14, which records the
 // task that called gather or shield, an outer future stands for the tasks awaiting it.
-void add_awaiters(const FutureStateBase& future, SourceLocation where, Visited& visited,
+void add_awaiters(const FutureStateBase& future, Site where, Visited& visited,
                   std::vector<FutureCallGraph>& out) {
   auto add = [&](const FutureStateBase::DoneEntry& entry) {
     if (!entry.target || visited.count(entry.target.get()) != 0) return;  // on the path
@@ -81,7 +81,7 @@ void add_awaiters(const FutureStateBase& future, SourceLocation where, Visited& 
   for (const auto& entry : future.callbacks) add(entry);
 }
 
-FutureCallGraph build(const FuturePtr& future, SourceLocation where, Visited& visited) {
+FutureCallGraph build(const FuturePtr& future, Site where, Visited& visited) {
   FutureCallGraph graph{future, {}, {}};
   // The futures on the path from the root: a cycle cannot happen by construction, but a
   // graph read must end anyway.
@@ -153,7 +153,7 @@ void render(const FutureCallGraph& graph, std::size_t level, std::string& out) {
   if (!graph.call_stack.empty()) line("  + Call stack:");
   for (const FrameCallGraphEntry& entry : graph.call_stack) {
     // Without a recorded await site, the function's own line stands in.
-    const SourceLocation& at = entry.where.line() != 0 ? entry.where : entry.function;
+    const Site& at = entry.where.line() != 0 ? entry.where : entry.function;
     std::string text = "  |   File ";
     append_str_repr(text, at.file_name());
     text += ", line " + std::to_string(at.line()) + ", in async " + entry.name() + "()";
@@ -175,18 +175,18 @@ std::size_t skip_group(std::string_view s, std::size_t i) {
 
 }  // namespace
 
-FutureCallGraph capture_call_graph(const FuturePtr& future, SourceLocation where) {
+FutureCallGraph capture_call_graph(const FuturePtr& future, Site where) {
   if (!future) throw RuntimeError("Future object is not initialized.");
   check_loop_thread(*future);
   Visited visited;
   return build(future, where, visited);
 }
 
-std::string format_call_graph(const FuturePtr& future, SourceLocation where) {
+std::string format_call_graph(const FuturePtr& future, Site where) {
   return asyncio::format_call_graph(capture_call_graph(future, where));
 }
 
-void print_call_graph(const FuturePtr& future, SourceLocation where) {
+void print_call_graph(const FuturePtr& future, Site where) {
   log(LogLevel::warning, format_call_graph(future, where));
 }
 
@@ -228,14 +228,14 @@ std::string FrameCallGraphEntry::name() const {
   return name.empty() ? "<unknown>" : name;
 }
 
-std::optional<FutureCallGraph> capture_call_graph(detail::SourceLocation where) {
+std::optional<FutureCallGraph> capture_call_graph(detail::Site where) {
   (void)get_running_loop();  // RuntimeError outside a loop, as 3.14
   detail::TaskCore* core = detail::current_task_core();
   if (core == nullptr) return std::nullopt;
   return detail::capture_call_graph(core->state->shared_from_this(), where);
 }
 
-FutureCallGraph capture_call_graph(const TaskRef& task, detail::SourceLocation where) {
+FutureCallGraph capture_call_graph(const TaskRef& task, detail::Site where) {
   return detail::capture_call_graph(task.state_ptr(), where);
 }
 
@@ -245,21 +245,21 @@ std::string format_call_graph(const FutureCallGraph& graph) {
   return out;
 }
 
-std::string format_call_graph(detail::SourceLocation where) {
+std::string format_call_graph(detail::Site where) {
   auto graph = capture_call_graph(where);
   return graph ? format_call_graph(*graph) : std::string();
 }
 
-std::string format_call_graph(const TaskRef& task, detail::SourceLocation where) {
+std::string format_call_graph(const TaskRef& task, detail::Site where) {
   return detail::format_call_graph(task.state_ptr(), where);
 }
 
-void print_call_graph(detail::SourceLocation where) {
+void print_call_graph(detail::Site where) {
   std::string text = format_call_graph(where);
   if (!text.empty()) log(LogLevel::warning, text);
 }
 
-void print_call_graph(const TaskRef& task, detail::SourceLocation where) {
+void print_call_graph(const TaskRef& task, detail::Site where) {
   detail::print_call_graph(task.state_ptr(), where);
 }
 

@@ -73,10 +73,12 @@ class EnteredTask {
       throw RuntimeError("Cannot enter into task " + core.repr() + " while another task " +
                          running_task->repr() + " is being executed.");
     }
-    running_task = &core;
     if (watched_steps != nullptr) [[unlikely]] {
-      note_task_step(core);  // the watchdog reports which task a blocked step belongs to
+      // Which task a blocked step belongs to, and its graph: taken before it is current,
+      // while its frames still stand where it suspended.
+      note_task_step(core);
     }
+    running_task = &core;
   }
   ~EnteredTask() { running_task = nullptr; }
   EnteredTask(const EnteredTask&) = delete;

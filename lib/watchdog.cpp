@@ -5,6 +5,7 @@
 #include "loop_health.hpp"
 #include "loop_impl.hpp"
 
+#include <asyncio/graph.hpp>
 #include <asyncio/log.hpp>
 #include <asyncio/task.hpp>
 
@@ -52,6 +53,7 @@ struct Watchdog::Shared {
   double started = 0;
   std::string handle;
   std::string task;
+  std::string call_graph;  // the task's, as it stood when the step began
   // The last step that ended; written without the lock, so the loop's end mark is cheap.
   std::atomic<std::uint64_t> finished{0};
 
@@ -92,7 +94,7 @@ void Watchdog::Shared::report(std::unique_lock<std::mutex>& lock, double now) {
   r.duration = now - started;
   r.handle = handle;
   r.task = task;
-  r.call_graph = "";  // filled by the call-graph capture once it exists
+  r.call_graph = call_graph;
   lock.unlock();
   try {
     callback(r);
@@ -146,17 +148,22 @@ void Watchdog::begin_step(HandleImpl* h, double now) {
   std::lock_guard lock(shared_->mutex);
   shared_->handle.swap(text);
   shared_->task.clear();
+  shared_->call_graph.clear();
   shared_->started = now;
   ++shared_->step;
 }
 
+// Called before the step resumes the task: its frames still stand where it last suspended,
+// so the graph is the one the blocked step started from. The monitor only reads the text.
 void Watchdog::note_task(const TaskCore& task) {
   if (fork_generation.load(std::memory_order_relaxed) != fork_generation_) return;
   try {
     std::string name = task.get_name();
+    std::string graph = format_call_graph(capture_call_graph(task.state->shared_from_this(), {}));
     std::lock_guard lock(shared_->mutex);
     shared_->task.swap(name);
-  } catch (...) {
+    shared_->call_graph.swap(graph);
+  } catch (...) {  // out of memory: report the step without them
   }
 }
 

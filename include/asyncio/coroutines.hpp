@@ -14,6 +14,7 @@
 #endif
 
 #include <asyncio/detail/export.hpp>
+#include <asyncio/detail/site.hpp>
 
 ASYNCIO_CPP_API_BEGIN
 namespace asyncio {
@@ -22,20 +23,6 @@ template <class T = void>
 class Coro;
 
 namespace detail {
-
-/// std::source_location where the library has it; an empty stand-in elsewhere (Clang 14), so
-/// that the entry points that take a site compile everywhere.
-#if defined(__cpp_lib_source_location)
-using SourceLocation = std::source_location;
-#else
-struct SourceLocation {
-  static constexpr SourceLocation current() noexcept { return {}; }
-  constexpr const char* file_name() const noexcept { return ""; }
-  constexpr const char* function_name() const noexcept { return ""; }
-  constexpr unsigned line() const noexcept { return 0; }
-  constexpr unsigned column() const noexcept { return 0; }
-};
-#endif
 
 /// The Coro frame running on this thread inside a task step (its address), or null: what a
 /// call graph of the current task starts from. Kept only with await sites (below).
@@ -117,7 +104,7 @@ struct CoroPromiseBase {
   std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
   std::exception_ptr exception;
   CoroOrigin origin;
-  SourceLocation await_site;  // the co_await this frame last reached (graph.hpp)
+  Site await_site;  // the co_await this frame last reached (graph.hpp)
   bool started = false;       // first resumed: awaited, or stepped by a task
 
   CoroPromiseBase() noexcept = default;
@@ -160,7 +147,7 @@ struct CoroPromiseBase {
 #if defined(ASYNCIO_CPP_RECORD_AWAIT_SITES)
   /// Records where the coroutine awaits, then awaits what `awaitable` would have given.
   template <class A>
-  auto await_transform(A&& awaitable, SourceLocation where = SourceLocation::current()) {
+  auto await_transform(A&& awaitable, Site where = Site::current()) {
     await_site = where;
     return awaiter_of(std::forward<A>(awaitable));
   }

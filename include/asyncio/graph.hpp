@@ -23,8 +23,8 @@ namespace asyncio {
 
 /// One coroutine frame of a call stack (3.14's FrameCallGraphEntry holds the frame itself).
 struct FrameCallGraphEntry {
-  detail::SourceLocation function;  // the coroutine function: its name and where it is defined
-  detail::SourceLocation where;     // the co_await it is suspended on; for the running frame,
+  detail::Site function;  // the coroutine function: its name and where it is defined
+  detail::Site where;     // the co_await it is suspended on; for the running frame,
                                     // the capture call. Empty without await sites.
   /// The function's readable name: "ns::fetch" for "asyncio::Coro<int> ns::fetch(int)".
   std::string name() const;
@@ -41,47 +41,47 @@ struct FutureCallGraph {
 };
 
 namespace detail {
-FutureCallGraph capture_call_graph(const FuturePtr& future, SourceLocation where);
-std::string format_call_graph(const FuturePtr& future, SourceLocation where);
-void print_call_graph(const FuturePtr& future, SourceLocation where);
+FutureCallGraph capture_call_graph(const FuturePtr& future, Site where);
+std::string format_call_graph(const FuturePtr& future, Site where);
+void print_call_graph(const FuturePtr& future, Site where);
 }  // namespace detail
 
 /// The current task's graph, its innermost frame at this call; empty outside a task;
 /// RuntimeError("no running event loop") outside a loop.
 std::optional<FutureCallGraph> capture_call_graph(
-    detail::SourceLocation where = detail::SourceLocation::current());
+    detail::Site where = detail::Site::current());
 /// Any task's or future's graph (RuntimeError for an empty Future).
 template <class T>
 FutureCallGraph capture_call_graph(
-    const Future<T>& future, detail::SourceLocation where = detail::SourceLocation::current()) {
+    const Future<T>& future, detail::Site where = detail::Site::current()) {
   return detail::capture_call_graph(future.state_ptr(), where);
 }
 FutureCallGraph capture_call_graph(
-    const TaskRef& task, detail::SourceLocation where = detail::SourceLocation::current());
+    const TaskRef& task, detail::Site where = detail::Site::current());
 
 /// 3.14's text: "* Task(name='...', id=0x...)", "  + Call stack:", "  |   File '...', line N,
 /// in async name()", "  + Awaited by:" and the awaiting graphs indented by four spaces.
 std::string format_call_graph(const FutureCallGraph& graph);
 /// The current task's; "" outside a task.
-std::string format_call_graph(detail::SourceLocation where = detail::SourceLocation::current());
+std::string format_call_graph(detail::Site where = detail::Site::current());
 template <class T>
 std::string format_call_graph(const Future<T>& future,
-                              detail::SourceLocation where = detail::SourceLocation::current()) {
+                              detail::Site where = detail::Site::current()) {
   return detail::format_call_graph(future.state_ptr(), where);
 }
 std::string format_call_graph(const TaskRef& task,
-                              detail::SourceLocation where = detail::SourceLocation::current());
+                              detail::Site where = detail::Site::current());
 
 /// Logs format_call_graph's text through the log sink, at warning level so that the default
 /// sink shows it (Python prints it to stdout); nothing outside a task.
-void print_call_graph(detail::SourceLocation where = detail::SourceLocation::current());
+void print_call_graph(detail::Site where = detail::Site::current());
 template <class T>
 void print_call_graph(const Future<T>& future,
-                      detail::SourceLocation where = detail::SourceLocation::current()) {
+                      detail::Site where = detail::Site::current()) {
   detail::print_call_graph(future.state_ptr(), where);
 }
 void print_call_graph(const TaskRef& task,
-                      detail::SourceLocation where = detail::SourceLocation::current());
+                      detail::Site where = detail::Site::current());
 
 }  // namespace asyncio
 ASYNCIO_CPP_API_END

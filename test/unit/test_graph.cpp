@@ -49,7 +49,7 @@ std::string shape(const FutureCallGraph& g) {
 std::string captured;  // what the innermost coroutine of each test saw
 
 void capture_here(
-    asyncio::detail::SourceLocation where = asyncio::detail::SourceLocation::current()) {
+    asyncio::detail::Site where = asyncio::detail::Site::current()) {
   std::optional<FutureCallGraph> graph = asyncio::capture_call_graph(where);
   captured = graph ? shape(*graph) : "None";
 }

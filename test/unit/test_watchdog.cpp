@@ -150,6 +150,38 @@ TEST_CASE("watchdog_names_the_task: nearest test_tasks.BaseTaskTests.test_task_r
   CHECK(reports[0].handle.find("<Handle ") == 0);
 }
 
+namespace {
+asyncio::Coro<int> blocking_inner(Inbox& inbox) {
+  co_await asyncio::sleep(0);  // the step after this one blocks
+  inbox.wait_for(1);
+  co_return 2;
+}
+asyncio::Coro<int> blocking_outer(Inbox& inbox) {
+  int n = co_await blocking_inner(inbox);
+  co_return n;
+}
+}  // namespace
+
+// The graph is the one the blocked step began from: inner suspended in sleep(0), under outer.
+TEST_CASE("watchdog_call_graph: nearest test_graph.CallStackTestBase.test_stack_task",
+          "[watchdog][graph]") {
+  EventLoop loop;
+  Inbox inbox;
+  loop.set_watchdog(0.02, into(inbox));
+  int result = loop.run_until_complete(loop.create_task(blocking_outer(inbox), "stuck"));
+  loop.set_watchdog(std::nullopt);
+  CHECK(result == 2);
+  std::vector<WatchdogReport> reports = inbox.reports();
+  REQUIRE(reports.size() == 1);
+  const std::string& graph = reports[0].call_graph;
+  CHECK(graph.find("* Task(name='stuck'") == 0);
+  std::size_t inner = graph.find("in blocking_inner");
+  std::size_t outer = graph.find("in blocking_outer");
+  CHECK(inner != std::string::npos);
+  CHECK(outer != std::string::npos);
+  CHECK(inner < outer);  // innermost first, as 3.14 prints a stack
+}
+
 TEST_CASE("watchdog_default_logs_warning: nearest test_base_events.test__run_once_logging",
           "[watchdog]") {
   SinkInbox logs;
