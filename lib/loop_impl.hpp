@@ -9,6 +9,7 @@
 #include "ring_buffer.hpp"
 #include "threadsafe_inbox.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,6 +23,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -92,9 +94,13 @@ struct EventLoop::Impl {
   std::atomic<std::thread::id> thread_id{};
   ExceptionHandler exception_handler;
 
+  // The open loop is outstanding work: a host's io.run() (or run_one()) waits for it.
+  asio::executor_work_guard<asio::io_context::executor_type> open_work{io.get_executor()};
   detail::SelfPipe self_pipe;
-  detail::ThreadsafeInbox inbox{self_pipe};
-  WaitDescriptor self_pipe_watch{io};
+  detail::ThreadsafeInbox inbox{self_pipe, &Impl::wake_from_thread, this};
+  // Watched only once a signal handler may write to the pipe: until something watches an
+  // fd, the io_context has no reactor, and polling it makes no system call.
+  std::optional<WaitDescriptor> self_pipe_watch;
   bool self_pipe_disarmed = false;  // drained; waits again once the batch has run
   std::unordered_map<int, HandleImpl*> signal_handlers;  // add_signal_handler's callbacks
 
@@ -107,7 +113,7 @@ struct EventLoop::Impl {
   bool executor_shutdown_called = false;                // shutdown_default_executor has begun
   std::unique_ptr<detail::ChildWatcher> child_watcher;  // made by the first subprocess
 
-  asio::steady_timer guest_timer{io};
+  std::optional<asio::steady_timer> guest_timer;  // made on first use: it brings a reactor
   double guest_timer_when = std::numeric_limits<double>::infinity();
 
   // base_events.cpp
@@ -126,6 +132,9 @@ struct EventLoop::Impl {
   void run_handle(HandleImpl* h);
   void report_callback_error(HandleImpl* h, std::exception_ptr exc);
   void warn_slow_callback(HandleImpl* h, double seconds);
+  static void wake_from_thread(void* impl);  // the inbox's wakeup, from any thread
+  void on_threadsafe_wakeup();
+  void watch_self_pipe();
   void arm_self_pipe();
   void on_self_pipe_readable();
   void take_threadsafe_calls();
