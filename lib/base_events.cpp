@@ -210,10 +210,11 @@ void EventLoop::close() {
   detail::close_loop_resources(*L.anchor);        // after unwatch_all: their fds are unwatched
   if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
   if (L.guest_timer) L.guest_timer->cancel();
-  L.open_work.reset();  // a host's io.run() may return now
   L.clear_queues();
   detail::abandon_pending_tasks(*L.anchor);
   if (L.executor) L.executor->shutdown(false);  // as asyncio: no waiting in close()
+  // Last: what closing posted (handlers told "Event loop is closed") is queued work by now.
+  L.open_work.reset();  // a host's io.run() may return once it has run them
 }
 
 HandleImpl* EventLoop::schedule_soon(HandleImpl* h) {
