@@ -111,10 +111,6 @@ EventLoop::Impl::Impl(EventLoop& owner, asio::io_context* host)
       strand(asio::make_strand(io)),
       debug(debug_from_environment()) {
   detail::watch_forks();
-  boost::system::error_code ec;
-  self_pipe_watch.assign_for_waits(self_pipe.read_fd(), ec);
-  if (ec) throw_os_error(ec.value());
-  arm_self_pipe();
   if (detail::stats_from_environment()) {  // read once, as ASYNCIO_CPP_DEBUG is
     stats = std::make_unique<detail::LoopStatsState>();
     update_instrumented();
@@ -214,17 +210,19 @@ void EventLoop::close() {
   L.closed = true;
   L.alive->store(false);
   L.remove_all_signal_handlers();  // before the pipe the handlers write to is closed
-  L.self_pipe_watch.forget();      // before the fd is closed: its number may be reused
+  if (L.self_pipe_watch) L.self_pipe_watch->forget();  // before the fd is closed (reuse)
   L.inbox.close();
   L.unwatch_all();
   detail::close_loop_resources(*L.anchor);        // after unwatch_all: their fds are unwatched
   if (L.child_watcher) L.child_watcher->close();  // after unwatch_all: it closes pidfds
-  L.guest_timer.cancel();
+  if (L.guest_timer) L.guest_timer->cancel();
   L.watchdog.reset();  // joins the monitor thread
   L.update_instrumented();
   L.clear_queues();
   detail::abandon_pending_tasks(*L.anchor);
   if (L.executor) L.executor->shutdown(false);  // as asyncio: no waiting in close()
+  // Last: what closing posted (handlers told "Event loop is closed") is queued work by now.
+  L.open_work.reset();  // a host's io.run() may return once it has run them
 }
 
 HandleImpl* EventLoop::schedule_soon(HandleImpl* h, detail::Site where) {
@@ -523,10 +521,37 @@ void EventLoop::Impl::clear_queues() noexcept {
   timer_cancelled_count = 0;
 }
 
-// ---------------------------------------------------------------- the self-pipe
+// ---------------------------------------------------------------- wakeups
+
+// call_soon_threadsafe's wakeup: a handler on the loop's strand, which a blocked run_one()
+// (or a host thread) runs. The inbox waits for this call before the loop can close.
+void EventLoop::Impl::wake_from_thread(void* impl) {
+  auto& L = *static_cast<Impl*>(impl);
+  asio::post(L.strand, [&L, alive = L.alive] {
+    if (alive->load()) L.on_threadsafe_wakeup();
+  });
+}
+
+void EventLoop::Impl::on_threadsafe_wakeup() {
+  take_threadsafe_calls();
+  if (!driving) schedule_guest();
+}
+
+// The self-pipe carries signal numbers only: watched from the first signal handler on.
+void EventLoop::Impl::watch_self_pipe() {
+  if (self_pipe_watch) return;
+  boost::system::error_code ec;
+  self_pipe_watch.emplace(io);
+  self_pipe_watch->assign_for_waits(self_pipe.read_fd(), ec);
+  if (ec) {
+    self_pipe_watch.reset();
+    throw_os_error(ec.value());
+  }
+  arm_self_pipe();
+}
 
 void EventLoop::Impl::arm_self_pipe() {
-  self_pipe_watch.async_wait(
+  self_pipe_watch->async_wait(
       asio::posix::stream_descriptor::wait_read,
       asio::bind_executor(strand, [this, alive = alive](boost::system::error_code ec) {
         if (!ec && alive->load()) on_self_pipe_readable();
@@ -595,9 +620,10 @@ void EventLoop::Impl::arm_guest_timer(double when) {
   using namespace std::chrono;
   // call_at(-inf) is due now; converting -inf to an integer duration is undefined.
   const double at = when > 0 ? std::min(when, 1e9) : 0.0;
-  guest_timer.expires_at(
+  if (!guest_timer) guest_timer.emplace(io);
+  guest_timer->expires_at(
       steady_clock::time_point(duration_cast<steady_clock::duration>(duration<double>(at))));
-  guest_timer.async_wait(
+  guest_timer->async_wait(
       asio::bind_executor(strand, [this, alive = alive](boost::system::error_code ec) {
         if (ec || !alive->load()) return;  // re-armed or closed
         guest_timer_when = std::numeric_limits<double>::infinity();

@@ -10,6 +10,7 @@
 #include "ring_buffer.hpp"
 #include "threadsafe_inbox.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,6 +24,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -93,9 +95,13 @@ struct EventLoop::Impl {
   std::atomic<std::thread::id> thread_id{};
   ExceptionHandler exception_handler;
 
+  // The open loop is outstanding work: a host's io.run() (or run_one()) waits for it.
+  asio::executor_work_guard<asio::io_context::executor_type> open_work{io.get_executor()};
   detail::SelfPipe self_pipe;
-  detail::ThreadsafeInbox inbox{self_pipe};
-  WaitDescriptor self_pipe_watch{io};
+  detail::ThreadsafeInbox inbox{self_pipe, &Impl::wake_from_thread, this};
+  // Watched only once a signal handler may write to the pipe: until something watches an
+  // fd, the io_context has no reactor, and polling it makes no system call.
+  std::optional<WaitDescriptor> self_pipe_watch;
   bool self_pipe_disarmed = false;  // drained; waits again once the batch has run
   std::unordered_map<int, HandleImpl*> signal_handlers;  // add_signal_handler's callbacks
 
@@ -118,7 +124,7 @@ struct EventLoop::Impl {
   void run_ready_batch_instrumented();
   void before_step(HandleImpl* h);
 
-  asio::steady_timer guest_timer{io};
+  std::optional<asio::steady_timer> guest_timer;  // made on first use: it brings a reactor
   double guest_timer_when = std::numeric_limits<double>::infinity();
 
   // base_events.cpp
@@ -140,6 +146,9 @@ struct EventLoop::Impl {
   /// ~EventLoop without close(): asyncio's __del__ ResourceWarning, in debug mode.
   void warn_unclosed() const noexcept;
   std::string repr() const;  // asyncio's "<... running=False closed=False debug=True>"
+  static void wake_from_thread(void* impl);  // the inbox's wakeup, from any thread
+  void on_threadsafe_wakeup();
+  void watch_self_pipe();
   void arm_self_pipe();
   void on_self_pipe_readable();
   void take_threadsafe_calls();

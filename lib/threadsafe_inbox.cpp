@@ -28,12 +28,17 @@ bool ThreadsafeInbox::push(HandleImpl* h) {
     queue_.push_back(h);
     if (wakeup_pending_.load(std::memory_order_relaxed)) return true;
     wakeup_pending_.store(true, std::memory_order_release);
-    writes_in_flight_.fetch_add(1, std::memory_order_relaxed);
+    wakes_in_flight_.fetch_add(1, std::memory_order_relaxed);
   }
-  // Written outside the lock: the woken loop thread would otherwise find the lock
-  // still held and go back to sleep on it.
-  pipe_.write_byte(0);
-  writes_in_flight_.fetch_sub(1, std::memory_order_release);
+  // Outside the lock: the woken loop thread would otherwise find the lock still held and
+  // go back to sleep on it.
+  try {
+    wake_(loop_);
+  } catch (...) {  // out of memory: the call stays queued, and the next push wakes the loop
+    std::lock_guard lock(mutex_);
+    wakeup_pending_.store(false, std::memory_order_relaxed);
+  }
+  wakes_in_flight_.fetch_sub(1, std::memory_order_release);
   return true;
 }
 
@@ -45,8 +50,8 @@ void ThreadsafeInbox::close() noexcept {
     closed_ = true;
     dropped.swap(queue_);
   }
-  // A producer that got in before closed_ was set may still be writing its byte.
-  while (writes_in_flight_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+  // A producer that got in before closed_ was set may still be posting its wakeup.
+  while (wakes_in_flight_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
   pipe_.close();
   for (HandleImpl* h : dropped) h->release();
 }

@@ -1,5 +1,5 @@
-// The queue behind call_soon_threadsafe: appends under a lock and wakes the loop
-// through the self-pipe only when no wakeup is pending yet.
+// The queue behind call_soon_threadsafe: appends under a lock and wakes the loop (a
+// handler posted to its io_context) only when no wakeup is pending yet.
 #pragma once
 
 #include <asyncio/detail/handle_impl.hpp>
@@ -31,7 +31,11 @@ class AdaptiveMutex {
 
 class ThreadsafeInbox {
  public:
-  explicit ThreadsafeInbox(SelfPipe& pipe) : pipe_(pipe) {}
+  /// Called outside the lock, at most once per take_all(); may throw (then the next push
+  /// tries again).
+  using Wake = void (*)(void* loop);
+
+  ThreadsafeInbox(SelfPipe& pipe, Wake wake, void* loop) : pipe_(pipe), wake_(wake), loop_(loop) {}
   ~ThreadsafeInbox() { close(); }
 
   // Takes one reference. False once closed (the caller raises).
@@ -52,17 +56,19 @@ class ThreadsafeInbox {
     spare_.clear();
   }
 
-  // Refuses further pushes, drops what is queued, waits for wakeup writes still in
-  // flight, then closes the pipe: no producer ever writes to a closed (or reused) fd.
+  // Refuses further pushes, drops what is queued, waits for wakeups still in flight (the
+  // loop, and its io_context, outlive them), then closes the self-pipe.
   void close() noexcept;
 
  private:
   SelfPipe& pipe_;
+  Wake wake_;
+  void* loop_;
   AdaptiveMutex mutex_;
   std::vector<HandleImpl*> queue_;
   std::vector<HandleImpl*> spare_;
   std::atomic<bool> wakeup_pending_{false};  // written under mutex_ only
-  std::atomic<int> writes_in_flight_{0};     // wakeup bytes being written outside the lock
+  std::atomic<int> wakes_in_flight_{0};      // wakeups being posted outside the lock
   bool closed_ = false;
 };
 

@@ -11,6 +11,7 @@ void EventLoop::watch_signal(int sig, HandleImpl* h) {
   try {
     detail::check_signal_number(sig);
     L.check_closed();
+    L.watch_self_pipe();
     detail::claim_signal(sig, &L, L.self_pipe.write_fd());
   } catch (...) {
     h->release();

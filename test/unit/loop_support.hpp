@@ -3,6 +3,9 @@
 
 #include <asyncio/asyncio.hpp>
 
+#include <boost/asio/detail/reactor.hpp>
+#include <boost/asio/io_context.hpp>
+
 #include <sys/socket.h>
 #include <unistd.h>
 #include <atomic>
@@ -22,6 +25,13 @@
 #include <vector>
 
 namespace test_support {
+
+// A loop's reactor (Asio's epoll: three fds) comes with the first fd, signal or Asio timer
+// it watches (docs/04-architecture.md, "Wakeups and the self-pipe"). A test that counts fds,
+// or needs a closed fd's number to stay free, makes it first.
+inline void make_reactor(asyncio::EventLoop& loop) {
+  boost::asio::use_service<boost::asio::detail::reactor>(loop.io_context());
+}
 
 // A one-shot flag another thread can wait for (safety net: 10 s).
 class Signal {

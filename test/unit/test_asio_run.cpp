@@ -437,3 +437,79 @@ TEST_CASE("use_future_guest_four_threads: test_futures.BaseFutureTests.test_wrap
   CHECK(posted == operations);
   CHECK(waited == operations);
 }
+
+// ---------------------------------------------------------------- the value's handover
+
+TEST_CASE(
+    "async_run_posted_in_last_step: test_tasks.RunCoroutineThreadsafeTests."
+    "test_run_coroutine_threadsafe",
+    "[asio_run]") {
+  // A posted handler gets the value from the task's last step: on the loop's own io_context,
+  // the next poll runs it, one iteration after the step, not two.
+  EventLoop loop;
+  std::vector<std::string> trace;
+  auto body = [&]() -> Coro<int> {
+    trace.push_back("step");
+    co_return 11;
+  };
+  auto ex = loop.io_context().get_executor();
+  loop.call_soon([&] {
+    asyncio::async_run(loop, body(), asio::bind_executor(ex, [&](std::exception_ptr e, int v) {
+                         trace.push_back(e ? "error" : "handler " + std::to_string(v));
+                       }));
+    trace.push_back("initiated");
+  });
+  run_once(loop);  // the callback: the task is created
+  run_once(loop);  // its step: the handler is posted
+  CHECK(trace == std::vector<std::string>{"initiated", "step"});
+  run_once(loop);  // the poll runs it
+  CHECK(trace == std::vector<std::string>{"initiated", "step", "handler 11"});
+  for (int i = 0; i < 3; ++i) run_once(loop);
+  CHECK(trace.size() == 3);  // exactly once: the done callback was withdrawn
+}
+
+TEST_CASE(
+    "async_run_eager_posted: test_eager_task_factory.EagerTaskFactoryLoopTests."
+    "test_eager_task_factory_set",
+    "[asio_run]") {
+  // An eager task finishes inside the initiating function: the handler is still only posted.
+  EventLoop loop;
+  loop.set_task_factory(asyncio::eager_task_factory);
+  Outcome out;
+  auto body = []() -> Coro<int> { co_return 42; };
+  HostThread host;
+  loop.call_soon([&] {
+    asyncio::async_run(loop, body(), asio::bind_executor(host.io, [&](std::exception_ptr e, int v) {
+                         out.record(std::move(e), v);
+                       }));
+  });
+  REQUIRE(out.wait_called(loop));
+  CHECK_FALSE(out.error);
+  CHECK(out.value == 42);
+  CHECK(out.thread == host.thread.get_id());
+  for (int i = 0; i < 3; ++i) run_once(loop);
+  CHECK(out.calls == 1);
+}
+
+TEST_CASE(
+    "async_run_plain_handler_order: test_tasks.RunCoroutineThreadsafeTests."
+    "test_run_coroutine_threadsafe",
+    "[asio_run]") {
+  // Without an executor the handler is called as a concurrent.futures callback is: from the
+  // task's done callback, after what the task's last step scheduled.
+  EventLoop loop;
+  std::vector<std::string> trace;
+  auto body = [&]() -> Coro<int> {
+    asyncio::get_running_loop().call_soon([&] { trace.push_back("scheduled by the step"); });
+    co_return 5;
+  };
+  Outcome out;
+  loop.call_soon([&] {
+    asyncio::async_run(loop, body(), [&](std::exception_ptr e, int v) {
+      trace.push_back("handler");
+      out.record(std::move(e), v);
+    });
+  });
+  REQUIRE(out.wait_called(loop));
+  CHECK(trace == std::vector<std::string>{"scheduled by the step", "handler"});
+}

@@ -502,6 +502,7 @@ TEST_CASE("test_selector_events.BaseSelectorEventLoopTests.test_add_reader: inva
   // OSError(EBADF) for a closed fd, OSError(EPERM) for a regular file (epoll's answer),
   // ValueError for a negative fd; nothing stays registered after a failure.
   EventLoop loop;
+  test_support::make_reactor(loop);  // its fds must not take the closed fd's number
   SECTION("closed fd: EBADF") {
     int fd;
     {

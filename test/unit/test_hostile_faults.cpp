@@ -333,6 +333,7 @@ TEST_CASE(
     asyncio::SubprocessOptions options;
     options.env = std::move(env);
     options.cwd = std::move(cwd);
+    test_support::make_reactor(loop);
     const int fds = open_fd_count();
     std::string what = "ran";
     try {

@@ -95,6 +95,7 @@ const E& require_as(const std::exception_ptr& exc) {
 
 // A loop and a loopback port where every connection is refused.
 struct RefusedPort {
+  RefusedPort() { test_support::make_reactor(loop); }  // before the tests count fds
   EventLoop loop;
   int port = closed_port();
 };

@@ -4,6 +4,7 @@
 #include <asyncio/subprocess.hpp>
 #include <catch2/catch.hpp>
 
+#include "unit/loop_support.hpp"
 #include "unit/net_support.hpp"
 #include "unit/strict_mode.hpp"
 
@@ -179,6 +180,7 @@ TEST_CASE("stress: 10k concurrent loopback connections, each echoes once", "[net
   int with_fds = 0;
   {
     EventLoop loop;
+    test_support::make_reactor(loop);
     const int loop_fds = open_fd_count();
     auto body = [&]() -> Coro<void> {
       auto count = std::make_shared<EchoCount>();

@@ -226,6 +226,7 @@ TEST_CASE(
     "[tls][net]") {
   EventLoop loop;
   auto seen = capture_handler(loop);
+  test_support::make_reactor(loop);
   int before = open_fd_count();
   auto s = serve(loop, server_context());
   for (int i = 0; i < 20; ++i) {
@@ -519,6 +520,7 @@ TEST_CASE("set_protocol from inside data_received keeps the old protocol alive u
 TEST_CASE("A create_connection cancelled during the handshake leaves no connection behind",
           "[tls][net]") {
   EventLoop loop;
+  test_support::make_reactor(loop);
   int before = open_fd_count();
   auto s = serve(loop, server_context());
   asyncio::ConnectionOptions options;

@@ -71,6 +71,9 @@ template <class T, class Handler>
 class RunOperation {
  public:
   using Executor = boost::asio::associated_executor_t<Handler, boost::asio::system_executor>;
+  /// A handler with an executor of its own is posted to it; one without is called where
+  /// the task's done callback runs, as a concurrent.futures callback is.
+  static constexpr bool posts_handler = !std::is_same_v<Executor, boost::asio::system_executor>;
 
   explicit RunOperation(Handler h)
       : work_(boost::asio::make_work_guard(
@@ -95,25 +98,48 @@ class RunOperation {
     });
   }
 
+  /// The task's done callback, `id` on `task`: succeed() removes it.
+  void follow(std::weak_ptr<FutureStateBase> task, std::size_t id) {
+    task_ = std::move(task);
+    callback_id_ = id;
+  }
+
+  /// On the loop's thread, in the step where async_run's own task returned `value`: the
+  /// handler is posted to its executor now, not from a done callback an iteration later.
+  /// The task is async_run's own, so no other callback of it can come first, and a posted
+  /// handler never runs inside this step.
+  void succeed(std::optional<stored_t<T>> value) {
+    if (!handler_) return;
+    // 0: an eager task, done inside create_task; its done callback, added next, will find
+    // the handler gone.
+    if (auto task = task_.lock()) task->remove_done_callback(callback_id_);
+    complete</*post=*/false>(nullptr, std::move(value));
+  }
+
   /// On the loop's thread: the task's result, exception or CancelledError goes to the handler.
-  static void finish(std::shared_ptr<RunOperation> op, Future<T> done) {
+  /// A task of async_run's own (Future<void>) gets here only with an exception or
+  /// cancellation: its value went through succeed().
+  template <class U>
+  static void finish(std::shared_ptr<RunOperation> op, Future<U> done) {
+    if (!op->handler_) return;
     std::optional<stored_t<T>> value;
     std::exception_ptr error;
     try {
-      if constexpr (std::is_void_v<T>) {
+      if constexpr (std::is_void_v<U>) {
         done.result();
-        value.emplace();
+        if constexpr (std::is_void_v<T>) value.emplace();
       } else {
         value.emplace(done.result());
       }
     } catch (...) {
       error = std::current_exception();
     }
+    if (!error && !value) return;  // its own task's value came by succeed(): unreachable
     if (!error) return op->template complete</*post=*/false>(nullptr, std::move(value));
     // The task shares its exception with the handler, which may read it on another thread:
     // one loop iteration later the loop has let go of the task, and the handler's side
     // holds the last reference (the thread that reads the exception frees it).
-    done = Future<T>();
+    done = Future<U>();
     get_running_loop().call_soon([op = std::move(op), error = std::move(error)]() mutable {
       op->template complete</*post=*/false>(std::move(error), std::nullopt);
     });
@@ -152,7 +178,25 @@ class RunOperation {
 
   boost::asio::executor_work_guard<Executor> work_;  // the handler's executor stays busy
   std::optional<Handler> handler_;                   // empty once it has been called
+  std::weak_ptr<FutureStateBase> task_;              // the task followed, and its callback
+  std::size_t callback_id_ = 0;                      // 0 until follow()
 };
+
+/// async_run's own task for a coroutine whose handler is posted: awaits it inline, and
+/// posts its value to the handler in the same step (one loop iteration per round trip
+/// instead of two). An exception or a cancellation ends the task and goes through its done
+/// callback as before. A handler without an executor keeps the done callback, so that it
+/// runs after the callbacks the task's last step scheduled, as in asyncio.
+template <class T, class Op>
+Coro<void> run_and_hand_over(Coro<T> body, std::shared_ptr<Op> op) {
+  if constexpr (std::is_void_v<T>) {
+    co_await std::move(body);
+    op->succeed(NoValue{});
+  } else {
+    T value = co_await std::move(body);
+    op->succeed(std::move(value));
+  }
+}
 
 /// async_run's initiation: `loop` is only compared, never used, off the loop's thread.
 template <class T>
@@ -179,14 +223,30 @@ struct RunInitiation {
 
   template <class Op, class Awaitable>
   static void start_run(const std::shared_ptr<Op>& op, RunCancel& cancel, Awaitable&& aw) {
-    Future<T> target;
-    try {
-      target = run_target(*cancel.anchor->loop, std::forward<Awaitable>(aw));
-    } catch (...) {
-      return op->fail(std::current_exception());
+    if constexpr (std::is_same_v<std::decay_t<Awaitable>, Coro<T>> && Op::posts_handler) {
+      Future<void> task;
+      try {
+        task = cancel.anchor->loop->create_task(run_and_hand_over<T>(std::move(aw), op));
+      } catch (...) {
+        return op->fail(std::current_exception());
+      }
+      follow(op, cancel, std::move(task));
+    } else {
+      Future<T> target;
+      try {
+        target = run_target(*cancel.anchor->loop, std::forward<Awaitable>(aw));
+      } catch (...) {
+        return op->fail(std::current_exception());
+      }
+      follow(op, cancel, std::move(target));
     }
+  }
+
+  template <class Op, class U>
+  static void follow(const std::shared_ptr<Op>& op, RunCancel& cancel, Future<U> target) {
     attach_run_target(cancel, target.state_ptr());
-    target.add_done_callback([op](Future<T> done) { Op::finish(op, std::move(done)); });
+    auto id = target.add_done_callback([op](Future<U> done) { Op::finish(op, std::move(done)); });
+    op->follow(target.state_ptr(), id);
   }
 };
 
