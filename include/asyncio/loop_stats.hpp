@@ -38,7 +38,7 @@ struct WatchdogReport {
   double duration = 0;     // seconds it had run when reported (at least the threshold)
   std::string handle;      // the running handle's repr, e.g. "<Handle on_request()>"
   std::string task;        // the running task's name; empty when the step is no task's
-  std::string call_graph;  // the task's call graph at the step's start; empty for now
+  std::string call_graph;  // the task's call graph as its step began (format_call_graph)
 };
 
 /// Runs on the watchdog's own thread, never on the loop's: it must not touch the loop except

@@ -174,9 +174,10 @@ TEST_CASE("watchdog_call_graph: nearest test_graph.CallStackTestBase.test_stack_
   std::vector<WatchdogReport> reports = inbox.reports();
   REQUIRE(reports.size() == 1);
   const std::string& graph = reports[0].call_graph;
+  INFO(graph);
   CHECK(graph.find("* Task(name='stuck'") == 0);
-  std::size_t inner = graph.find("in blocking_inner");
-  std::size_t outer = graph.find("in blocking_outer");
+  std::size_t inner = graph.find("in async blocking_inner()");
+  std::size_t outer = graph.find("in async blocking_outer()");
   CHECK(inner != std::string::npos);
   CHECK(outer != std::string::npos);
   CHECK(inner < outer);  // innermost first, as 3.14 prints a stack
