@@ -44,7 +44,7 @@ asyncio::Coro<> scenario(asyncio::EventLoop& loop, asyncio::Future<> dumped) {
   std::string text = asyncio::format_call_graph(worker);
   std::printf("%s\n", text.c_str());
   ::kill(::getpid(), SIGUSR1);  // as an operator would: the monitor asks for a dump
-  co_await dumped;  // the dump is taken on this thread, between steps
+  co_await dumped;              // the dump is taken on this thread, between steps
   reply.set_result();
   co_await handler;
 }
