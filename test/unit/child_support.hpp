@@ -23,6 +23,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -256,6 +258,50 @@ inline asyncio::Coro<int> stop_when_ready(asyncio::Process& proc, int sig) {
     proc.send_signal(sig);
   }
   co_return co_await proc.wait();
+}
+
+// Holds its subprocess transport, as Holding does a connection's.
+struct HoldingProcess : asyncio::SubprocessProtocol {
+  std::shared_ptr<asyncio::BaseTransport> transport;
+  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override { transport = t; }
+};
+
+// Forks; the child runs `body` (SIGALRM kills it after 10 s if it hangs, a safety net), reports
+// what it returns, or the exception it raised, through a pipe and leaves with _exit, as os._exit
+// in CPython's TestFork. Blocks the caller until the child exits, and checks it exited cleanly.
+inline std::string in_forked_child(const std::function<std::string()>& body) {
+  int fds[2];
+  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::close(fds[0]);
+    ::alarm(10);
+    std::string report;
+    try {
+      report = body();
+    } catch (...) {
+      report = "ERROR: " + asyncio::describe_exception(std::current_exception());
+    }
+    for (std::size_t done = 0; done < report.size();) {
+      ssize_t n = ::write(fds[1], report.data() + done, report.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string report;
+  char chunk[256];
+  ssize_t n;
+  while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0)
+    report.append(chunk, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  return report;
 }
 
 }  // namespace test_support

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <system_error>
 #include <utility>
 
@@ -91,6 +92,12 @@ struct NoFileLimit {  // restores RLIMIT_NOFILE on the way out, whatever happens
     if (::setrlimit(RLIMIT_NOFILE, &r) != 0) set_soft(saved.rlim_max);
   }
   rlimit saved{};
+};
+
+// Holds its transport, as most protocols do: transport and protocol form a cycle.
+struct Holding : asyncio::Protocol {
+  std::shared_ptr<asyncio::BaseTransport> transport;
+  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override { transport = t; }
 };
 
 }  // namespace test_support

@@ -79,15 +79,19 @@ Coro<ServerAndClient> serve_and_connect(EventLoop& loop) {
   co_return made;
 }
 
-}  // namespace
-
-TEST_CASE(
-    "server_serving_and_accept: test_events.EventLoopTestsMixin.test_create_server "
-    "(debug mode)",
-    "[debug-logs]") {
+// A debug-mode loop, and every record logged while it lives (the log outlives it).
+struct DebugLoop {
   LogCapture log;
   EventLoop loop;
-  loop.set_debug(true);
+  DebugLoop() { loop.set_debug(true); }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(DebugLoop,
+                 "server_serving_and_accept: test_events.EventLoopTestsMixin.test_create_server "
+                 "(debug mode)",
+                 "[debug-logs]") {
   ServerAndClient made = run(loop, serve_and_connect(loop));
   const std::string port = std::to_string(made.port);
   const std::string server = made.server->repr();
@@ -115,13 +119,11 @@ TEST_CASE(
   CHECK(made.server->repr() == "<Server sockets=()>");
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    DebugLoop,
     "create_connection_connected: test_events.EventLoopTestsMixin.test_create_connection "
     "(debug mode)",
     "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
   ServerAndClient made = run(loop, serve_and_connect(loop));
   // base_events.create_connection: "%r connected to %s:%r: (%r, %r)" with the transport's socket.
   const auto& connected =
@@ -141,13 +143,10 @@ TEST_CASE(
   made.server->close();
 }
 
-TEST_CASE(
-    "connect_accepted_socket_handled: test_events.EventLoopTestsMixin."
-    "test_connect_accepted_socket (debug mode)",
-    "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "connect_accepted_socket_handled: test_events.EventLoopTestsMixin."
+                 "test_connect_accepted_socket (debug mode)",
+                 "[debug-logs]") {
   test_support::SocketPair pair;
   const int fd = pair.a;
   auto [transport, protocol] =
@@ -198,10 +197,8 @@ TEST_CASE(
   test_support::spin(loop);
 }
 
-TEST_CASE("getaddrinfo_records: base_events._getaddrinfo_debug (debug mode)", "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop, "getaddrinfo_records: base_events._getaddrinfo_debug (debug mode)",
+                 "[debug-logs]") {
   loop.slow_callback_duration = 1e9;  // never slow: both records at DEBUG
   auto infos = run(
       loop, loop.getaddrinfo("127.0.0.1", "80", 0, SOCK_STREAM, 0, AI_PASSIVE | AI_NUMERICSERV));
@@ -231,26 +228,20 @@ TEST_CASE("getaddrinfo_records: base_events._getaddrinfo_debug (debug mode)", "[
   CHECK(slow.text.rfind("Getting address info " + slow_query + " took ", 0) == 0);
 }
 
-TEST_CASE(
-    "getaddrinfo_failure: base_events._getaddrinfo_debug (debug mode), the error "
-    "propagates after the first record",
-    "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "getaddrinfo_failure: base_events._getaddrinfo_debug (debug mode), the error "
+                 "propagates after the first record",
+                 "[debug-logs]") {
   CHECK_THROWS_AS(run(loop, loop.getaddrinfo("", "http", 0, 0, 0, AI_NUMERICHOST)),
                   asyncio::gaierror);
   REQUIRE(log.records.size() == 1);
   CHECK(log.records[0].text == "Get address info :'http', flags=<AddressInfo.AI_NUMERICHOST: 4>");
 }
 
-TEST_CASE(
-    "pipe_records: test_events.EventLoopTestsMixin.test_read_pipe / test_write_pipe "
-    "(debug mode)",
-    "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "pipe_records: test_events.EventLoopTestsMixin.test_read_pipe / test_write_pipe "
+                 "(debug mode)",
+                 "[debug-logs]") {
   int fds[2];
   REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
   auto [reader, writer] = run(loop,
@@ -275,13 +266,10 @@ TEST_CASE(
   test_support::spin(loop);
 }
 
-TEST_CASE(
-    "datagram_records: test_events.EventLoopTestsMixin.test_create_datagram_endpoint "
-    "(debug mode)",
-    "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "datagram_records: test_events.EventLoopTestsMixin.test_create_datagram_endpoint "
+                 "(debug mode)",
+                 "[debug-logs]") {
   auto quiet = [] { return std::make_shared<QuietDatagram>(); };
   asyncio::DatagramOptions local;
   local.local_addr = asyncio::HostPort("127.0.0.1", 0);
@@ -304,13 +292,10 @@ TEST_CASE(
   test_support::spin(loop);
 }
 
-TEST_CASE(
-    "subprocess_records: test_subprocess.SubprocessMixin.test_stdout_stderr_pipe "
-    "(debug mode), base_events._log_subprocess",
-    "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "subprocess_records: test_subprocess.SubprocessMixin.test_stdout_stderr_pipe "
+                 "(debug mode), base_events._log_subprocess",
+                 "[debug-logs]") {
   int pid = run(loop, []() -> Coro<int> {
     asyncio::SubprocessOptions options;
     options.stdout_ = asyncio::PIPE;
@@ -331,13 +316,10 @@ TEST_CASE(
   CHECK(any_contains(log, "Read pipe "));  // its stdout, through connect_read_pipe as in asyncio
 }
 
-TEST_CASE(
-    "subprocess_shell_records: test_subprocess.SubprocessMixin.test_shell "
-    "(debug mode), base_events._log_subprocess",
-    "[debug-logs]") {
-  LogCapture log;
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "subprocess_shell_records: test_subprocess.SubprocessMixin.test_shell "
+                 "(debug mode), base_events._log_subprocess",
+                 "[debug-logs]") {
   // A command with a single quote prints between double quotes, as Python's repr does.
   run(loop, []() -> Coro<int> {
     asyncio::SubprocessOptions options;

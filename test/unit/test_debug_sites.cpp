@@ -1,6 +1,7 @@
 // Creation sites and unclosed-resource warnings in debug mode (docs/08-debugging.md, "Creation
 // sites" and "Unclosed resources"). Each site is checked against the line of the call that made
-// the object: `const auto line = __LINE__ + 1;` sits right above that call.
+// the object: `const auto line = __LINE__ + 1;` sits right above that call (in run_task for the
+// transports a task makes).
 #include <catch2/catch.hpp>
 
 #include "unit/child_support.hpp"
@@ -13,10 +14,13 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 using asyncio::EventLoop;
 using asyncio::LogLevel;
+using test_support::Holding;
+using test_support::HoldingProcess;
 
 namespace {
 
@@ -57,6 +61,25 @@ struct CapturedLog {
   }
 };
 
+// A loop in debug mode, where objects record their creation sites.
+struct DebugLoop {
+  EventLoop loop;
+  DebugLoop() { loop.set_debug(true); }
+};
+
+// A debug-mode loop whose exception handler notes the context's source_traceback in `seen`,
+// then lets the default handler log it into `log`.
+struct SeenInDebug : DebugLoop {
+  CapturedLog log;
+  asyncio::detail::Site seen;
+  SeenInDebug() {
+    loop.set_exception_handler([this](EventLoop& l, const asyncio::ExceptionContext& ctx) {
+      seen = ctx.source_traceback;
+      l.default_exception_handler(ctx);
+    });
+  }
+};
+
 asyncio::Coro<void> forever() {
   co_await asyncio::sleep(3600);
 }
@@ -70,10 +93,9 @@ asyncio::Coro<void> fails() {
 
 }  // namespace
 
-TEST_CASE("handle_source_traceback: test_events.HandleTests.test_handle_source_traceback",
-          "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "handle_source_traceback: test_events.HandleTests.test_handle_source_traceback",
+                 "[debug-sites]") {
   const auto soon = __LINE__ + 1;
   asyncio::Handle h = loop.call_soon(noop);
   CHECK(ends_with(h.repr(), created_at(soon)));
@@ -135,12 +157,10 @@ TEST_CASE("handle_site_forgotten: test_events.HandleTests.test_handle_source_tra
   CHECK(asyncio::detail::handle_sites_recorded() == before);
 }
 
-TEST_CASE(
-    "handle_site_other_thread: test_events.HandleTests.test_handle_source_traceback "
-    "(call_soon_threadsafe from another thread)",
-    "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "handle_site_other_thread: test_events.HandleTests.test_handle_source_traceback "
+                 "(call_soon_threadsafe from another thread)",
+                 "[debug-sites]") {
   asyncio::Handle h;
   unsigned line = 0;
   std::thread other([&] {
@@ -153,10 +173,9 @@ TEST_CASE(
   loop.close();
 }
 
-TEST_CASE("future_source_traceback: test_futures.BaseFutureTests.test_future_source_traceback",
-          "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(
+    DebugLoop, "future_source_traceback: test_futures.BaseFutureTests.test_future_source_traceback",
+    "[debug-sites]") {
   const auto line = __LINE__ + 1;
   auto fut = loop.create_future<int>();
   CHECK(fut.repr() == "<Future pending" + created_at(line));
@@ -167,10 +186,9 @@ TEST_CASE("future_source_traceback: test_futures.BaseFutureTests.test_future_sou
   loop.close();
 }
 
-TEST_CASE("task_source_traceback: test_tasks.BaseTaskTests.test_task_source_traceback",
-          "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "task_source_traceback: test_tasks.BaseTaskTests.test_task_source_traceback",
+                 "[debug-sites]") {
   const auto on_loop = __LINE__ + 1;
   auto task = loop.create_task(forever(), "T");
   CHECK(task.repr() == "<Task pending name='T'" + created_at(on_loop));
@@ -192,12 +210,10 @@ TEST_CASE("task_source_traceback: test_tasks.BaseTaskTests.test_task_source_trac
   loop.close();
 }
 
-TEST_CASE(
-    "gather_source_traceback: test_tasks.BaseTaskTests.test_task_source_traceback "
-    "(gather's future and the tasks it makes)",
-    "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "gather_source_traceback: test_tasks.BaseTaskTests.test_task_source_traceback "
+                 "(gather's future and the tasks it makes)",
+                 "[debug-sites]") {
   asyncio::set_event_loop(std::shared_ptr<EventLoop>(&loop, [](EventLoop*) {}));
   const auto two = __LINE__ + 1;
   auto both = asyncio::gather(answer(), answer());
@@ -225,17 +241,10 @@ TEST_CASE(
   loop.close();
 }
 
-TEST_CASE(
+TEST_CASE_METHOD(
+    SeenInDebug,
     "callback_error_site: test_base_events.BaseEventLoopTests.test_default_exc_handler_callback",
     "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
-  CapturedLog log;
-  asyncio::detail::Site seen;
-  loop.set_exception_handler([&](EventLoop& l, const asyncio::ExceptionContext& ctx) {
-    seen = ctx.source_traceback;
-    l.default_exception_handler(ctx);
-  });
   const auto line = __LINE__ + 1;
   loop.call_soon([] { throw std::runtime_error("boom"); });
   test_support::run_once(loop);
@@ -264,16 +273,9 @@ TEST_CASE(
   loop.close();
 }
 
-TEST_CASE("destroyed_pending_site: test_tasks.BaseTaskTests.test_log_destroyed_pending_task",
-          "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
-  CapturedLog log;
-  asyncio::detail::Site seen;
-  loop.set_exception_handler([&](EventLoop& l, const asyncio::ExceptionContext& ctx) {
-    seen = ctx.source_traceback;
-    l.default_exception_handler(ctx);
-  });
+TEST_CASE_METHOD(SeenInDebug,
+                 "destroyed_pending_site: test_tasks.BaseTaskTests.test_log_destroyed_pending_task",
+                 "[debug-sites]") {
   // It awaits a future only its own frame holds: close() destroys it, pending.
   auto waits = [](EventLoop& l) -> asyncio::Coro<void> {
     asyncio::Future<void> never(l);
@@ -296,12 +298,10 @@ TEST_CASE("destroyed_pending_site: test_tasks.BaseTaskTests.test_log_destroyed_p
   CHECK(text.find("task: <Task pending name='doomed'" + created_at(line)) != std::string::npos);
 }
 
-TEST_CASE(
-    "never_retrieved_site: test_futures.BaseFutureTests."
-    "test_future_exception_never_retrieved_debug",
-    "[debug-sites]") {
-  EventLoop loop;
-  loop.set_debug(true);
+TEST_CASE_METHOD(DebugLoop,
+                 "never_retrieved_site: test_futures.BaseFutureTests."
+                 "test_future_exception_never_retrieved_debug",
+                 "[debug-sites]") {
   CapturedLog log;
   unsigned line = 0;
   {
@@ -338,15 +338,6 @@ TEST_CASE("unclosed_event_loop: test_base_events (BaseEventLoop.__del__ Resource
 }
 
 namespace {
-struct Holding : asyncio::Protocol {
-  std::shared_ptr<asyncio::BaseTransport> transport;
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override { transport = t; }
-};
-struct HoldingProcess : asyncio::SubprocessProtocol {
-  std::shared_ptr<asyncio::BaseTransport> transport;
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override { transport = t; }
-};
-
 asyncio::Coro<void> adopt(int fd) {
   co_await asyncio::get_running_loop().connect_accepted_socket(
       [] { return std::make_shared<Holding>(); }, fd);
@@ -373,74 +364,73 @@ asyncio::Coro<std::shared_ptr<asyncio::Server>> serve() {
 std::string allocated_at(unsigned line) {
   return "\nObject allocated at (most recent call last):\n" + frame_of(line);
 }
-}  // namespace
 
-TEST_CASE(
-    "unclosed_transport_site: selector_events._SelectorTransport.__del__ "
-    "(ResourceWarning with tracemalloc's allocation site)",
-    "[debug-sites][net]") {
-  int sv[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-  CapturedLog log;
-  {
-    EventLoop loop;
-    loop.set_debug(true);
-    const auto line = __LINE__ + 1;
-    auto task = loop.create_task(adopt(sv[0]));
-    loop.run_until_complete(task);
-    // asyncio's Server has no __del__ (3.13): an open server closes with the loop, silently.
-    auto server = loop.run_until_complete(loop.create_task(serve()));
-    log.records.clear();
-    loop.close();
-    REQUIRE(log.records.size() == 1);
-    CHECK(log.records[0].rfind("unclosed transport <_SelectorSocketTransport fd=", 0) == 0);
-    CHECK(log.records[0].find(allocated_at(line)) != std::string::npos);
-  }
-  ::close(sv[1]);
+// Runs `body` as a task to completion; returns the line the task was created at, which is
+// where what it allocates says it was allocated.
+unsigned run_task(EventLoop& loop, asyncio::Coro<void> body) {
+  const auto line = __LINE__ + 1;
+  auto task = loop.create_task(std::move(body));
+  loop.run_until_complete(task);
+  return line;
 }
 
-TEST_CASE(
-    "abandoned_transport_site: selector_events._SelectorTransport.__del__ (a transport "
-    "nobody holds, freed when its loop closes)",
-    "[debug-sites][net]") {
-  int sv[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-  CapturedLog log;
-  {
-    EventLoop loop;
-    loop.set_debug(true);
-    const auto line = __LINE__ + 1;
-    auto task = loop.create_task(adopt_unheld(sv[0]));
-    loop.run_until_complete(task);  // the protocol does not keep the transport; nor do we
-    test_support::run_once(loop);
-    CHECK(log.records.empty());  // its reader keeps it open while the loop lives
-    loop.close();
-    REQUIRE(log.records.size() == 1);
-    CHECK(log.records[0].rfind("unclosed transport <_SelectorSocketTransport fd=", 0) == 0);
-    CHECK(log.records[0].find(allocated_at(line)) != std::string::npos);
-  }
-  char c;
-  CHECK(::recv(sv[1], &c, 1, 0) == 0);  // closed all the same
-  ::close(sv[1]);
+// The log holds one warning, which starts with `prefix` and names `line` as where the object
+// was allocated.
+void check_sole_warning(const CapturedLog& log, const std::string& prefix, unsigned line) {
+  REQUIRE(log.records.size() == 1);
+  CHECK(log.records[0].rfind(prefix, 0) == 0);
+  CHECK(log.records[0].find(allocated_at(line)) != std::string::npos);
 }
 
-TEST_CASE(
-    "unclosed_writer_site: test_streams.StreamTests.test_unclosed_resource_warnings "
-    "(with where the writer was made)",
-    "[debug-sites][net]") {
-  int sv[2];
-  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+// A debug-mode loop and a connected Unix socketpair, `sv[0]` for a transport on the loop to
+// adopt and `sv[1]` its peer, with the warnings logged meanwhile (the log outlives the loop).
+struct SocketOnDebugLoop {
+  int sv[2] = {-1, -1};
   CapturedLog log;
   EventLoop loop;
-  loop.set_debug(true);
-  const auto line = __LINE__ + 1;
-  auto task = loop.create_task(drop_writer(sv[0]));
-  loop.run_until_complete(task);
-  REQUIRE(log.records.size() == 1);
-  CHECK(log.records[0].rfind("unclosed <StreamWriter transport=<_SelectorSocketTransport", 0) == 0);
-  CHECK(log.records[0].find(allocated_at(line)) != std::string::npos);
+  SocketOnDebugLoop() {
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+    loop.set_debug(true);
+  }
+  ~SocketOnDebugLoop() { ::close(sv[1]); }
+  SocketOnDebugLoop(const SocketOnDebugLoop&) = delete;
+  SocketOnDebugLoop& operator=(const SocketOnDebugLoop&) = delete;
+};
+}  // namespace
+
+TEST_CASE_METHOD(SocketOnDebugLoop,
+                 "unclosed_transport_site: selector_events._SelectorTransport.__del__ "
+                 "(ResourceWarning with tracemalloc's allocation site)",
+                 "[debug-sites][net]") {
+  const auto line = run_task(loop, adopt(sv[0]));
+  // asyncio's Server has no __del__ (3.13): an open server closes with the loop, silently.
+  auto server = loop.run_until_complete(loop.create_task(serve()));
+  log.records.clear();
   loop.close();
-  ::close(sv[1]);
+  check_sole_warning(log, "unclosed transport <_SelectorSocketTransport fd=", line);
+}
+
+TEST_CASE_METHOD(SocketOnDebugLoop,
+                 "abandoned_transport_site: selector_events._SelectorTransport.__del__ (a "
+                 "transport nobody holds, freed when its loop closes)",
+                 "[debug-sites][net]") {
+  // The protocol does not keep the transport; nor do we.
+  const auto line = run_task(loop, adopt_unheld(sv[0]));
+  test_support::run_once(loop);
+  CHECK(log.records.empty());  // its reader keeps it open while the loop lives
+  loop.close();
+  check_sole_warning(log, "unclosed transport <_SelectorSocketTransport fd=", line);
+  char c;
+  CHECK(::recv(sv[1], &c, 1, 0) == 0);  // closed all the same
+}
+
+TEST_CASE_METHOD(SocketOnDebugLoop,
+                 "unclosed_writer_site: test_streams.StreamTests.test_unclosed_resource_warnings "
+                 "(with where the writer was made)",
+                 "[debug-sites][net]") {
+  const auto line = run_task(loop, drop_writer(sv[0]));
+  check_sole_warning(log, "unclosed <StreamWriter transport=<_SelectorSocketTransport", line);
+  loop.close();
 }
 
 TEST_CASE(
@@ -450,9 +440,7 @@ TEST_CASE(
   CapturedLog log;
   EventLoop loop;
   loop.set_debug(true);
-  const auto line = __LINE__ + 1;
-  auto task = loop.create_task(spawn_sleeper());
-  loop.run_until_complete(task);
+  const auto line = run_task(loop, spawn_sleeper());
   log.records.clear();
   loop.close();  // kills the child
   bool found = false;

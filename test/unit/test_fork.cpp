@@ -5,62 +5,15 @@
 
 #include <catch2/catch.hpp>
 
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "unit/child_support.hpp"
 
 #include <csignal>
-#include <functional>
 #include <string>
 
 using asyncio::Coro;
+using test_support::in_forked_child;
 
 namespace {
-
-void write_all(int fd, const std::string& text) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n <= 0) return;
-    done += static_cast<std::size_t>(n);
-  }
-}
-
-std::string read_to_eof(int fd) {
-  std::string text;
-  char chunk[256];
-  ssize_t n;
-  while ((n = ::read(fd, chunk, sizeof chunk)) > 0) text.append(chunk, static_cast<std::size_t>(n));
-  return text;
-}
-
-// Forks; the child reports what `body` returns (or the exception it raised) through a pipe
-// and leaves with _exit, as os._exit in the CPython tests. Blocks the caller until it exits.
-std::string in_forked_child(const std::function<std::string()>& body) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::close(fds[0]);
-    std::string report;
-    try {
-      report = body();
-    } catch (...) {
-      report = "ERROR: " + asyncio::describe_exception(std::current_exception());
-    }
-    write_all(fds[1], report);
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string report = read_to_eof(fds[0]);
-  ::close(fds[0]);
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);
-  return report;
-}
 
 std::string loop_seen_by_child() {
   try {

@@ -22,19 +22,10 @@
 #include <vector>
 
 using asyncio::EventLoop;
+using test_support::Holding;
+using test_support::HoldingProcess;
 
 namespace {
-
-// Holds its transport, as most protocols do: transport and protocol form a cycle.
-struct Holding : asyncio::Protocol {
-  std::shared_ptr<asyncio::BaseTransport> transport;
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override { transport = t; }
-};
-
-struct HoldingProcess : asyncio::SubprocessProtocol {
-  std::shared_ptr<asyncio::BaseTransport> transport;
-  void connection_made(std::shared_ptr<asyncio::BaseTransport> t) override { transport = t; }
-};
 
 // The peer's view: true once recv() sees EOF or a reset (a 10 s timeout is the safety net).
 bool peer_sees_close(int fd) {

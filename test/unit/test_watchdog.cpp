@@ -7,15 +7,11 @@
 #include <catch2/catch.hpp>
 
 #include "loop_support.hpp"
-
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include "unit/child_support.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
-#include <functional>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -24,6 +20,7 @@
 
 using asyncio::EventLoop;
 using asyncio::WatchdogReport;
+using test_support::in_forked_child;
 using test_support::run_once;
 
 namespace {
@@ -308,32 +305,6 @@ constexpr bool tsan = true;
 constexpr bool tsan = false;
 #endif
 
-// Forks; the child runs `body` (killed by SIGALRM after 10 s if it hangs, a safety net) and
-// sends back what it returns.
-std::string in_forked_child(const std::function<std::string()>& body) {
-  int fds[2];
-  REQUIRE(::pipe2(fds, O_CLOEXEC) == 0);
-  pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    ::alarm(10);
-    std::string report = body();
-    (void)!::write(fds[1], report.data(), report.size());
-    ::_exit(0);
-  }
-  ::close(fds[1]);
-  std::string report;
-  char chunk[256];
-  ssize_t n;
-  while ((n = ::read(fds[0], chunk, sizeof chunk)) > 0) {
-    report.append(chunk, static_cast<std::size_t>(n));
-  }
-  ::close(fds[0]);
-  int status = 0;
-  REQUIRE(::waitpid(pid, &status, 0) == pid);
-  CHECK(WIFEXITED(status));
-  return report;
-}
 }  // namespace
 
 TEST_CASE("watchdog_fork: nearest test_unix_events.TestFork.test_fork_not_share_event_loop",
