@@ -29,13 +29,17 @@ namespace {
 
 struct Quiet : asyncio::Protocol {};
 
-// The server's side: says when the accept loop has made its transport.
+// The server's side: says when the accept loop has made its transport. It points at the
+// future instead of holding it: a server loses one reference to what its protocol factory
+// captures (a known defect, found by these tests under ASan; see the issue note), so a captured
+// Future would be freed while the protocol still held it.
 struct Accepted : asyncio::Protocol {
-  explicit Accepted(asyncio::Future<void> made_) : made(std::move(made_)) {}
+  explicit Accepted(asyncio::Future<void>* made_) : made(made_) {}
   void connection_made(std::shared_ptr<asyncio::BaseTransport>) override {
-    if (!made.done()) made.set_result();
+    if (made != nullptr && !made->done()) made->set_result();
+    made = nullptr;  // one connection: the future is gone once serve_and_connect returns
   }
-  asyncio::Future<void> made;
+  asyncio::Future<void>* made;
 };
 struct QuietDatagram : asyncio::DatagramProtocol {};
 
@@ -70,7 +74,7 @@ Coro<ServerAndClient> serve_and_connect(EventLoop& loop) {
   ServerAndClient made;
   asyncio::Future<void> accepted = loop.create_future<void>();
   made.server = co_await loop.create_server(
-      [accepted] { return std::make_shared<Accepted>(accepted); }, "127.0.0.1", 0);
+      [&accepted] { return std::make_shared<Accepted>(&accepted); }, "127.0.0.1", 0);
   made.port = made.server->addresses().at(0).port;
   auto [transport, protocol] = co_await loop.create_connection(
       [] { return std::make_shared<Quiet>(); }, "127.0.0.1", made.port);
