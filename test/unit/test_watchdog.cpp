@@ -304,8 +304,9 @@ constexpr bool tsan = true;
 #else
 constexpr bool tsan = false;
 #endif
-// Under ASan the child's own monitor never reports and the child hangs until its alarm (a
-// known defect, left open in the issue note); the parent's part still runs there.
+// Under ASan the child forked from this test process hangs until its alarm before reporting;
+// the same steps in a standalone ASan program pass, so the cause is still open (issue note).
+// The parent's part still runs there.
 #if defined(__SANITIZE_ADDRESS__)
 constexpr bool asan = true;
 #else
