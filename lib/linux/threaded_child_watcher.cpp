@@ -8,18 +8,30 @@
 
 #include <cerrno>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 namespace asyncio::detail {
 
 namespace {
 
-// Shared with the waiting threads, which may outlive the loop.
+// Shared with the waiting threads, which may outlive the loop. The callbacks stay here, not
+// in the threads: close() drops them on the closing thread, so whatever they own (a
+// transport's pipes) is released at close, not later on a thread the loop knows nothing of.
 struct LoopSlot {
   std::mutex mutex;
   EventLoop* loop;
+  std::unordered_map<int, ChildWatcher::Callback> callbacks;
+
+  // The callback for `pid`, unless close() dropped it.
+  std::optional<ChildWatcher::Callback> take(int pid) {
+    auto node = callbacks.extract(pid);
+    if (node.empty()) return std::nullopt;
+    return std::move(node.mapped());
+  }
 };
 
 // Reaps the zombie unless the loop did: a callback the loop drops unrun must not leave one.
@@ -37,17 +49,18 @@ struct PendingReap {
 
 // Waits for the exit without reaping (WNOWAIT): the loop reaps, so that no signal can be
 // sent between the reap and the moment the transport learns of it.
-void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid, ChildWatcher::Callback callback) {
+void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid) {
   siginfo_t info{};
   while (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
   }
   {
     std::lock_guard lock(slot->mutex);  // close() waits for a hand-over in progress
-    if (slot->loop != nullptr) {
+    std::optional<ChildWatcher::Callback> callback = slot->take(pid);
+    if (slot->loop != nullptr && callback) {
       try {
         slot->loop->call_soon_threadsafe(
             [reaper = std::shared_ptr<PendingReap>(new PendingReap{pid}),
-             cb = std::move(callback)] { cb(reaper->pid, reaper->reap()); });
+             cb = std::move(*callback)] { cb(reaper->pid, reaper->reap()); });
         return;
       } catch (const std::exception&) {
         // closed in the meantime: the dropped callback reaped the child
@@ -67,15 +80,24 @@ class ThreadedChildWatcher final : public ChildWatcher {
   ~ThreadedChildWatcher() override { close(); }
 
   void add_child_handler(int pid, Callback callback) override {
-    std::thread(wait_in_thread, slot_, pid, std::move(callback)).detach();
+    {
+      std::lock_guard lock(slot_->mutex);
+      slot_->callbacks.insert_or_assign(pid, std::move(callback));
+    }
+    std::thread(wait_in_thread, slot_, pid).detach();
   }
 
   const char* name() const noexcept override { return "thread"; }
 
-  // The threads keep waiting, so every child is still reaped.
+  // The threads keep waiting, so every child is still reaped. The callbacks are destroyed
+  // here, outside the lock, in case what they own calls back into the watcher.
   void close() noexcept override {
-    std::lock_guard lock(slot_->mutex);
-    slot_->loop = nullptr;
+    std::unordered_map<int, Callback> dropped;
+    {
+      std::lock_guard lock(slot_->mutex);
+      slot_->loop = nullptr;
+      dropped.swap(slot_->callbacks);
+    }
   }
 
  private:

@@ -271,3 +271,33 @@ TEST_CASE("child watchers: a watcher reaps only its own children", "[subprocess]
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 9);
 }
+
+TEST_CASE(
+    "child watchers: close() drops the callbacks at once (test_unix_events."
+    "ChildWatcherTestsMixin.test_close)",
+    "[subprocess]") {
+  // What a callback owns (a transport's pipes) is freed on the closing thread, at close, not
+  // when the child exits later; the threaded watcher once freed it on its waiting thread.
+  asyncio::set_log_sink([](asyncio::LogLevel, std::string_view) {});  // "its exit goes unreported"
+  for (const char* name : {"pidfd", "thread"}) {
+    if (std::string(name) == "pidfd" && !pidfd_usable()) continue;
+    EventLoop loop;
+    auto watcher = std::string(name) == "pidfd"
+                       ? asyncio::detail::make_pidfd_child_watcher(loop)
+                       : asyncio::detail::make_threaded_child_watcher(loop);
+    pid_t pid = 0;
+    const char* argv[] = {"/bin/sleep", "3600", nullptr};
+    REQUIRE(::posix_spawn(&pid, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+    const int pidfd = test_support::pidfd_of(pid);
+    auto owned = std::make_shared<int>(0);
+    bool ran = false;
+    watcher->add_child_handler(pid, [owned, &ran](int, int) { ran = true; });
+    CHECK(owned.use_count() == 2);
+    watcher->close();
+    CHECK(owned.use_count() == 1);  // dropped now, the child still running
+    ::kill(pid, SIGKILL);
+    CHECK(test_support::reaped_soon(pidfd));  // by a reaper thread: no zombie
+    CHECK_FALSE(ran);
+  }
+  asyncio::set_log_sink(nullptr);
+}
