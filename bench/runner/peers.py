@@ -204,10 +204,11 @@ def size_list(bench):
     return "--sizes=" + ",".join(str(size) for size in SIZES[bench])
 
 
-def run_echo(bench, name, arg, python, config):
+def run_echo(bench, name, arg, python, config, sizes=None):
     """Starts the echo server, runs echo_client against it (B9, B10: the ping-pong load; B12:
     idle connections), stops the server with SIGTERM. Server and client are pinned to the same
-    CPU (see METHOD, B9)."""
+    CPU (see METHOD, B9). `sizes`: the message sizes' --sizes option (default: the bench's
+    SIZES)."""
     port = free_port()
     cpu = max(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     server = start_server(echo_server_command(arg, python, port), cpu)
@@ -216,7 +217,7 @@ def run_echo(bench, name, arg, python, config):
         client = [str(ECHO_CLIENT), mode, f"--port={port}", f"--peer={name}",
                   f"--server-pid={server.pid}", f"--bench={bench}"] + config[bench]
         if mode == "echo":
-            client.append(size_list(bench))
+            client.append(sizes or size_list(bench))
         return run_peer(client, cpu)
     finally:
         stop_server(server, arg)
