@@ -196,7 +196,7 @@ CURVES = [
 QUICK_POINTS = 2  # --quick: each curve at its two smallest sizes
 
 
-def selected(only, quick):
+def selected(only):
     """The curves to run: all, or those whose benchmark --only names."""
     return [c for c in CURVES if not only or c["bench"] in only or c["chart"] in only]
 
@@ -224,7 +224,7 @@ def run_point(curve, name, runner, arg, x, python, quick, paths):
     return run_peer(command(curve, runner, arg, x, python, quick, paths))
 
 
-def b17_available(python, paths, uvloop_ok):
+def b17_available(python, paths):
     """B17 is another helper's program mode: run it only if every peer has it."""
     probes = [[str(paths["tasks"]), "B17", "cpp", "--n", "1000", "--reps", "1"],
               [python, str(paths["py"]), "B17", "asyncio", "--n", "1000", "--reps", "1"]]
@@ -245,7 +245,7 @@ def run_curves(curves, rounds, python, quick, paths, available):
     round measures every size, and at each size every peer (order rotated per round)."""
     samples = {}
     for curve in curves:
-        if curve["bench"] == "B17" and not b17_available(python, paths, True):
+        if curve["bench"] == "B17" and not b17_available(python, paths):
             continue
         peers = available(curve["peers"])
         table = samples[curve["name"]] = {}

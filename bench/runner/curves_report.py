@@ -138,18 +138,19 @@ def target_rows(samples):
 # ---------------------------------------------------------------- charts
 
 CHART = """\
-set terminal pngcairo size 1000,760 font "sans,10"
+set terminal pngcairo size 1200,800 font "sans,10"
 set output "{png}"
 set datafile missing "?"
 set termoption noenhanced
 set logscale x 10
 set grid
 set key outside right top
-set lmargin 10
-set rmargin 34
+set lmargin 12
+set rmargin 48
+set format x "10^%T"
 set multiplot layout 2,1 title "{title}"
 set ylabel "ratio (x)"
-set yrange [0:*]
+set yrange [0:{ymax}]
 {targets}
 plot {ratios}
 unset arrow
@@ -202,13 +203,15 @@ def plot_chart(charts, chart, names, samples):
     write_data(cdat, costs)
     first = by_name(names[0])
     shown = sorted({s["shown"] for n in names for s in by_name(n)["ratios"] if s["pred"]})
-    targets = "\n".join(
-        f"set arrow from graph 0, first {float(t.split()[-1].rstrip('x'))} to graph 1, first "
-        f"{float(t.split()[-1].rstrip('x'))} nohead lw 2 dt 2 lc rgb 'red' front"
-        for t in shown)
+    levels = [float(t.split()[-1].rstrip("x")) for t in shown]
+    targets = "\n".join(f"set arrow from graph 0, first {v} to graph 1, first {v} nohead lw 2 "
+                         "dt 2 lc rgb 'red' front" for v in levels)
+    values = [v for _, series in ratios for v in series.values() if v is not None]
+    ymax = 1.15 * max(values + levels + [1.0])  # the target line always in view
     script = CHART.format(
-        png=charts / f"curve-{chart}.png", title=f"{chart}: ratio (target dashed) and cost "
-        "per item against size", targets=targets, xlabel=first["x"],
+        png=charts / f"curve-{chart}.png", ymax=f"{ymax:.3g}",
+        title=f"{chart}: ratio (target dashed) and cost per item against size",
+        targets=targets, xlabel=first["x"],
         cost=first["cost"][0][1] if len(first["cost"]) == 1 else "per item",
         ratios=", ".join(f"'{rdat}' using 1:{i + 2} with linespoints lw 2 title columnheader"
                          for i in range(len(ratios))),
