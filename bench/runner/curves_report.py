@@ -231,12 +231,12 @@ def plot_chart(charts, chart, names, samples):
 # ---------------------------------------------------------------- section
 
 
-def section(samples, charts, cpu, rounds, quick):
-    """The "## Curves" section's lines (samples: run["curves"])."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+def section(samples, charts, cpu, rounds, quick, when=None):
+    """The "## Curves" section's lines (samples: run["curves"]; when: the run's end, ISO)."""
+    now = datetime.datetime.fromisoformat(when) if when else \
+        datetime.datetime.now(datetime.timezone.utc)
     out = ["## Curves", "", f"CPU: **{cpu}**. Measured {now:%Y-%m-%d %H:%M UTC}, "
-           f"{rounds} round{'s' if rounds != 1 else ''} per size (rounds at 10^7 calls of B4: "
-           "1).", ""]
+           f"{rounds} round{'s' if rounds != 1 else ''} per size{one_round_note(samples)}.", ""]
     if quick:
         out += ["**Quick mode (smoke test): two sizes per curve, tiny counts; not meaningful "
                 "figures.**", ""]
@@ -255,6 +255,13 @@ def section(samples, charts, cpu, rounds, quick):
         for name in names:
             out += curve_table(name, samples[name])
     return out
+
+
+def one_round_note(samples):
+    """Which sizes ran fewer rounds (their Python runs take too long for the time budget)."""
+    fewer = sorted({f"{by_name(n)['bench']} at {label_of(x)}" for n in samples
+                    for x in by_name(n)["rounds"] if label_of(x) in samples[n]})
+    return f" (1 round at {', '.join(fewer)}: see Method)" if fewer else ""
 
 
 def replace_section(page, lines):

@@ -218,8 +218,9 @@ between peers measured side by side.
 **Curves** (section Curves; `bench/runner/curves.py`): B1, B2, B4, B5, B5e, B6, B7, B9, B10,
 B12 and B17 measured again at several workload sizes, every peer at every size in the same
 run. Each round measures every size, and at each size every peer (order rotated per round);
-3 rounds per size (`--rounds` overrides), except B4 at 10^7 calls, 1 round, because the Python
-peers take tens of seconds per run there. Ratios and targets are per size, on the medians.
+3 rounds per size (`--rounds` overrides), except where a Python peer's run takes 15 s or more:
+1 round at B2 and B5 at 10^6 and B4 at 10^7 (every peer still runs there), so that
+`bench/run --curves` stays within about 25 minutes. Ratios and targets are per size, on the medians.
 The chart of a benchmark shows the ratio against size (the target dashed) and, below, each
 peer's cost per item (ns per callback, timer, call, task or child; the server's CPU per echo
 request; bytes per task, handle or connection) against size, both on log-scale x.
@@ -240,10 +241,10 @@ request; bytes per task, handle or connection) against size, both on log-scale x
   tasks per run in batches of K, each batch gathered (`--await gather`) or awaited one by one
   in creation order (`--await each`); raw Asio's coroutines are detached and counted
   (`co_spawn` has no gather), one batch after the other. **B5e** the same sizes and modes for
-  eager against lazy tasks (target: eager >= 2x lazy). Warm-up: a tenth of the count.
-- **B6** at n = 10^3, 10^5, 10^6 tasks and handles; no target. **B12** at 10, 100, 1000 idle
+  eager against lazy tasks (target: eager >= 2x lazy). Warm-up: one full-size run, as in B5.
+- **B6** at n = 10^3, 10^5, 10^6 tasks and handles, no warm-up run; no target. **B12** at 10, 100, 1000 idle
   connections (`--conns`); no target.
-- **B7** at 1, 8, 64 children in flight (`--inflight`), 2000 children per run. The target is
+- **B7** at 1, 8, 64 children in flight (`--inflight`), 1000 children per run. The target is
   now asyncio-cpp (pidfd and thread watchers) >= 1.0x raw `posix_spawn`+`waitpid` at each
   point; uvloop is shown without a target (its old target, 6x uvloop, is retired: raw
   `posix_spawn` itself reached only 5.9x uvloop).
