@@ -210,9 +210,11 @@ def plot_chart(charts, chart, names, samples):
     ymax = 1.15 * max(values + levels + [1.0])  # the target line always in view
     script = CHART.format(
         png=charts / f"curve-{chart}.png", ymax=f"{ymax:.3g}",
-        title=f"{chart}: ratio (target dashed) and cost per item against size",
+        title=f"{chart}: ratio{' (target dashed)' if levels else ''} and cost per item "
+        "against size",
         targets=targets, xlabel=first["x"],
-        cost=first["cost"][0][1] if len(first["cost"]) == 1 else "per item",
+        cost=first["cost"][0][1] if len(first["cost"]) == 1 else
+        first["cost"][0][1].split(" per ")[0] + " per item",
         ratios=", ".join(f"'{rdat}' using 1:{i + 2} with linespoints lw 2 title columnheader"
                          for i in range(len(ratios))),
         costs=", ".join(f"'{cdat}' using 1:{i + 2} with linespoints title columnheader"
