@@ -4,6 +4,10 @@
 //   bench_core info
 //   bench_core <B1|B2|B3|B4> <cpp|asio|epoll> [--n N] [--reps R] [--warmup-n N] [--chains C]
 //              [--threads T] [--warmup-pings P] [--idle-us U] [--span S] [--seed X]
+//              [--pending K]
+//
+// B2 --pending K: the N timers run in batches of K pending at once (each batch: K timers,
+// half cancelled, run until the rest fired); 0, the default, is one batch of all N.
 //   bench_core B15 <stats-off|stats-on> [--n N] [--reps R] [--chains C]
 //
 // After an unprinted warm-up run, each repetition prints one JSON line. bench/core_py.py
@@ -116,6 +120,7 @@ struct Options {
   long idle_us = 200;
   double span = 0.05;
   std::uint64_t seed = 20240601;
+  long pending = 0;  // B2: timers per batch; 0: all n at once
 };
 
 // ---------------------------------------------------------------- B1: call_soon chains
@@ -229,32 +234,53 @@ struct FireCount {
   bool ok() const { return fired == plan.expected && wrong == 0; }
 };
 
-Sample b2_cpp(const Options& o, long n) {
-  TimerPlan plan = make_plan(n, o.span, o.seed);
-  asyncio::EventLoop loop;
+// B2 --pending: how many batches of how many timers make up a run of n.
+struct Batches {
+  long count;
+  long size;
+};
+Batches batches_of(const Options& o, long n) {
+  long size = o.pending > 0 && o.pending < n ? o.pending : n;
+  return {std::max(n / size, 1L), size};
+}
+
+// One batch: all of the plan's timers pending at once, half cancelled, run until the rest fired.
+// The caller owns `handles`, so that the last batch's go after the timing, as before batches.
+bool b2_cpp_batch(asyncio::EventLoop& loop, const TimerPlan& plan,
+                  std::vector<asyncio::TimerHandle>& handles) {
   FireCount fc{plan};
   auto on_fire = [&fc, &loop](std::uint32_t i) {
     fc.fire(i);
     if (fc.fired == fc.plan.expected) loop.stop();
   };
-  std::vector<asyncio::TimerHandle> handles;
+  auto n = static_cast<long>(plan.delays.size());
+  handles.clear();
   handles.reserve(n);
-  Stopwatch sw;
   for (long i = 0; i < n; ++i) {
     handles.push_back(loop.call_later(plan.delays[i], on_fire, std::uint32_t(i)));
   }
   for (std::uint32_t i : plan.cancel_order) handles[i].cancel();
   loop.run_forever();
-  return finish(sw, n, fc.ok());
+  return fc.ok();
 }
 
-Sample b2_asio(const Options& o, long n) {
-  TimerPlan plan = make_plan(n, o.span, o.seed);
-  asio::io_context io(1);
-  FireCount fc{plan};
-  std::vector<asio::steady_timer> timers;
-  timers.reserve(n);
+Sample b2_cpp(const Options& o, long n) {
+  Batches b = batches_of(o, n);
+  TimerPlan plan = make_plan(b.size, o.span, o.seed);
+  asyncio::EventLoop loop;
+  std::vector<asyncio::TimerHandle> handles;
+  bool ok = true;
   Stopwatch sw;
+  for (long i = 0; i < b.count; ++i) ok = b2_cpp_batch(loop, plan, handles) && ok;
+  return finish(sw, b.count * b.size, ok);
+}
+
+bool b2_asio_batch(asio::io_context& io, const TimerPlan& plan,
+                   std::vector<asio::steady_timer>& timers) {
+  FireCount fc{plan};
+  auto n = static_cast<long>(plan.delays.size());
+  timers.clear();
+  timers.reserve(n);
   for (long i = 0; i < n; ++i) {
     std::chrono::duration<double> delay(plan.delays[i]);
     timers.emplace_back(io, std::chrono::duration_cast<Clock::duration>(delay));
@@ -263,8 +289,20 @@ Sample b2_asio(const Options& o, long n) {
     });
   }
   for (std::uint32_t i : plan.cancel_order) timers[i].cancel();
+  io.restart();
   io.run();  // returns once the last timer fired
-  return finish(sw, n, fc.ok());
+  return fc.ok();
+}
+
+Sample b2_asio(const Options& o, long n) {
+  Batches b = batches_of(o, n);
+  TimerPlan plan = make_plan(b.size, o.span, o.seed);
+  asio::io_context io(1);
+  std::vector<asio::steady_timer> timers;
+  bool ok = true;
+  Stopwatch sw;
+  for (long i = 0; i < b.count; ++i) ok = b2_asio_batch(io, plan, timers) && ok;
+  return finish(sw, b.count * b.size, ok);
 }
 
 // ---------------------------------------------------------------- B3: ping-pong latency
@@ -488,6 +526,8 @@ Options parse(int argc, char** argv) {
       o.span = std::atof(v);
     else if (key == "--seed")
       o.seed = std::strtoull(v, nullptr, 10);
+    else if (key == "--pending")
+      o.pending = std::atol(v);
     else
       throw std::invalid_argument("unknown option " + key);
   }

@@ -5,6 +5,11 @@
 //
 //   bench_tasks <B5|B6> <cpp|asio> [--n N] [--reps R] [--warmup-n N]
 //   bench_tasks B5e <lazy|eager> [--n N] [--reps R]
+//   B5, B5e: [--await gather|each] [--pending K]
+//
+// B5 and B5e --await: the tasks are gathered (the default) or awaited one by one in creation
+// order; --pending K: the N tasks are made in batches of K pending at once (0, the default:
+// one batch of N). Raw Asio (co_spawn, detached) has no await: it ignores --await.
 //   bench_tasks B13 cpp [--n N] [--reps R]
 #include <asyncio/asyncio.hpp>
 
@@ -75,18 +80,46 @@ asyncio::Coro<void> churn_worker() {
   co_await asyncio::sleep(0);
 }
 
-asyncio::Coro<long> churn(long n) {
-  std::vector<asyncio::Task<void>> tasks;
-  tasks.reserve(n);
-  for (long i = 0; i < n; ++i) tasks.push_back(asyncio::create_task(churn_worker()));
-  auto results = co_await asyncio::gather(tasks);
-  co_return static_cast<long>(results.size());
+// How a B5/B5e run is shaped: tasks per batch and how the batch is awaited.
+struct Shape {
+  long pending = 0;   // 0: one batch of all n
+  bool each = false;  // await one by one rather than gather
+};
+
+long batch_size(const Shape& shape, long n) {
+  return shape.pending > 0 && shape.pending < n ? shape.pending : n;
 }
 
-double b5_cpp(long n, bool& ok) {
+template <class T>
+asyncio::Coro<long> await_all(std::vector<asyncio::Task<T>>& tasks, bool each) {
+  if (!each) {
+    auto results = co_await asyncio::gather(tasks);
+    co_return static_cast<long>(results.size());
+  }
+  long done = 0;
+  for (auto& t : tasks) {
+    co_await t;
+    ++done;
+  }
+  co_return done;
+}
+
+asyncio::Coro<long> churn(long n, Shape shape) {
+  long size = batch_size(shape, n), done = 0;
+  std::vector<asyncio::Task<void>> tasks;
+  for (long b = 0; b < std::max(n / size, 1L); ++b) {
+    tasks.clear();
+    tasks.reserve(size);
+    for (long i = 0; i < size; ++i) tasks.push_back(asyncio::create_task(churn_worker()));
+    done += co_await await_all(tasks, shape.each);
+  }
+  co_return done;
+}
+
+double b5_cpp(long n, Shape shape, bool& ok) {
   asyncio::EventLoop loop;
   double t0 = now_s();
-  ok = loop.run_until_complete(churn(n)) == n;
+  ok = loop.run_until_complete(churn(n, shape)) == n;
   return now_s() - t0;
 }
 
@@ -95,15 +128,21 @@ asio::awaitable<void> asio_worker(long& done, long n, asio::io_context& io) {
   if (++done == n) io.stop();
 }
 
-double b5_asio(long n, bool& ok) {
+// Batches of `size` coroutines: the next batch starts when the last one finished.
+double b5_asio(long n, Shape shape, bool& ok) {
   asio::io_context io(1);
-  long done = 0;
+  long size = batch_size(shape, n), batches = std::max(n / size, 1L), done = 0;
   double t0 = now_s();
-  asio::post(io, [&] {
-    for (long i = 0; i < n; ++i) asio::co_spawn(io, asio_worker(done, n, io), asio::detached);
-  });
-  io.run();
-  ok = done == n;
+  for (long b = 0; b < batches; ++b) {
+    long target = done + size;
+    asio::post(io, [&] {
+      for (long i = 0; i < size; ++i)
+        asio::co_spawn(io, asio_worker(done, target, io), asio::detached);
+    });
+    io.restart();
+    io.run();
+  }
+  ok = done == batches * size;
   return now_s() - t0;
 }
 
@@ -113,19 +152,23 @@ asyncio::Coro<long> instant(long i) {
   co_return i;
 }
 
-asyncio::Coro<long> instant_churn(long n) {
+asyncio::Coro<long> instant_churn(long n, Shape shape) {
+  long size = batch_size(shape, n), done = 0;
   std::vector<asyncio::Task<long>> tasks;
-  tasks.reserve(n);
-  for (long i = 0; i < n; ++i) tasks.push_back(asyncio::create_task(instant(i)));
-  auto results = co_await asyncio::gather(tasks);
-  co_return static_cast<long>(results.size());
+  for (long b = 0; b < std::max(n / size, 1L); ++b) {
+    tasks.clear();
+    tasks.reserve(size);
+    for (long i = 0; i < size; ++i) tasks.push_back(asyncio::create_task(instant(i)));
+    done += co_await await_all(tasks, shape.each);
+  }
+  co_return done;
 }
 
-double b5e_cpp(long n, bool eager, bool& ok) {
+double b5e_cpp(long n, bool eager, Shape shape, bool& ok) {
   asyncio::EventLoop loop;
   if (eager) loop.set_task_factory(asyncio::eager_task_factory);
   double t0 = now_s();
-  ok = loop.run_until_complete(instant_churn(n)) == n;
+  ok = loop.run_until_complete(instant_churn(n, shape)) == n;
   return now_s() - t0;
 }
 
@@ -246,8 +289,11 @@ int main(int argc, char** argv) {
   long n = bench == "B13" ? 10000000 : bench == "B6" ? 100000 : 200000;
   int reps = 5;
   long warmup = -1;  // -1: a tenth of n
+  Shape shape;
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string key = argv[i];
+    if (key == "--pending") shape.pending = std::atol(argv[i + 1]);
+    if (key == "--await") shape.each = std::string(argv[i + 1]) == "each";
     if (key == "--n") n = std::atol(argv[i + 1]);
     if (key == "--reps") reps = std::atoi(argv[i + 1]);
     if (key == "--warmup-n") warmup = std::atol(argv[i + 1]);
@@ -258,9 +304,9 @@ int main(int argc, char** argv) {
   if (bench == "B5e") {
     bool eager = peer == "eager";
     const char* label = eager ? "asyncio-cpp (eager)" : "asyncio-cpp (lazy)";
-    if (warmup > 0) b5e_cpp(warmup, eager, ok);
+    if (warmup > 0) b5e_cpp(warmup, eager, shape, ok);
     for (int r = 0; r < reps; ++r) {
-      double wall = b5e_cpp(n, eager, ok);
+      double wall = b5e_cpp(n, eager, shape, ok);
       char extra[64];
       std::snprintf(extra, sizeof extra, R"("rate":%.1f,)", double(n) / wall);
       print("B5e", label, n, wall, extra, ok);
@@ -273,9 +319,9 @@ int main(int argc, char** argv) {
       print("B13", name, n, now_s() - t0, extra, ok);
     }
   } else if (bench == "B5") {
-    if (warmup > 0) peer == "cpp" ? b5_cpp(warmup, ok) : b5_asio(warmup, ok);
+    if (warmup > 0) peer == "cpp" ? b5_cpp(warmup, shape, ok) : b5_asio(warmup, shape, ok);
     for (int r = 0; r < reps; ++r) {
-      double wall = peer == "cpp" ? b5_cpp(n, ok) : b5_asio(n, ok);
+      double wall = peer == "cpp" ? b5_cpp(n, shape, ok) : b5_asio(n, shape, ok);
       char extra[64];
       std::snprintf(extra, sizeof extra, R"("rate":%.1f,)", double(n) / wall);
       print("B5", name, n, wall, extra, ok);

@@ -2,7 +2,9 @@
  * bench_core.cpp, in C on Debian's libuv, printing the same JSON lines (peer "libuv").
  *
  *   bench_uv <B1|B2|B3> uv [--n N] [--reps R] [--warmup-n N] [--chains C]
- *            [--warmup-pings P] [--idle-us U] [--span S] [--seed X]
+ *            [--warmup-pings P] [--idle-us U] [--span S] [--seed X] [--pending K]
+ *
+ * B2 --pending K: the N timers run in batches of K pending at once, as in bench_core.
  *
  * libuv has no call_soon: B1 queues cancellable handles in a ring drained by a uv_idle_t
  * handle, the way uvloop runs call_soon on libuv. B2 uses one uv_timer_t per timer (millisecond
@@ -51,6 +53,7 @@ typedef struct {
   long n, warmup_n, chains, warmup_pings, idle_us, reps;
   double span;
   uint64_t seed;
+  long pending; /* B2: timers per batch; 0: all n at once */
 } Options;
 
 static void die(const char* what, int err) {
@@ -225,21 +228,41 @@ static void on_timer(uv_timer_t* t) {
   timer->plan->wrong += timer->plan->cancelled[timer->index];
 }
 
+/* One batch: the plan's timers all pending at once, half stopped, run until the rest fired. */
+static bool b2_batch(uv_loop_t* loop, TimerPlan* plan, Timer* timers, long n) {
+  plan->fired = plan->wrong = 0;
+  for (long i = 0; i < n; ++i) {
+    timers[i].plan = plan;
+    timers[i].index = (uint32_t)i;
+    uv_timer_init(loop, &timers[i].timer);
+    uv_timer_start(&timers[i].timer, on_timer, (uint64_t)llround(plan->delays[i] * 1e3), 0);
+  }
+  for (long i = 0; i < n / 2; ++i) uv_timer_stop(&timers[plan->cancel_order[i]].timer);
+  uv_run(loop, UV_RUN_DEFAULT); /* returns once the last timer fired */
+  return plan->fired == plan->expected && plan->wrong == 0;
+}
+
 static Sample b2(const Options* o, long n) {
-  TimerPlan plan = make_plan(n, o->span, o->seed);
+  long size = o->pending > 0 && o->pending < n ? o->pending : n;
+  long count = n / size > 1 ? n / size : 1;
+  TimerPlan plan = make_plan(size, o->span, o->seed);
   uv_loop_t loop;
   check_uv(uv_loop_init(&loop), "uv_loop_init");
-  Timer* timers = malloc(n * sizeof *timers);
+  /* One array per batch, as the C++ peers make new timers per batch; a batch's handles are
+   * closed when the next batch starts, and the last batch's after the timing, as before. */
+  bool ok = true;
+  Timer* timers = NULL;
   int64_t wall0 = now_ns(), cpu0 = cpu_ns();
-  for (long i = 0; i < n; ++i) {
-    timers[i].plan = &plan;
-    timers[i].index = (uint32_t)i;
-    uv_timer_init(&loop, &timers[i].timer);
-    uv_timer_start(&timers[i].timer, on_timer, (uint64_t)llround(plan.delays[i] * 1e3), 0);
+  for (long b = 0; b < count; ++b) {
+    if (timers != NULL) {
+      for (long i = 0; i < size; ++i) uv_close((uv_handle_t*)&timers[i].timer, NULL);
+      uv_run(&loop, UV_RUN_DEFAULT); /* runs the close callbacks */
+      free(timers);
+    }
+    timers = malloc(size * sizeof *timers);
+    ok = b2_batch(&loop, &plan, timers, size) && ok;
   }
-  for (long i = 0; i < n / 2; ++i) uv_timer_stop(&timers[plan.cancel_order[i]].timer);
-  uv_run(&loop, UV_RUN_DEFAULT); /* returns once the last timer fired */
-  Sample r = timed(wall0, cpu0, n, plan.fired == plan.expected && plan.wrong == 0);
+  Sample r = timed(wall0, cpu0, count * size, ok);
   loop_close(&loop);
   free(timers);
   free(plan.delays);
@@ -344,7 +367,7 @@ static Options parse(int argc, char** argv) {
     fprintf(stderr, "usage: bench_uv <B1|B2|B3> uv [options]\n");
     exit(2);
   }
-  Options o = {argv[1], 0, -1, 1000, 200, 200, 5, 0.05, 20240601};
+  Options o = {argv[1], 0, -1, 1000, 200, 200, 5, 0.05, 20240601, 0};
   struct {
     const char* name;
     long* value;
@@ -353,7 +376,8 @@ static Options parse(int argc, char** argv) {
                {"--warmup-n", &o.warmup_n},
                {"--chains", &o.chains},
                {"--warmup-pings", &o.warmup_pings},
-               {"--idle-us", &o.idle_us}};
+               {"--idle-us", &o.idle_us},
+               {"--pending", &o.pending}};
   for (int i = 3; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
     bool known = true;

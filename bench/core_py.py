@@ -3,6 +3,9 @@ bench_unix.
 
     python3 core_py.py <B1|...|B8> <asyncio|uvloop> [--n N] [--reps R] [--warmup-n N] ...
 
+B2 and B5 take --pending K (batches of K timers or tasks pending at once) and B5 --await
+gather|each, as bench_core and bench_tasks do.
+
 Same workloads and the same JSON lines as the C++ programs (see docs/06-benchmarks.md); after an
 unprinted warm-up run, each repetition prints one line.
 """
@@ -94,10 +97,17 @@ def make_plan(n, span, seed):
     return delays, cancel_order, cancelled
 
 
-def b2(args, kind, n):
-    delays, cancel_order, cancelled = make_plan(n, args.span, args.seed)
-    expected = n - n // 2
-    loop = new_loop(kind)
+def batches(args, n):
+    """B2, B5 --pending: (batch count, batch size) of a run of n; 0 is one batch of n."""
+    size = args.pending if 0 < args.pending < n else n
+    return max(n // size, 1), size
+
+
+def b2_batch(loop, plan):
+    """One batch: the plan's timers all pending at once, half cancelled, run until the rest
+    fired."""
+    delays, cancel_order, cancelled = plan
+    expected = len(delays) - len(delays) // 2
     fired = wrong = 0
 
     def on_fire(i):
@@ -107,13 +117,25 @@ def b2(args, kind, n):
         if fired == expected:
             loop.stop()
 
-    t_wall, t_cpu = time.perf_counter(), time.process_time()
     call_later = loop.call_later
     handles = [call_later(d, on_fire, i) for i, d in enumerate(delays)]
     for i in cancel_order:
         handles[i].cancel()
     loop.run_forever()
-    result = finish(t_wall, t_cpu, n, fired == expected and wrong == 0)
+    return fired == expected and wrong == 0, handles
+
+
+def b2(args, kind, n):
+    count, size = batches(args, n)
+    plan = make_plan(size, args.span, args.seed)
+    loop = new_loop(kind)
+    ok = True
+    t_wall, t_cpu = time.perf_counter(), time.process_time()
+    for _ in range(count):
+        batch_ok, handles = b2_batch(loop, plan)  # the last batch's handles outlive the timing
+        ok = ok and batch_ok
+    result = finish(t_wall, t_cpu, count * size, ok)
+    del handles
     loop.close()
     return result
 
@@ -209,20 +231,32 @@ async def churn_worker():
     await asyncio.sleep(0)
 
 
-async def churn(n):
-    tasks = [asyncio.create_task(churn_worker()) for _ in range(n)]
-    return len(await asyncio.gather(*tasks))
+async def await_all(tasks, each):
+    if not each:
+        return len(await asyncio.gather(*tasks))
+    for t in tasks:
+        await t
+    return len(tasks)
+
+
+async def churn(count, size, each):
+    done = 0
+    for _ in range(count):
+        tasks = [asyncio.create_task(churn_worker()) for _ in range(size)]
+        done += await await_all(tasks, each)
+    return done
 
 
 def b5(args, kind, n):
+    count, size = batches(args, n)
     loop = new_loop(kind)
     try:
         t0 = time.perf_counter()
-        done = loop.run_until_complete(churn(n))
+        done = loop.run_until_complete(churn(count, size, args.await_ == "each"))
         wall = time.perf_counter() - t0
     finally:
         loop.close()
-    return {"n": n, "wall_s": wall, "rate": n / wall, "ok": done == n}
+    return {"n": count * size, "wall_s": wall, "rate": done / wall, "ok": done == count * size}
 
 
 # ---------------------------------------------------------------- B6: memory
@@ -386,6 +420,10 @@ def parse():
     p.add_argument("--span", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=20240601)
     p.add_argument("--inflight", type=int, default=8, help="B7: children running at once")
+    p.add_argument("--pending", type=int, default=0,
+                   help="B2, B5: timers or tasks per batch pending at once (0: all n)")
+    p.add_argument("--await", dest="await_", choices=["gather", "each"], default="gather",
+                   help="B5: gather the tasks, or await them one by one")
     return p.parse_args()
 
 

@@ -1,0 +1,1 @@
+"""The parts of bench/run (see its docstring)."""
