@@ -79,6 +79,19 @@ bool executes_in(const Executor& ex, boost::asio::io_context& io) {
   }
 }
 
+/// Posts `fn` to `ex`. An any_io_executor over an io_context posts straight to the
+/// io_context's executor: the same queue, without Asio's type-erased prefer() calls.
+template <class Executor, class F>
+void post_to(const Executor& ex, F&& fn) {
+  using IoExecutor = boost::asio::io_context::executor_type;
+  if constexpr (requires { ex.template target<IoExecutor>(); }) {
+    if (const IoExecutor* inner = ex.template target<IoExecutor>()) {
+      return boost::asio::post(*inner, std::forward<F>(fn));
+    }
+  }
+  boost::asio::post(ex, std::forward<F>(fn));
+}
+
 /// One async_run: owns the handler until it is called, exactly once. Normally from the loop's
 /// thread when the task is done; otherwise when the last reference goes (the loop closed
 /// first and dropped the callbacks holding it), with RuntimeError. One allocation holds it
@@ -167,6 +180,13 @@ class RunOperation {
     });
   }
 
+  /// finish() for async_run's own task, registered as an owner callback: no std::function
+  /// (an allocation) to make and drop in every round trip, when succeed() withdraws it.
+  static void own_task_done(const std::shared_ptr<void>& self, const FuturePtr& done) {
+    finish(std::static_pointer_cast<RunOperation>(self),
+           Future<void>(std::static_pointer_cast<FutureState<void>>(done)));
+  }
+
   /// The task could not start: never inline, since this may be the initiating function.
   void fail(std::exception_ptr error) { complete</*post=*/true>(std::move(error), std::nullopt); }
 
@@ -194,7 +214,7 @@ class RunOperation {
     if constexpr (!Post && std::is_same_v<Executor, boost::asio::system_executor>) {
       boost::asio::dispatch(ex, std::move(call));
     } else {
-      boost::asio::post(ex, std::move(call));
+      post_to(ex, std::move(call));
     }
   }
 
@@ -271,7 +291,8 @@ struct RunInitiation {
       } catch (...) {
         return op->fail(std::current_exception());
       }
-      follow(op, cancel, std::move(task));
+      attach_run_target(cancel, task.state_ptr());
+      op->follow(task.state_ptr(), task.state_ptr()->add_owner_notify(op, &Op::own_task_done));
     } else {
       Future<T> target;
       try {
