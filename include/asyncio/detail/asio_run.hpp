@@ -253,7 +253,9 @@ struct RunInitiation {
     auto ex = boost::asio::get_associated_executor(handler, boost::asio::system_executor());
     std::optional<typename Op::WorkGuard> work;
     if (needs_work_guard<Awaitable>(on_loop, ex)) work.emplace(ex);
-    auto op = std::make_shared<Op>(std::forward<Handler>(handler), std::move(work), anchor);
+    // From the per-thread pools task states use: one allocation per round trip is common.
+    auto op = std::allocate_shared<Op>(PoolAllocator<Op>(), std::forward<Handler>(handler),
+                                       std::move(work), anchor);
     Op::watch_slot(op);
     auto start = [op = std::move(op), aw = std::move(aw)]() mutable {
       start_run(op, op->cancel, std::move(aw));
