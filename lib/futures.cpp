@@ -56,6 +56,9 @@ void schedule_entry(EventLoop& loop, FutureStateBase::DoneEntry& entry, const Fu
   if (entry.notify != nullptr) {
     LoopAccess::call_soon_plain(loop, [target = std::move(entry.target), self,
                                        notify = entry.notify] { notify(target, self); });
+  } else if (entry.owner_notify != nullptr) {
+    LoopAccess::call_soon_plain(loop, [owner = std::move(entry.owner), self,
+                                       notify = entry.owner_notify] { notify(owner, self); });
   } else if (entry.context.get() != nullptr) {  // runs in a copy of its adder's context
     LoopAccess::call_soon_plain(
         loop, InContext<DoneCallback>{OwnedContext(entry.context.get()), std::move(entry.fn)},
@@ -79,6 +82,13 @@ std::size_t FutureStateBase::add_done_callback(DoneCallback cb, FuturePtr awaite
 
 std::size_t FutureStateBase::add_notify(FuturePtr target, Notify notify) {
   return add_entry(DoneEntry{next_callback_id++, nullptr, std::move(target), notify});
+}
+
+std::size_t FutureStateBase::add_owner_notify(std::shared_ptr<void> owner, OwnerNotify notify) {
+  DoneEntry entry{next_callback_id++, nullptr, nullptr, nullptr};
+  entry.owner = std::move(owner);
+  entry.owner_notify = notify;
+  return add_entry(std::move(entry));
 }
 
 std::size_t FutureStateBase::add_entry(DoneEntry entry) {

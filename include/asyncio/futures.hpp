@@ -56,12 +56,17 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   /// children are the common cases and need no std::function (an allocation each). Both
   /// kinds keep registration order.
   using Notify = void (*)(const FuturePtr& target, const FuturePtr& done);
+  /// Or `owner_notify(owner, this)` for an owner that is not a future (async_run's
+  /// operation): no std::function either, and call graphs do not list it as an awaiter.
+  using OwnerNotify = void (*)(const std::shared_ptr<void>& owner, const FuturePtr& done);
   struct DoneEntry {
     std::size_t id;
     DoneCallback fn;
     FuturePtr target;
     Notify notify = nullptr;
     MapRef context{nullptr};  // add_done_callback's caller's variables, if any were set
+    std::shared_ptr<void> owner{};
+    OwnerNotify owner_notify = nullptr;
   };
   /// Most futures get exactly one callback (the task awaiting them, or gather): it is kept
   /// inline, and only further ones go to the vector.
@@ -82,6 +87,8 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   /// outer future): call graphs list that one under "Awaited by".
   std::size_t add_done_callback(DoneCallback cb, FuturePtr awaiter);
   std::size_t add_notify(FuturePtr target, Notify notify);
+  /// Runs without a context of its own: for callbacks that only hand over or post.
+  std::size_t add_owner_notify(std::shared_ptr<void> owner, OwnerNotify notify);
   std::size_t add_entry(DoneEntry entry);
   std::size_t remove_done_callback(std::size_t id);
   void set_exception(std::exception_ptr exc);

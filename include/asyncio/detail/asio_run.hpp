@@ -11,6 +11,7 @@
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/system_executor.hpp>
 
@@ -64,21 +65,50 @@ Future<T> run_target(EventLoop& loop, Future<T>&& fut) {
   return std::move(fut);
 }
 
+/// Whether `ex` runs its handlers in `io` itself (not through a strand or another context).
+template <class Executor>
+bool executes_in(const Executor& ex, boost::asio::io_context& io) {
+  using IoExecutor = boost::asio::io_context::executor_type;
+  if constexpr (std::is_same_v<Executor, IoExecutor>) {
+    return &ex.context() == &io;
+  } else if constexpr (requires { ex.template target<IoExecutor>(); }) {
+    const IoExecutor* inner = ex.template target<IoExecutor>();  // any_io_executor's
+    return inner != nullptr && &inner->context() == &io;
+  } else {
+    return false;
+  }
+}
+
+/// Posts `fn` to `ex`. An any_io_executor over an io_context posts straight to the
+/// io_context's executor: the same queue, without Asio's type-erased prefer() calls.
+template <class Executor, class F>
+void post_to(const Executor& ex, F&& fn) {
+  using IoExecutor = boost::asio::io_context::executor_type;
+  if constexpr (requires { ex.template target<IoExecutor>(); }) {
+    if (const IoExecutor* inner = ex.template target<IoExecutor>()) {
+      return boost::asio::post(*inner, std::forward<F>(fn));
+    }
+  }
+  boost::asio::post(ex, std::forward<F>(fn));
+}
+
 /// One async_run: owns the handler until it is called, exactly once. Normally from the loop's
 /// thread when the task is done; otherwise when the last reference goes (the loop closed
-/// first and dropped the callbacks holding it), with RuntimeError.
+/// first and dropped the callbacks holding it), with RuntimeError. One allocation holds it
+/// and what its cancellation slot shares with the loop.
 template <class T, class Handler>
 class RunOperation {
  public:
   using Executor = boost::asio::associated_executor_t<Handler, boost::asio::system_executor>;
+  using WorkGuard = boost::asio::executor_work_guard<Executor>;
   /// A handler with an executor of its own is posted to it; one without is called where
   /// the task's done callback runs, as a concurrent.futures callback is.
   static constexpr bool posts_handler = !std::is_same_v<Executor, boost::asio::system_executor>;
 
-  explicit RunOperation(Handler h)
-      : work_(boost::asio::make_work_guard(
-            boost::asio::get_associated_executor(h, boost::asio::system_executor()))),
-        handler_(std::move(h)) {}
+  /// `work`: the handler's executor, kept busy until the handler is posted; empty where
+  /// something else already keeps it busy that long (RunInitiation::needs_work_guard).
+  RunOperation(Handler h, std::optional<WorkGuard> work, std::shared_ptr<LoopAnchor> anchor)
+      : cancel(std::move(anchor)), work_(std::move(work)), handler_(std::move(h)) {}
   RunOperation(const RunOperation&) = delete;
   RunOperation& operator=(const RunOperation&) = delete;
   ~RunOperation() {
@@ -89,12 +119,17 @@ class RunOperation {
     }
   }
 
-  /// Called in the initiating function: the slot's emissions cancel the task.
-  void watch_slot(const std::shared_ptr<RunCancel>& cancel) {
-    auto slot = boost::asio::get_associated_cancellation_slot(*handler_);
+  RunCancel cancel;  // shared (aliased) with the slot's handler and the loop's cancel calls
+
+  /// Called in the initiating function: the slot's emissions cancel the task. The slot holds
+  /// a weak reference, so that an operation the loop dropped still answers its handler: an
+  /// emission after that finds nothing to cancel.
+  static void watch_slot(const std::shared_ptr<RunOperation>& op) {
+    auto slot = boost::asio::get_associated_cancellation_slot(*op->handler_);
     if (!slot.is_connected()) return;
-    slot.assign([cancel](boost::asio::cancellation_type type) {
-      if (type != boost::asio::cancellation_type::none) post_run_cancel(cancel);
+    slot.assign([weak = std::weak_ptr<RunOperation>(op)](boost::asio::cancellation_type type) {
+      if (type == boost::asio::cancellation_type::none) return;
+      if (auto self = weak.lock()) post_run_cancel(std::shared_ptr<RunCancel>(self, &self->cancel));
     });
   }
 
@@ -145,13 +180,20 @@ class RunOperation {
     });
   }
 
+  /// finish() for async_run's own task, registered as an owner callback: no std::function
+  /// (an allocation) to make and drop in every round trip, when succeed() withdraws it.
+  static void own_task_done(const std::shared_ptr<void>& self, const FuturePtr& done) {
+    finish(std::static_pointer_cast<RunOperation>(self),
+           Future<void>(std::static_pointer_cast<FutureState<void>>(done)));
+  }
+
   /// The task could not start: never inline, since this may be the initiating function.
   void fail(std::exception_ptr error) { complete</*post=*/true>(std::move(error), std::nullopt); }
 
  private:
   template <bool Post>
   void complete(std::exception_ptr error, std::optional<stored_t<T>> value) {
-    Executor ex = work_.get_executor();
+    Executor ex = boost::asio::get_associated_executor(*handler_, boost::asio::system_executor());
     auto call = [h = std::move(*handler_), work = std::move(work_), error = std::move(error),
                  value = std::move(value)]() mutable {
       // The slot belongs to the handler's side, which no longer needs to reach the task.
@@ -172,14 +214,14 @@ class RunOperation {
     if constexpr (!Post && std::is_same_v<Executor, boost::asio::system_executor>) {
       boost::asio::dispatch(ex, std::move(call));
     } else {
-      boost::asio::post(ex, std::move(call));
+      post_to(ex, std::move(call));
     }
   }
 
-  boost::asio::executor_work_guard<Executor> work_;  // the handler's executor stays busy
-  std::optional<Handler> handler_;                   // empty once it has been called
-  std::weak_ptr<FutureStateBase> task_;              // the task followed, and its callback
-  std::size_t callback_id_ = 0;                      // 0 until follow()
+  std::optional<WorkGuard> work_;        // the handler's executor stays busy, if needed
+  std::optional<Handler> handler_;       // empty once it has been called
+  std::weak_ptr<FutureStateBase> task_;  // the task followed, and its callback
+  std::size_t callback_id_ = 0;          // 0 until follow()
 };
 
 /// async_run's own task for a coroutine whose handler is posted: awaits it inline, and
@@ -207,17 +249,38 @@ struct RunInitiation {
   template <class Handler, class Awaitable>
   void operator()(Handler&& handler, Awaitable aw) const {
     using Op = RunOperation<T, std::decay_t<Handler>>;
-    auto op = std::make_shared<Op>(std::forward<Handler>(handler));
-    auto cancel = std::make_shared<RunCancel>(anchor);
-    op->watch_slot(cancel);
-    auto start = [op, cancel, aw = std::move(aw)]() mutable {
-      start_run(op, *cancel, std::move(aw));
+    const bool on_loop = running_loop_or_null() == loop;
+    auto ex = boost::asio::get_associated_executor(handler, boost::asio::system_executor());
+    std::optional<typename Op::WorkGuard> work;
+    if (needs_work_guard<Awaitable>(on_loop, ex)) work.emplace(ex);
+    // From the per-thread pools task states use: one allocation per round trip is common.
+    auto op = std::allocate_shared<Op>(PoolAllocator<Op>(), std::forward<Handler>(handler),
+                                       std::move(work), anchor);
+    Op::watch_slot(op);
+    auto start = [op = std::move(op), aw = std::move(aw)]() mutable {
+      start_run(op, op->cancel, std::move(aw));
     };
-    if (running_loop_or_null() == loop) {
+    if (on_loop) {
       start();  // on the loop's thread while it runs: no detour through the queue
     } else {
       // Refused once the loop is closed: `op` then goes, and its destructor answers.
       anchor->post(std::move(start));
+    }
+  }
+
+  /// Whether the handler's executor must be kept busy until the handler is posted to it.
+  /// Not when it is the running loop's own io_context and the operation starts async_run's
+  /// own task in this call: the open loop keeps that context busy (its `open_work`), and
+  /// everything that holds the operation from here on (the task's coroutine, its done
+  /// callbacks, the ready queue) is dropped by close() before it lets go, so the handler is
+  /// queued, as work of its own, by then. A future or task given to async_run may outlive
+  /// the loop in the caller's hands: its operation keeps the guard.
+  template <class Awaitable, class Executor>
+  bool needs_work_guard(bool on_loop, const Executor& ex) const {
+    if constexpr (!std::is_same_v<Awaitable, Coro<T>>) {
+      return true;
+    } else {
+      return !on_loop || !executes_in(ex, loop->io_context());
     }
   }
 
@@ -230,7 +293,8 @@ struct RunInitiation {
       } catch (...) {
         return op->fail(std::current_exception());
       }
-      follow(op, cancel, std::move(task));
+      attach_run_target(cancel, task.state_ptr());
+      op->follow(task.state_ptr(), task.state_ptr()->add_owner_notify(op, &Op::own_task_done));
     } else {
       Future<T> target;
       try {
