@@ -2,11 +2,13 @@
 // per size class, the handle pool (lib/handles.cpp) one. Plain data, so that it stays usable
 // while other thread_local objects are destroyed at thread exit.
 //
-// How much it keeps: as many blocks as this thread had taken out at once (`peak`) since the
-// loop last went idle, so that a burst of a million tasks reuses its blocks in the next burst
-// instead of going to malloc and to fresh pages; and at least `min_kept`, for blocks another
-// thread took out (call_soon_threadsafe's handles: the producer allocates, the loop frees).
-// The loop trims the excess when it goes idle, so that a spike does not stay resident.
+// How much it keeps: every block this thread allocated (`minted`) since the loop last went
+// idle, so that a burst of a million tasks reuses its blocks in the next burst instead of
+// going to malloc and to fresh pages; and at least `min_kept`, for blocks another thread
+// allocated (call_soon_threadsafe's handles: the producer allocates, the loop frees). The
+// count is kept on malloc's path only: the pop and push of the hot path cost what a plain
+// free list costs. The loop trims the excess when it goes idle (base_events.cpp), so that a
+// spike does not stay resident.
 #pragma once
 
 #include <cstddef>
@@ -19,16 +21,14 @@ struct FreeBlock {
 };
 
 struct BlockFreeList {
-  static constexpr std::ptrdiff_t min_kept = 1 << 16;
+  static constexpr std::size_t min_kept = 1 << 16;
 
   FreeBlock* head;
-  std::size_t count;    // blocks in the list
-  std::ptrdiff_t live;  // taken out on this thread minus given back on it
-  std::ptrdiff_t peak;  // live's high-water since the last trim
+  std::size_t count;   // blocks in the list
+  std::size_t minted;  // blocks this thread allocated since the last trim
 
-  /// A block to reuse, or null: then the caller allocates one, which counts as taken out.
+  /// A block to reuse, or null: then the caller allocates one and calls minted_one().
   void* pop() noexcept {
-    if (++live > peak) peak = live;
     FreeBlock* b = head;
     if (b != nullptr) {
       head = b->next;
@@ -36,16 +36,15 @@ struct BlockFreeList {
     }
     return b;
   }
+  void minted_one() noexcept { ++minted; }
   /// False when the list is full: the caller gives the block back to operator delete.
   bool push(void* block) noexcept {
-    --live;
-    auto held = static_cast<std::ptrdiff_t>(count);
-    if (held >= min_kept && held >= peak) return false;
+    if (count >= min_kept && count >= minted) return false;
     head = ::new (block) FreeBlock{head};
     ++count;
     return true;
   }
-  /// Deletes all but `keep` blocks and starts a new high-water; returns how many it deleted.
+  /// Deletes all but `keep` blocks; what stays counts as minted. Returns how many it deleted.
   std::size_t trim(std::size_t keep) noexcept {
     std::size_t deleted = 0;
     while (count > keep) {
@@ -55,7 +54,7 @@ struct BlockFreeList {
       ::operator delete(b);  // unsized: Clang enables sized deallocation only on request
       ++deleted;
     }
-    peak = live;
+    minted = count;
     return deleted;
   }
 };

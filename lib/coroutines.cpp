@@ -45,7 +45,9 @@ void* allocate_frame(std::size_t size) {
   if (c >= classes) return ::operator new(size);
   if (void* block = pool.lists[c].pop()) return block;
   (void)&reaper;  // registers the thread-exit cleanup
-  return ::operator new((c + 1) * granule);
+  void* block = ::operator new((c + 1) * granule);
+  pool.lists[c].minted_one();
+  return block;
 }
 
 void free_frame(void* frame, std::size_t size) noexcept {

@@ -33,6 +33,7 @@ HandleImpl* acquire_handle() {
   if (mem == nullptr) {
     (void)&reaper;  // registers the thread-exit cleanup
     mem = ::operator new(sizeof(HandleImpl));
+    pool.list.minted_one();
   }
   return ::new (mem) HandleImpl();
 }
