@@ -1,7 +1,8 @@
 // The per-thread pools of coroutine frames and handles (lib/block_pool.hpp): a burst's blocks
 // are kept for the next burst, given back when the loop goes idle, bounded for blocks other
 // threads free, and freed at thread exit (LeakSanitizer checks that under ASan).
-// No CPython counterpart: allocator.
+// No CPython counterpart: allocator. (The cancel message's own behaviour is
+// test_tasks.cpp's test_cancel_with_message_then_future_result.)
 #include "loop_support.hpp"
 #include "ring_buffer.hpp"
 
@@ -9,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <cstddef>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -118,4 +120,21 @@ TEST_CASE(
   queue.push_back(7);  // grows again from nothing
   CHECK(queue.pop_front() == 7);
   CHECK(queue.empty());
+}
+
+TEST_CASE(
+    "pools: a cancel message costs one pointer until one is given, and survives copies "
+    "(no CPython counterpart: allocator, task size)",
+    "[pools]") {
+  static_assert(sizeof(asyncio::detail::RareString) == sizeof(void*));
+  asyncio::detail::RareString message;
+  CHECK(message.empty());
+  CHECK(message.str().empty());
+  message = std::string("stop now");
+  asyncio::detail::RareString copy = message;
+  message = std::string();  // an empty message frees the string
+  CHECK(message.empty());
+  CHECK(copy.str() == "stop now");
+  const std::string& as_string = copy;
+  CHECK(as_string == "stop now");
 }
