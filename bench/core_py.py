@@ -1,5 +1,5 @@
-"""Benchmarks B1-B8 on CPython asyncio or uvloop, the peers of bench_core, bench_tasks and
-bench_unix.
+"""Benchmarks B1-B8, B13 and B17 on CPython asyncio or uvloop, the peers of bench_core,
+bench_tasks and bench_unix.
 
     python3 core_py.py <B1|...|B8> <asyncio|uvloop> [--n N] [--reps R] [--warmup-n N] ...
 
@@ -23,7 +23,7 @@ import time
 
 MASK = (1 << 64) - 1
 DEFAULT_N = {"B1": 1_000_000, "B2": 200_000, "B3": 3_000, "B4": 1_000_000, "B5": 200_000,
-             "B6": 100_000, "B7": 2_000, "B8": 5_000, "B13": 1_000_000}
+             "B6": 100_000, "B7": 2_000, "B8": 5_000, "B13": 1_000_000, "B17": 1_000_000}
 
 
 def new_loop(kind):
@@ -290,6 +290,38 @@ def b6(args, kind, n):
             "bytes_per_handle": (after_timers - after_tasks) / n, "ok": ok}
 
 
+# ---------------------------------------------------------------- B17: memory after a burst
+
+
+def rss_kib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+async def burst(n, peak):
+    tasks = [asyncio.create_task(churn_worker()) for _ in range(n)]
+    peak.append(rss_kib())  # all n created and pending
+    return len(await asyncio.gather(*tasks))
+
+
+def b17(args, kind, n):
+    """RSS before a burst of n sleep(0) tasks (after start-up and a burst of 1000), at its peak,
+    and after it, once the loop has gone idle once: what a server keeps after a spike."""
+    loop = new_loop(kind)
+    try:
+        loop.run_until_complete(burst(1000, []))
+        loop.run_until_complete(asyncio.sleep(0.001))  # an idle iteration
+        before = rss_kib()
+        peak = []
+        ok = loop.run_until_complete(burst(n, peak)) == n
+        loop.run_until_complete(asyncio.sleep(0.001))
+        after = rss_kib()
+    finally:
+        loop.close()
+    return {"n": n, "rss_before_kib": before, "rss_peak_kib": peak[0], "rss_after_kib": after,
+            "after_over_before": round(after / before, 3), "ok": ok}
+
+
 # ---------------------------------------------------------------- B7: spawn and wait
 
 
@@ -401,7 +433,7 @@ def b13(args, kind, n):
 
 
 BENCHES = {"B1": b1, "B2": b2, "B3": b3, "B4": b4, "B5": b5, "B6": b6, "B7": b7, "B8": b8,
-           "B13": b13}
+           "B13": b13, "B17": b17}
 
 
 def parse():
@@ -444,6 +476,8 @@ def main():
     n = args.n or DEFAULT_N[args.bench]
     warmup = args.warmup_n if args.warmup_n >= 0 else max(n // 10, 1)
     warmup_result = None
+    if args.bench == "B17":  # one burst per process: its own small warm-up, no repetitions
+        warmup, args.reps = 0, 1
     if args.bench != "B3" and warmup > 0:  # B3 warms up with its own pings
         warmup_result = bench(args, args.loop, warmup)
     n = scaled_n(args, n, warmup, warmup_result)

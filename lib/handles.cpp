@@ -1,3 +1,4 @@
+#include "block_pool.hpp"
 #include "sites.hpp"
 
 #include <asyncio/events.hpp>
@@ -10,27 +11,16 @@ namespace asyncio {
 namespace detail {
 namespace {
 
-// Per-thread free list of handle blocks. Plain data so that it stays usable while
-// other thread_local objects are destroyed; the reaper frees it at thread exit.
-struct FreeBlock {
-  FreeBlock* next;
-};
+// Per-thread free list of handle blocks; the reaper frees it at thread exit.
 struct Pool {
-  FreeBlock* head;
-  std::size_t count;
+  BlockFreeList list;
   bool dead;
 };
-constexpr std::size_t max_pooled = 1 << 16;
-thread_local Pool pool{nullptr, 0, false};
+thread_local Pool pool{};
 
 struct PoolReaper {
   ~PoolReaper() {
-    while (pool.head != nullptr) {
-      FreeBlock* b = pool.head;
-      pool.head = b->next;
-      ::operator delete(b);  // unsized: Clang enables sized deallocation only on request
-    }
-    pool.count = 0;
+    pool.list.trim(0);
     pool.dead = true;
   }
 };
@@ -39,14 +29,11 @@ thread_local PoolReaper reaper;
 }  // namespace
 
 HandleImpl* acquire_handle() {
-  void* mem;
-  if (pool.head != nullptr) {
-    mem = pool.head;
-    pool.head = pool.head->next;
-    --pool.count;
-  } else {
+  void* mem = pool.list.pop();
+  if (mem == nullptr) {
     (void)&reaper;  // registers the thread-exit cleanup
     mem = ::operator new(sizeof(HandleImpl));
+    pool.list.minted_one();
   }
   return ::new (mem) HandleImpl();
 }
@@ -56,15 +43,21 @@ void recycle_handle(HandleImpl* h) noexcept {
     forget_handle_site(h);
   h->drop_callable();
   h->~HandleImpl();
-  if (pool.dead || pool.count >= max_pooled) {
+  if (pool.dead) {
     ::operator delete(h);
     return;
   }
   // A thread that only releases (a host thread in guest mode) must free its cache too.
-  if (pool.head == nullptr) (void)&reaper;
-  auto* b = ::new (static_cast<void*>(h)) FreeBlock{pool.head};
-  pool.head = b;
-  ++pool.count;
+  if (pool.list.head == nullptr) (void)&reaper;
+  if (!pool.list.push(h)) ::operator delete(h);  // unsized: see block_pool.hpp
+}
+
+std::size_t pooled_handles() noexcept {
+  return pool.list.count;
+}
+
+std::size_t trim_handle_pool(std::size_t keep) noexcept {
+  return pool.list.trim(keep) * sizeof(HandleImpl);
 }
 
 }  // namespace detail

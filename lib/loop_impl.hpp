@@ -135,6 +135,7 @@ struct EventLoop::Impl {
   void check_thread() const;
   void check_running() const;
   void run_once();
+  void release_idle_memory() noexcept;
   void poll_io(double timeout);
   double select_timeout() const;
   void purge_cancelled_timers();

@@ -18,6 +18,15 @@ class RingBuffer {
     slots_[(head_ + size_) & (capacity_ - 1)] = std::move(value);
     ++size_;
   }
+  /// Frees the storage of an empty buffer grown past `max_kept` slots; returns the bytes.
+  std::size_t shrink_if_empty(std::size_t max_kept) noexcept {
+    if (size_ != 0 || capacity_ <= max_kept) return 0;
+    std::size_t bytes = capacity_ * sizeof(T);
+    slots_.reset();
+    capacity_ = 0;
+    head_ = 0;
+    return bytes;
+  }
   T pop_front() noexcept {
     T value = std::move(slots_[head_]);
     head_ = (head_ + 1) & (capacity_ - 1);

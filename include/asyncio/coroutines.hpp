@@ -35,6 +35,11 @@ void rethrow_wakeup_error();
 /// a task allocates one or more frames, and malloc was most of a task's cost.
 void* allocate_frame(std::size_t size);
 void free_frame(void* frame, std::size_t size) noexcept;
+/// Blocks this thread's frame pool holds, all size classes together.
+std::size_t pooled_frames() noexcept;
+/// Gives back to malloc what the pool holds above `keep` blocks per size class (the loop does
+/// when it goes idle); returns the bytes released.
+std::size_t trim_frame_pool(std::size_t keep) noexcept;
 
 /// Where a coroutine was defined: its function's name and file, for "coroutine '<name>' was
 /// never awaited" (empty where the library has no std::source_location, as Clang 14's).
@@ -104,8 +109,8 @@ struct CoroPromiseBase {
   std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
   std::exception_ptr exception;
   CoroOrigin origin;
-  Site await_site;  // the co_await this frame last reached (graph.hpp)
-  bool started = false;       // first resumed: awaited, or stepped by a task
+  Site await_site;       // the co_await this frame last reached (graph.hpp)
+  bool started = false;  // first resumed: awaited, or stepped by a task
 
   CoroPromiseBase() noexcept = default;
   explicit CoroPromiseBase(CoroOrigin where) noexcept : origin(where) {}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <asyncio/coroutines.hpp>
+#include <asyncio/detail/rare_string.hpp>
 #include <asyncio/detail/site.hpp>
 #include <asyncio/events.hpp>
 
@@ -47,7 +48,7 @@ struct FutureStateBase : std::enable_shared_from_this<FutureStateBase> {
   FutureStatus status = FutureStatus::pending;
   std::exception_ptr exception;
   mutable bool log_traceback = false;  // set_exception() sets it; result()/exception() clear it
-  std::string cancel_message;
+  RareString cancel_message;           // one pointer: it is almost always empty
   /// The CancelledError a task's coroutine ended with: handed out once, as asyncio's
   /// _cancelled_exc, so its message reaches the first to ask (the awaiting task).
   mutable std::exception_ptr cancelled_exc;

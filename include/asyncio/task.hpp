@@ -34,7 +34,7 @@ struct TaskCore {
   std::exception_ptr wakeup_error;            // thrown at the await point on resumption
   mutable std::string name;                   // formatted on first use when only `number` is set
   unsigned long number = 0;                   // 'Task-N'
-  std::string cancel_message;
+  RareString cancel_message;                  // one pointer: it is almost always empty
   int num_cancels_requested = 0;
   bool must_cancel = false;
   bool yielded = false;            // sleep(0): step again next iteration

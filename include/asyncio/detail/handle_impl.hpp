@@ -54,6 +54,10 @@ struct HandleImpl {
 /// A recycled block from this thread's pool, so that call_soon does not allocate.
 HandleImpl* acquire_handle();
 void recycle_handle(HandleImpl* h) noexcept;
+/// Blocks this thread's handle pool holds; trim_handle_pool gives back to malloc what it holds
+/// above `keep` and returns the bytes (the loop does when it goes idle).
+std::size_t pooled_handles() noexcept;
+std::size_t trim_handle_pool(std::size_t keep) noexcept;
 /// Creation sites live beside the handles, not in them, and only in debug mode: a handle's
 /// 80 bytes are paid on every call_soon. Recycling a handle forgets its site.
 void record_handle_site(HandleImpl* h, Site where);
