@@ -129,8 +129,8 @@ between peers measured side by side.
   too). Raw Asio: coroutines each suspended on a `steady_timer`. The allocation column counts
   `operator new` calls (bench_tasks replaces it) while 50,000 `call_soon` of a three-pointer
   lambda are scheduled, after a first batch of the same size has grown the handle pool and
-  the ready queue: the target is none. (The pool keeps up to 65,536 freed handles per thread;
-  a burst of more callbacks pending at once than that allocates for the excess.)
+  the ready queue: the target is none. (The pool keeps the handles a burst freed until the
+  loop next blocks, then trims itself to 1024 per size class.)
 - **B7** spawn and wait: 5000 children of `/bin/true` (stdin, stdout and stderr on
   `/dev/null`, nothing else inherited), 8 in flight: 8 workers each loop over
   `create_subprocess_exec` + `wait()` until 5000 have started (each checks return code 0).
