@@ -316,7 +316,10 @@ std::string b6_cpp(long n, bool& ok) {
   std::vector<asyncio::TimerHandle> timers;
   timers.reserve(n);
   loop.run_until_complete([]() -> asyncio::Coro<void> { co_return; }());  // warm up
-  // Handles first, while the handle pool is nearly empty: recycled blocks would hide them.
+  // Emptied pools: blocks an earlier repetition left pooled would hide this one's tasks and
+  // handles (the pools keep a whole burst until a loop goes idle).
+  asyncio::detail::trim_frame_pool(0);
+  asyncio::detail::trim_handle_pool(0);
   std::size_t before = heap_in_use();
   for (long i = 0; i < n; ++i) timers.push_back(loop.call_later(3600, [] {}));
   std::size_t after_timers = heap_in_use();
