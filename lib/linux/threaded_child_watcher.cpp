@@ -1,13 +1,20 @@
 // unix_events.ThreadedChildWatcher: a thread per child waits in waitpid(pid) and hands
-// the return code to the loop with call_soon_threadsafe.
+// the return code to the loop with call_soon_threadsafe. The threads are reused: one that has
+// handed its child over waits a while for the next child before it ends.
 #include "linux/threaded_child_watcher.hpp"
 
 #include <asyncio/log.hpp>
 
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <thread>
@@ -72,6 +79,97 @@ void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid) {
       "Loop that handles pid " + std::to_string(pid) + " is closed; its exit goes unreported");
 }
 
+// Creating a thread for each child (clone3, its stack, its robust list and rseq, its exit)
+// cost the loop's process about as much CPU as the rest of the child's handling together (see
+// bench/analysis.md, B7 in flight). A finished waiter takes the next child if one comes within
+// `linger`; a child finds an idle waiter or starts a new one, so none ever waits in a queue
+// behind another child. Never destroyed: parked waiters may outlive main().
+class WaiterPool {
+ public:
+  struct Job {
+    std::shared_ptr<LoopSlot> slot;
+    int pid;
+  };
+
+  static WaiterPool& instance() {
+    static const bool registered = ::pthread_atfork(nullptr, nullptr, &after_fork) == 0;
+    (void)registered;
+    std::lock_guard lock(current_mutex());
+    if (current() == nullptr) current() = new WaiterPool;
+    return *current();
+  }
+
+  void submit(Job job) {
+    const int pid = job.pid;
+    bool start_thread = false;
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(job));
+      start_thread = jobs_.size() > idle_;  // every queued job needs a waiter of its own
+    }
+    if (!start_thread) {
+      ready_.notify_one();
+      return;
+    }
+    try {
+      std::thread([this] { serve(); }).detach();
+    } catch (...) {  // no thread (EAGAIN): the caller hears of it, unless a waiter took the job
+      if (withdraw(pid)) throw;
+    }
+  }
+
+ private:
+  static constexpr std::chrono::seconds linger{2};
+
+  static WaiterPool*& current() {
+    static WaiterPool* pool = nullptr;
+    return pool;
+  }
+  static std::mutex& current_mutex() {
+    static std::mutex m;
+    return m;
+  }
+  // A forked child has none of the parent's waiters (and maybe a copy of a held mutex): it
+  // starts an empty pool of its own; the parent's stays unreachable, as its threads are gone.
+  static void after_fork() {
+    new (&current_mutex()) std::mutex;
+    current() = nullptr;
+  }
+
+  bool withdraw(int pid) {
+    std::lock_guard lock(mutex_);
+    for (auto it = jobs_.begin(); it != jobs_.end(); ++it) {
+      if (it->pid == pid) {
+        jobs_.erase(it);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void serve() {
+    std::unique_lock lock(mutex_);
+    while (true) {
+      if (jobs_.empty()) {
+        ++idle_;
+        const bool got = ready_.wait_for(lock, linger, [this] { return !jobs_.empty(); });
+        --idle_;
+        if (!got) return;
+      }
+      Job job = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      wait_in_thread(std::move(job.slot), job.pid);
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Job> jobs_;
+  std::size_t idle_ = 0;  // waiters parked in serve(), each about to take one queued job
+};
+
 class ThreadedChildWatcher final : public ChildWatcher {
  public:
   explicit ThreadedChildWatcher(EventLoop& loop) : slot_(std::make_shared<LoopSlot>()) {
@@ -84,7 +182,7 @@ class ThreadedChildWatcher final : public ChildWatcher {
       std::lock_guard lock(slot_->mutex);
       slot_->callbacks.insert_or_assign(pid, std::move(callback));
     }
-    std::thread(wait_in_thread, slot_, pid).detach();
+    WaiterPool::instance().submit({slot_, pid});
   }
 
   const char* name() const noexcept override { return "thread"; }

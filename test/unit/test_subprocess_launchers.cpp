@@ -176,17 +176,18 @@ TEST_CASE("child watchers: both watchers work in one process", "[subprocess]") {
 
 namespace {
 // The threaded watcher's thread waits with WNOWAIT and leaves the reap to the loop: once it has
-// handed the exit over and ended, the child must still be our zombie, its pid not yet free.
+// handed the exit over (and left waitid for another child or its end), the child must still be
+// our zombie, its pid not yet free.
 void check_thread_watcher_leaves_reap_to_loop(Process& proc) {
   const std::optional<pid_t> waiter = test_support::await_thread_waiting_for(proc.pid);
   REQUIRE(waiter.has_value());  // the watcher's thread, in waitid(P_PID, pid)
   ::kill(proc.pid, SIGKILL);    // behind the transport's back; the loop does not run
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);  // net
-  while (test_support::thread_alive(*waiter) && is_our_child(proc.pid) &&
+  while (test_support::thread_waiting_for(proc.pid) && is_our_child(proc.pid) &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::yield();
-  CHECK_FALSE(test_support::thread_alive(*waiter));  // the exit was handed over
-  CHECK(is_our_child(proc.pid));                     // unreaped: no window opened
+  CHECK_FALSE(test_support::thread_waiting_for(proc.pid));  // the exit was handed over
+  CHECK(is_our_child(proc.pid));                            // unreaped: no window opened
   CHECK_FALSE(proc.returncode().has_value());
 }
 }  // namespace
