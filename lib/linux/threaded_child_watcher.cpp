@@ -182,7 +182,16 @@ class ThreadedChildWatcher final : public ChildWatcher {
       std::lock_guard lock(slot_->mutex);
       slot_->callbacks.insert_or_assign(pid, std::move(callback));
     }
-    WaiterPool::instance().submit({slot_, pid});
+    try {
+      WaiterPool::instance().submit({slot_, pid});
+    } catch (...) {  // nobody waits for it: the caller hears of it, and the callback goes now
+      std::optional<Callback> dropped;
+      {
+        std::lock_guard lock(slot_->mutex);
+        dropped = slot_->take(pid);
+      }
+      throw;
+    }
   }
 
   const char* name() const noexcept override { return "thread"; }
