@@ -353,6 +353,16 @@ void EventLoop::Impl::release_idle_memory() noexcept {
   constexpr std::size_t kept_blocks = 1024;  // per size class
   constexpr std::size_t kept_slots = 4096;   // of the ready queue
   constexpr std::size_t worth_trimming = 1 << 20;
+  // A burst just ended (its blocks dwarf a steady state's): give it back now. Otherwise at most
+  // once a second: a loop that idles between a producer thread's calls would free and malloc
+  // the same blocks again and again (B4 with one producer).
+  constexpr std::size_t burst_blocks = 1 << 17;
+  constexpr double calm_trim_interval = 1.0;
+  if (detail::pooled_frames() + detail::pooled_handles() <= burst_blocks) {
+    const double now = self.time();
+    if (now < next_calm_trim) return;
+    next_calm_trim = now + calm_trim_interval;
+  }
   std::size_t released = detail::trim_frame_pool(kept_blocks);
   released += detail::trim_handle_pool(kept_blocks);
   released += ready.shrink_if_empty(kept_slots);

@@ -44,6 +44,27 @@ struct BlockFreeList {
     ++count;
     return true;
   }
+  /// Detaches the first `n` blocks (at most all) as a list of their own, minted by nobody.
+  BlockFreeList split(std::size_t n) noexcept {
+    BlockFreeList part{head, 0, 0};
+    FreeBlock* last = nullptr;
+    while (part.count < n && head != nullptr) {
+      last = head;
+      head = head->next;
+      ++part.count;
+    }
+    if (last != nullptr) last->next = nullptr;
+    count -= part.count;
+    if (part.count == 0) part.head = nullptr;
+    return part;
+  }
+  /// Takes `other`'s blocks, which must be this list's only ones (it is empty).
+  void adopt(BlockFreeList& other) noexcept {
+    head = other.head;
+    count = other.count;
+    other.head = nullptr;
+    other.count = 0;
+  }
   /// Deletes all but `keep` blocks; what stays counts as minted. Returns how many it deleted.
   std::size_t trim(std::size_t keep) noexcept {
     std::size_t deleted = 0;

@@ -88,10 +88,10 @@ struct EventLoop::Impl {
   /// Where callbacks scheduled while no context variable was set run: an empty context,
   /// emptied again after each callback, as each would get its own copy in asyncio.
   detail::ContextState callback_context;
-  bool in_step = false;      // a guest step is running callbacks
-  bool step_posted = false;  // a guest step waits in the io_context
+  bool in_step = false;            // a guest step is running callbacks
+  bool step_posted = false;        // a guest step waits in the io_context
   std::atomic<bool> debug{false};  // read by call_soon_threadsafe on other threads
-  int owner_pid = ::getpid();  // a forked child's copy must leave the parent's epoll alone
+  int owner_pid = ::getpid();      // a forked child's copy must leave the parent's epoll alone
   std::atomic<std::thread::id> thread_id{};
   ExceptionHandler exception_handler;
 
@@ -126,6 +126,7 @@ struct EventLoop::Impl {
 
   std::optional<asio::steady_timer> guest_timer;  // made on first use: it brings a reactor
   double guest_timer_when = std::numeric_limits<double>::infinity();
+  double next_calm_trim = 0;  // release_idle_memory: when it may trim a non-burst again
 
   // base_events.cpp
   void check_closed() const {

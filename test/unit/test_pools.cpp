@@ -138,3 +138,23 @@ TEST_CASE(
   const std::string& as_string = copy;
   CHECK(as_string == "stop now");
 }
+
+TEST_CASE(
+    "pools: handles a producer thread allocated and the loop's thread freed come back to a "
+    "producer in batches, not from malloc (no CPython counterpart: allocator; B4)",
+    "[pools]") {
+  constexpr std::size_t n = min_kept + 4096;
+  std::vector<asyncio::detail::HandleImpl*> handles;
+  on_new_thread([&] {  // the producer: call_soon_threadsafe allocates there
+    for (std::size_t i = 0; i < n; ++i) handles.push_back(asyncio::detail::acquire_handle());
+  });
+  on_new_thread([&] {  // the loop: it frees them all; past min_kept its pool hands batches on
+    for (auto* h : handles) asyncio::detail::recycle_handle(h);
+    CHECK(asyncio::detail::pooled_handles() < n);
+  });
+  on_new_thread([] {  // another producer, its pool empty: it takes a batch at its first call
+    CHECK(asyncio::detail::pooled_handles() == 0);
+    asyncio::detail::recycle_handle(asyncio::detail::acquire_handle());
+    CHECK(asyncio::detail::pooled_handles() == 256);  // a whole batch, one back in it
+  });
+}
