@@ -141,7 +141,7 @@ TEST_CASE(
 
 TEST_CASE(
     "pools: handles a producer thread allocated and the loop's thread freed come back to a "
-    "producer in batches, not from malloc (no CPython counterpart: allocator; B4)",
+    "producer in batches, not from malloc (no CPython counterpart: allocator, B4)",
     "[pools]") {
   constexpr std::size_t n = min_kept + 4096;
   std::vector<asyncio::detail::HandleImpl*> handles;
