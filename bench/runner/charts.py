@@ -80,13 +80,19 @@ def plot(charts, name, title, ylabel, series, rows, extra):
     script = GNUPLOT_HEAD + extra + (f'set output "{charts / name}.png"\n'
                                      f'set title "{title}"\nset ylabel "{ylabel}"\n'
                                      f"plot {columns}\n")
+    return run_gnuplot(script, f"{name}.png", [data])
+
+
+def run_gnuplot(script, png, data_files):
+    """Runs gnuplot on `script`, then deletes its data files; False when it could not."""
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True, capture_output=True)
     except (OSError, subprocess.CalledProcessError) as e:
-        log(f"warning: no chart {name}.png (gnuplot-nox missing or failed: {e})")
+        log(f"warning: no chart {png} (gnuplot-nox missing or failed: {e})")
         return False
     finally:
-        data.unlink()
+        for data in data_files:
+            data.unlink()
     return True
 
 

@@ -4,9 +4,8 @@ against size above, each peer's cost per item against size below, both on log-sc
 
 import datetime
 import statistics
-import subprocess
 
-from .config import log
+from .charts import run_gnuplot
 from .curves import by_name, label_of
 
 # Figures derived from a program's JSON line, per item of work.
@@ -219,15 +218,7 @@ def plot_chart(charts, chart, names, samples):
                          for i in range(len(ratios))),
         costs=", ".join(f"'{cdat}' using 1:{i + 2} with linespoints title columnheader"
                         for i in range(len(costs))))
-    try:
-        subprocess.run(["gnuplot"], input=script, text=True, check=True, capture_output=True)
-    except (OSError, subprocess.CalledProcessError) as e:
-        log(f"warning: no chart curve-{chart}.png (gnuplot-nox missing or failed: {e})")
-        return False
-    finally:
-        rdat.unlink()
-        cdat.unlink()
-    return True
+    return run_gnuplot(script, f"curve-{chart}.png", [rdat, cdat])
 
 
 # ---------------------------------------------------------------- section
