@@ -3,6 +3,7 @@
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
 
+#include "env_override.hpp"
 #include "loop_support.hpp"
 
 #include <cstdlib>
@@ -82,27 +83,6 @@ ThreadCheck schedule_from_other_thread(EventLoop& loop, bool create_loop, int& c
   other.join();
   return result;
 }
-
-// Sets or unsets an environment variable for the scope of a test.
-class EnvOverride {
- public:
-  explicit EnvOverride(const char* name) : name_(name) {
-    if (const char* old = std::getenv(name)) saved_ = old;
-  }
-  ~EnvOverride() {
-    if (saved_) {
-      ::setenv(name_, saved_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-  EnvOverride(const EnvOverride&) = delete;
-  EnvOverride& operator=(const EnvOverride&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> saved_;
-};
 
 // Not a std::exception, like a BaseException that is not an Exception.
 struct KeyboardInterrupt {};
@@ -360,7 +340,7 @@ TEST_CASE("test_base_events.BaseEventLoopTests.test_set_debug") {
 
 TEST_CASE("test_base_events.BaseEventLoopTests.test_env_var_debug") {
   // ASYNCIO_CPP_DEBUG plays PYTHONASYNCIODEBUG: a non-empty value enables debug mode.
-  EnvOverride restore("ASYNCIO_CPP_DEBUG");
+  test_support::EnvOverride restore("ASYNCIO_CPP_DEBUG");
   ::unsetenv("ASYNCIO_CPP_DEBUG");
   CHECK_FALSE(EventLoop().get_debug());
   ::setenv("ASYNCIO_CPP_DEBUG", "", 1);

@@ -7,6 +7,7 @@
 
 #include "child_support.hpp"
 #include "child_watcher.hpp"
+#include "env_override.hpp"
 
 #include <dirent.h>
 #include <sys/syscall.h>
@@ -30,25 +31,8 @@ using test_support::stdio;
 namespace {
 
 // Sets ASYNCIO_CPP_CHILD_WATCHER=thread for the loops made in its scope.
-class ThreadedWatcher {
- public:
-  ThreadedWatcher() {
-    if (const char* v = std::getenv(kName)) saved_ = v;
-    ::setenv(kName, "thread", 1);
-  }
-  ~ThreadedWatcher() {
-    if (saved_) {
-      ::setenv(kName, saved_->c_str(), 1);
-    } else {
-      ::unsetenv(kName);
-    }
-  }
-  ThreadedWatcher(const ThreadedWatcher&) = delete;
-  ThreadedWatcher& operator=(const ThreadedWatcher&) = delete;
-
- private:
-  static constexpr const char* kName = "ASYNCIO_CPP_CHILD_WATCHER";
-  std::optional<std::string> saved_;
+struct ThreadedWatcher : test_support::EnvOverride {
+  ThreadedWatcher() : EnvOverride("ASYNCIO_CPP_CHILD_WATCHER", "thread") {}
 };
 
 // The system call thread `tid` of ours is blocked in (-1: running or gone).
