@@ -79,6 +79,11 @@ void defer(LogLevel level, std::string_view message) noexcept {
 
 void set_log_sink(LogSink sink) {
   auto next = sink ? std::make_shared<const LogSink>(std::move(sink)) : nullptr;
+  // Outside a sink, wait for a delivery in progress on another thread: once this returns, the
+  // old sink is never called again, so whatever it captured may be destroyed. Inside a sink
+  // the caller's own delivery holds `call_mutex`; the old sink finishes its current record.
+  std::unique_lock<std::mutex> no_delivery(call_mutex, std::defer_lock);
+  if (!reentry.inside) no_delivery.lock();
   std::lock_guard lock(swap_mutex);
   current_sink() = std::move(next);
 }

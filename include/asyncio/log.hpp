@@ -16,7 +16,9 @@ enum class LogLevel { debug, info, warning, error, critical };
 using LogSink = std::function<void(LogLevel, std::string_view)>;
 
 /// Installs a sink; an empty one restores the default, which writes records of
-/// warning and above to stderr, like Python's last-resort handler.
+/// warning and above to stderr, like Python's last-resort handler. Waits for a record being
+/// delivered on another thread: once it returns, the old sink is not called again, so what it
+/// captures may go. Called from inside a sink, it does not wait (the current record finishes).
 void set_log_sink(LogSink sink);
 /// Never throws: if the sink throws, the record goes to stderr instead. Records from several
 /// threads reach the sink one at a time. A record logged from inside the sink (re-entrant) is

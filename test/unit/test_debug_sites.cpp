@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -44,15 +45,26 @@ std::string frame_of(unsigned line) {
 // Every record of warning level or above the library logs while it lives (the debug-level ones,
 // such as "Close <EventLoop>", are not what these tests are about).
 struct CapturedLog {
-  std::vector<std::string> records;
+  std::vector<std::string> records;  // read directly only where no other thread logs
   CapturedLog() {
     asyncio::set_log_sink([this](LogLevel level, std::string_view text) {
+      std::lock_guard lock(mutex);
       if (level >= LogLevel::warning) records.emplace_back(text);
     });
+  }
+  // For tests where another thread (a child watcher's) may log at any time.
+  std::vector<std::string> snapshot() {
+    std::lock_guard lock(mutex);
+    return records;
+  }
+  void clear() {
+    std::lock_guard lock(mutex);
+    records.clear();
   }
   ~CapturedLog() { asyncio::set_log_sink(nullptr); }
   CapturedLog(const CapturedLog&) = delete;
   CapturedLog& operator=(const CapturedLog&) = delete;
+  std::mutex mutex;
   bool any_contains(const std::string& part) const {
     for (const auto& r : records) {
       if (r.find(part) != std::string::npos) return true;
@@ -441,10 +453,11 @@ TEST_CASE(
   EventLoop loop;
   loop.set_debug(true);
   const auto line = run_task(loop, spawn_sleeper());
-  log.records.clear();
+  log.clear();
   loop.close();  // kills the child
   bool found = false;
-  for (const auto& r : log.records) {
+  // The threaded watcher's waiter logs that the loop is gone whenever the child's exit reaches it.
+  for (const auto& r : log.snapshot()) {
     if (r.rfind("unclosed transport <", 0) == 0 && r.find("pid=") != std::string::npos) {
       found = true;
       CHECK(r.find(allocated_at(line)) != std::string::npos);

@@ -13,12 +13,15 @@
 #include <unistd.h>
 
 #include <any>
+#include <atomic>
 #include <climits>
 #include <cstdlib>
+#include <future>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using asyncio::Coro;
@@ -185,6 +188,33 @@ TEST_CASE("log: a sink that always logs is cut off and counted (issue 17, no CPy
   asyncio::set_log_sink({});
   CHECK(calls == 1 + 64);  // the outer record and 64 re-entrant ones
   CHECK(asyncio::log_records_dropped() - before == 2 * 65 - 64);
+}
+
+TEST_CASE("log: set_log_sink waits for a record in delivery (issue 17, no CPython test)",
+          "[hostile][thread]") {
+  // A test's sink captured a vector that died when the test ended, while a child watcher's
+  // thread was still writing into it. Replacing the sink must wait for that record.
+  std::promise<void> entered;
+  std::promise<void> release;
+  std::atomic<bool> replaced{false};
+  bool replaced_inside = true;
+  asyncio::set_log_sink([&](asyncio::LogLevel, std::string_view) {
+    entered.set_value();
+    release.get_future().wait();
+    replaced_inside = replaced.load();
+  });
+  std::thread logger([] { asyncio::log(asyncio::LogLevel::error, "slow record"); });
+  entered.get_future().wait();
+  std::thread replacer([&] {
+    asyncio::set_log_sink({});
+    replaced = true;
+  });
+  std::this_thread::yield();  // give the replacer a chance to get there first; not required
+  release.set_value();
+  logger.join();
+  replacer.join();
+  CHECK_FALSE(replaced_inside);
+  CHECK(replaced.load());
 }
 
 // ---------------------------------------------------------------- 3. stale and owned fds
