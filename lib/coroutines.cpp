@@ -22,6 +22,7 @@ constexpr std::size_t classes = 128;  // up to 2 KiB; larger frames use operator
 
 struct FramePool {
   BlockFreeList lists[classes];
+  std::size_t minted_since_trim;  // so that the loop need not sum 128 lists before it blocks
   bool dead;
 };
 thread_local FramePool pool{};
@@ -47,6 +48,7 @@ void* allocate_frame(std::size_t size) {
   (void)&reaper;  // registers the thread-exit cleanup
   void* block = ::operator new((c + 1) * granule);
   pool.lists[c].minted_one();
+  ++pool.minted_since_trim;
   return block;
 }
 
@@ -66,7 +68,12 @@ std::size_t pooled_frames() noexcept {
   return total;
 }
 
+std::size_t frames_minted_since_trim() noexcept {
+  return pool.minted_since_trim;
+}
+
 std::size_t trim_frame_pool(std::size_t keep) noexcept {
+  pool.minted_since_trim = 0;
   std::size_t released = 0;
   for (std::size_t c = 0; c < classes; ++c)
     released += pool.lists[c].trim(keep) * (c + 1) * granule;

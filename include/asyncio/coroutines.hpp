@@ -37,6 +37,9 @@ void* allocate_frame(std::size_t size);
 void free_frame(void* frame, std::size_t size) noexcept;
 /// Blocks this thread's frame pool holds, all size classes together.
 std::size_t pooled_frames() noexcept;
+/// Blocks this thread's frame pool took from malloc since its last trim: a burst's size, in
+/// constant time.
+std::size_t frames_minted_since_trim() noexcept;
 /// Gives back to malloc what the pool holds above `keep` blocks per size class (the loop does
 /// when it goes idle); returns the bytes released.
 std::size_t trim_frame_pool(std::size_t keep) noexcept;

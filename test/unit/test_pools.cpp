@@ -69,6 +69,24 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "pools: a burst of more than 131,072 blocks is trimmed at the next idle, however soon "
+    "(no CPython counterpart: allocator, B17)",
+    "[pools]") {
+  on_new_thread([] {
+    asyncio::EventLoop loop;
+    CHECK(go_idle_once(loop));  // a calm trim: the next one is a second away
+    CHECK(asyncio::detail::frames_minted_since_trim() == 0);
+    constexpr std::size_t n = 70000;  // two frames each: past the burst threshold
+    CHECK(loop.run_until_complete(burst(n)) == n);
+    CHECK(asyncio::detail::frames_minted_since_trim() >= 2 * n);
+    CHECK(go_idle_once(loop));
+    CHECK(asyncio::detail::frames_minted_since_trim() == 0);
+    CHECK(asyncio::detail::pooled_frames() <= 3 * kept_when_idle);
+    loop.close();
+  });
+}
+
+TEST_CASE(
     "pools: a burst past the old 65,536-block cap is pooled whole, and trim gives back "
     "the excess (no CPython counterpart: allocator)",
     "[pools]") {
