@@ -40,9 +40,11 @@ bool debug_from_environment() {
   return value != nullptr && *value != '\0';
 }
 
-// Heap order: the earliest deadline on top, FIFO among equal deadlines.
-bool later(const HandleImpl* a, const HandleImpl* b) noexcept {
-  return a->when > b->when || (a->when == b->when && a->seq > b->seq);
+// Heap order: the earliest deadline on top, FIFO among equal deadlines (rare enough that
+// only they read the handles).
+using TimerEntry = EventLoop::Impl::TimerEntry;
+bool later(const TimerEntry& a, const TimerEntry& b) noexcept {
+  return a.when > b.when || (a.when == b.when && a.handle->seq > b.handle->seq);
 }
 
 // Marks the loop as running on this thread for the scope: run_forever or a guest step.
@@ -284,7 +286,7 @@ HandleImpl* EventLoop::schedule_at(double when, HandleImpl* h, detail::Site wher
       L.check_thread();
       detail::record_handle_site(h, where);
     }
-    L.timers.push_back(h);
+    L.timers.push_back({when, h});
   } catch (...) {
     h->release();
     throw;
@@ -327,7 +329,7 @@ void EventLoop::Impl::run_once() {
 double EventLoop::Impl::select_timeout() const {
   if (!ready.empty() || stopping) return 0;
   if (timers.empty()) return -1;  // block until I/O or a thread-safe call
-  double timeout = timers.front()->when - self.time();
+  double timeout = timers.front().when - self.time();
   return std::clamp(timeout, 0.0, maximum_select_timeout);
 }
 
@@ -379,20 +381,20 @@ void EventLoop::Impl::purge_cancelled_timers() {
   std::size_t count = timers.size();
   if (count > min_scheduled_timer_handles && timer_cancelled_count * 2 > count) {
     auto kept = std::partition(timers.begin(), timers.end(),
-                               [](const HandleImpl* h) { return !h->cancelled; });
+                               [](const TimerEntry& e) { return !e.handle->cancelled; });
     for (auto it = kept; it != timers.end(); ++it) {
-      (*it)->scheduled = false;
-      (*it)->release();
+      it->handle->scheduled = false;
+      it->handle->release();
     }
     timers.erase(kept, timers.end());
     std::make_heap(timers.begin(), timers.end(), later);
     timer_cancelled_count = 0;
     return;
   }
-  while (!timers.empty() && timers.front()->cancelled) {
+  while (!timers.empty() && timers.front().handle->cancelled) {
     --timer_cancelled_count;
     std::pop_heap(timers.begin(), timers.end(), later);
-    HandleImpl* h = timers.back();
+    HandleImpl* h = timers.back().handle;
     timers.pop_back();
     h->scheduled = false;
     h->release();
@@ -402,9 +404,9 @@ void EventLoop::Impl::purge_cancelled_timers() {
 void EventLoop::Impl::collect_expired_timers() {
   if (timers.empty()) return;
   double end_time = self.time() + clock_resolution;
-  while (!timers.empty() && timers.front()->when < end_time) {
+  while (!timers.empty() && timers.front().when < end_time) {
     std::pop_heap(timers.begin(), timers.end(), later);
-    HandleImpl* h = timers.back();
+    HandleImpl* h = timers.back().handle;
     timers.pop_back();
     h->scheduled = false;
     ready.push_back(h);  // the heap's reference moves to the ready queue
@@ -463,9 +465,9 @@ void EventLoop::Impl::warn_slow_callback(HandleImpl* h, double seconds) {
 
 void EventLoop::Impl::clear_queues() noexcept {
   while (!ready.empty()) ready.pop_front()->release();
-  for (HandleImpl* h : timers) {
-    h->scheduled = false;
-    h->release();
+  for (const TimerEntry& e : timers) {
+    e.handle->scheduled = false;
+    e.handle->release();
   }
   timers.clear();
   timer_cancelled_count = 0;
@@ -535,7 +537,7 @@ void EventLoop::Impl::schedule_guest() {
     return;
   }
   purge_cancelled_timers();
-  if (!timers.empty()) arm_guest_timer(timers.front()->when);
+  if (!timers.empty()) arm_guest_timer(timers.front().when);
 }
 
 void EventLoop::Impl::post_guest_step() {
