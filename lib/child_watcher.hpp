@@ -3,6 +3,8 @@
 // may own children of its own.
 #pragma once
 
+#include <cstdint>
+
 #include <asyncio/events.hpp>
 
 #include <functional>
@@ -26,6 +28,9 @@ class ChildWatcher {
 
 std::unique_ptr<ChildWatcher> make_pidfd_child_watcher(EventLoop& loop);
 std::unique_ptr<ChildWatcher> make_threaded_child_watcher(EventLoop& loop);
+// For tests: exits the threaded watcher found while its loop was closed but the watcher not
+// yet (their callbacks and reaps were left to the watcher's close()).
+std::uint64_t threaded_watcher_exits_left_to_close() noexcept;
 
 // The loop's watcher, made on first use: ASYNCIO_CPP_CHILD_WATCHER=pidfd|thread, else
 // pidfd when the kernel has pidfd_open (probed once, on our own pid), else thread.

@@ -8,10 +8,12 @@
 #include <pthread.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <new>
@@ -20,6 +22,7 @@
 #include <thread>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace asyncio::detail {
 
@@ -29,17 +32,29 @@ namespace {
 // in the threads: close() drops them on the closing thread, so whatever they own (a
 // transport's pipes) is released at close, not later on a thread the loop knows nothing of.
 struct LoopSlot {
+  using Callbacks = std::unordered_map<int, ChildWatcher::Callback>;
   std::mutex mutex;
   EventLoop* loop;
-  std::unordered_map<int, ChildWatcher::Callback> callbacks;
+  Callbacks callbacks;
+  // Children that exited while the loop was closing (it no longer takes calls, but close()
+  // has not reached the watcher yet): their callbacks went back into `callbacks`, and close()
+  // reaps them once it has dropped those. Reserved in add_child_handler: pushing never throws.
+  std::vector<int> exited_while_closing;
 
   // The callback for `pid`, unless close() dropped it.
-  std::optional<ChildWatcher::Callback> take(int pid) {
-    auto node = callbacks.extract(pid);
-    if (node.empty()) return std::nullopt;
-    return std::move(node.mapped());
-  }
+  Callbacks::node_type take(int pid) { return callbacks.extract(pid); }
 };
+
+std::atomic<std::uint64_t> exits_left_to_close{0};
+
+void report_unreported_exit(int pid) noexcept {
+  reap_quietly(pid);
+  try {
+    log(LogLevel::warning,
+        "Loop that handles pid " + std::to_string(pid) + " is closed; its exit goes unreported");
+  } catch (const std::bad_alloc&) {  // the reap is what matters
+  }
+}
 
 // Reaps the zombie unless the loop did: a callback the loop drops unrun must not leave one.
 struct PendingReap {
@@ -54,6 +69,26 @@ struct PendingReap {
   }
 };
 
+// Queues the callback on the loop. False if the loop no longer takes calls: then the callback
+// is back in `node`, and the child is not reaped (a callback destroyed here would free its
+// transport on this thread, and a reaped pid could be reused before close() kills it).
+bool hand_over(LoopSlot& slot, LoopSlot::Callbacks::node_type& node, int pid) {
+  std::shared_ptr<ChildWatcher::Callback> callback;
+  std::shared_ptr<PendingReap> reaper;
+  try {
+    callback = std::make_shared<ChildWatcher::Callback>(std::move(node.mapped()));
+    reaper.reset(new PendingReap{pid, true});  // disarmed until it is ours: a failed reset frees it
+    reaper->done = false;
+    slot.loop->call_soon_threadsafe(
+        [reaper, callback] { (*callback)(reaper->pid, reaper->reap()); });
+    return true;
+  } catch (const std::exception&) {   // the loop is closed, or no memory
+    if (reaper) reaper->done = true;  // close() reaps it, once the callback is gone
+    if (callback) node.mapped() = std::move(*callback);
+    return false;
+  }
+}
+
 // Waits for the exit without reaping (WNOWAIT): the loop reaps, so that no signal can be
 // sent between the reap and the moment the transport learns of it.
 void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid) {
@@ -62,21 +97,18 @@ void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid) {
   }
   {
     std::lock_guard lock(slot->mutex);  // close() waits for a hand-over in progress
-    std::optional<ChildWatcher::Callback> callback = slot->take(pid);
-    if (slot->loop != nullptr && callback) {
-      try {
-        slot->loop->call_soon_threadsafe(
-            [reaper = std::shared_ptr<PendingReap>(new PendingReap{pid}),
-             cb = std::move(*callback)] { cb(reaper->pid, reaper->reap()); });
-        return;
-      } catch (const std::exception&) {
-        // closed in the meantime: the dropped callback reaped the child
-      }
+    LoopSlot::Callbacks::node_type node = slot->take(pid);
+    if (slot->loop != nullptr && !node.empty()) {
+      if (hand_over(*slot, node, pid)) return;
+      // The loop is closing (or out of memory): the watcher's close() destroys the callback
+      // and reaps, on the closing thread.
+      slot->callbacks.insert(std::move(node));
+      slot->exited_while_closing.push_back(pid);
+      exits_left_to_close.fetch_add(1, std::memory_order_release);
+      return;
     }
   }
-  reap_quietly(pid);
-  log(LogLevel::warning,
-      "Loop that handles pid " + std::to_string(pid) + " is closed; its exit goes unreported");
+  report_unreported_exit(pid);
 }
 
 // Creating a thread for each child (clone3, its stack, its robust list and rseq, its exit)
@@ -180,12 +212,13 @@ class ThreadedChildWatcher final : public ChildWatcher {
   void add_child_handler(int pid, Callback callback) override {
     {
       std::lock_guard lock(slot_->mutex);
+      slot_->exited_while_closing.reserve(slot_->callbacks.size() + 1);
       slot_->callbacks.insert_or_assign(pid, std::move(callback));
     }
     try {
       WaiterPool::instance().submit({slot_, pid});
     } catch (...) {  // nobody waits for it: the caller hears of it, and the callback goes now
-      std::optional<Callback> dropped;
+      LoopSlot::Callbacks::node_type dropped;
       {
         std::lock_guard lock(slot_->mutex);
         dropped = slot_->take(pid);
@@ -199,12 +232,16 @@ class ThreadedChildWatcher final : public ChildWatcher {
   // The threads keep waiting, so every child is still reaped. The callbacks are destroyed
   // here, outside the lock, in case what they own calls back into the watcher.
   void close() noexcept override {
-    std::unordered_map<int, Callback> dropped;
+    LoopSlot::Callbacks dropped;
+    std::vector<int> exited;
     {
       std::lock_guard lock(slot_->mutex);
       slot_->loop = nullptr;
       dropped.swap(slot_->callbacks);
+      exited.swap(slot_->exited_while_closing);
     }
+    dropped.clear();  // first: what they own may still signal their children
+    for (int pid : exited) report_unreported_exit(pid);
   }
 
  private:
@@ -212,6 +249,10 @@ class ThreadedChildWatcher final : public ChildWatcher {
 };
 
 }  // namespace
+
+std::uint64_t threaded_watcher_exits_left_to_close() noexcept {
+  return exits_left_to_close.load(std::memory_order_acquire);
+}
 
 std::unique_ptr<ChildWatcher> make_threaded_child_watcher(EventLoop& loop) {
   return std::make_unique<ThreadedChildWatcher>(loop);

@@ -19,6 +19,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -271,6 +273,57 @@ TEST_CASE("child watchers: a watcher reaps only its own children", "[subprocess]
   CHECK(::waitpid(own, &status, 0) == own);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 9);
+}
+
+TEST_CASE(
+    "exit_while_closing: test_unix_events.ThreadedChildWatcher (a child exits after its loop "
+    "closed, before the watcher did)",
+    "[subprocess]") {
+  // The loop no longer takes calls, so the waiting thread cannot hand the exit over. It used
+  // to destroy the callback (a transport) there, on its own thread, racing the loop's thread
+  // (TSan in CI). Now the watcher's close() destroys it and reaps, on the closing thread.
+  std::vector<std::string> warnings;
+  std::mutex warnings_mutex;
+  asyncio::set_log_sink([&](asyncio::LogLevel, std::string_view text) {
+    std::lock_guard lock(warnings_mutex);
+    warnings.emplace_back(text);
+  });
+  auto loop = std::make_unique<EventLoop>();
+  auto watcher = asyncio::detail::make_threaded_child_watcher(*loop);
+  pid_t pid = 0;
+  const char* argv[] = {"/bin/sleep", "3600", nullptr};
+  REQUIRE(::posix_spawn(&pid, argv[0], nullptr, nullptr, const_cast<char**>(argv), environ) == 0);
+  std::thread::id freed_on;
+  std::weak_ptr<int> watch;
+  {
+    std::shared_ptr<int> owned(new int(0), [&freed_on](int* p) {
+      freed_on = std::this_thread::get_id();
+      delete p;
+    });
+    watch = owned;
+    watcher->add_child_handler(pid, [owned](int, int) { FAIL("ran on a closed loop"); });
+  }
+  const std::uint64_t before = asyncio::detail::threaded_watcher_exits_left_to_close();
+  loop->close();
+  ::kill(pid, SIGKILL);
+  const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(30);  // safety net
+  while (asyncio::detail::threaded_watcher_exits_left_to_close() == before &&
+         std::chrono::steady_clock::now() < limit)
+    std::this_thread::yield();
+  REQUIRE(asyncio::detail::threaded_watcher_exits_left_to_close() == before + 1);
+  CHECK_FALSE(watch.expired());  // still the watcher's
+  siginfo_t info{};
+  CHECK(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0);
+  CHECK(info.si_pid == pid);  // exited, and not reaped: the pid cannot be reused yet
+  watcher->close();
+  CHECK(watch.expired());
+  CHECK(freed_on == std::this_thread::get_id());
+  CHECK(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG) == -1);
+  CHECK(errno == ECHILD);  // reaped by close()
+  asyncio::set_log_sink(nullptr);
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] ==
+        "Loop that handles pid " + std::to_string(pid) + " is closed; its exit goes unreported");
 }
 
 TEST_CASE(
