@@ -216,7 +216,8 @@ void EventLoop::close() {
   L.closed = true;
   L.alive->store(false);
   L.remove_all_signal_handlers();  // before the pipe the handlers write to is closed
-  if (L.self_pipe_watch) L.self_pipe_watch->forget();  // before the fd is closed (reuse)
+  if (L.self_pipe_watch) L.self_pipe_watch->forget();         // before the fd is closed (reuse)
+  if (L.child_watcher) L.child_watcher->stop_handing_over();  // before the inbox refuses
   L.inbox.close();
   L.unwatch_all();
   detail::close_loop_resources(*L.anchor);        // after unwatch_all: their fds are unwatched

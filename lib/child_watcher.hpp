@@ -24,12 +24,15 @@ class ChildWatcher {
   // The loop is closing: no callback may run after this; children still running are
   // left to a reaper thread, so that none stays a zombie.
   virtual void close() noexcept = 0;
+  // The loop is about to refuse calls from other threads (close() closes its inbox before it
+  // closes the watcher): exits found from now on are left to close(), on the closing thread.
+  virtual void stop_handing_over() noexcept {}
 };
 
 std::unique_ptr<ChildWatcher> make_pidfd_child_watcher(EventLoop& loop);
 std::unique_ptr<ChildWatcher> make_threaded_child_watcher(EventLoop& loop);
-// For tests: exits the threaded watcher found while its loop was closed but the watcher not
-// yet (their callbacks and reaps were left to the watcher's close()).
+// For tests: exits the threaded watcher found after stop_handing_over() and before close()
+// (their callbacks and reaps were left to close()).
 std::uint64_t threaded_watcher_exits_left_to_close() noexcept;
 
 // The loop's watcher, made on first use: ASYNCIO_CPP_CHILD_WATCHER=pidfd|thread, else

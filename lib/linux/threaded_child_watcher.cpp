@@ -36,10 +36,11 @@ struct LoopSlot {
   std::mutex mutex;
   EventLoop* loop;
   Callbacks callbacks;
-  // Children that exited while the loop was closing (it no longer takes calls, but close()
-  // has not reached the watcher yet): their callbacks went back into `callbacks`, and close()
+  // Children that exited while the loop was closing (after stop_handing_over(), before
+  // close()): their callbacks went back into `callbacks`, and close()
   // reaps them once it has dropped those. Reserved in add_child_handler: pushing never throws.
   std::vector<int> exited_while_closing;
+  bool closing = false;  // stop_handing_over() was called
 
   // The callback for `pid`, unless close() dropped it.
   Callbacks::node_type take(int pid) { return callbacks.extract(pid); }
@@ -69,26 +70,6 @@ struct PendingReap {
   }
 };
 
-// Queues the callback on the loop. False if the loop no longer takes calls: then the callback
-// is back in `node`, and the child is not reaped (a callback destroyed here would free its
-// transport on this thread, and a reaped pid could be reused before close() kills it).
-bool hand_over(LoopSlot& slot, LoopSlot::Callbacks::node_type& node, int pid) {
-  std::shared_ptr<ChildWatcher::Callback> callback;
-  std::shared_ptr<PendingReap> reaper;
-  try {
-    callback = std::make_shared<ChildWatcher::Callback>(std::move(node.mapped()));
-    reaper.reset(new PendingReap{pid, true});  // disarmed until it is ours: a failed reset frees it
-    reaper->done = false;
-    slot.loop->call_soon_threadsafe(
-        [reaper, callback] { (*callback)(reaper->pid, reaper->reap()); });
-    return true;
-  } catch (const std::exception&) {   // the loop is closed, or no memory
-    if (reaper) reaper->done = true;  // close() reaps it, once the callback is gone
-    if (callback) node.mapped() = std::move(*callback);
-    return false;
-  }
-}
-
 // Waits for the exit without reaping (WNOWAIT): the loop reaps, so that no signal can be
 // sent between the reap and the moment the transport learns of it.
 void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid) {
@@ -99,13 +80,22 @@ void wait_in_thread(std::shared_ptr<LoopSlot> slot, int pid) {
     std::lock_guard lock(slot->mutex);  // close() waits for a hand-over in progress
     LoopSlot::Callbacks::node_type node = slot->take(pid);
     if (slot->loop != nullptr && !node.empty()) {
-      if (hand_over(*slot, node, pid)) return;
-      // The loop is closing (or out of memory): the watcher's close() destroys the callback
-      // and reaps, on the closing thread.
-      slot->callbacks.insert(std::move(node));
-      slot->exited_while_closing.push_back(pid);
-      exits_left_to_close.fetch_add(1, std::memory_order_release);
-      return;
+      if (slot->closing) {
+        // The loop refuses calls now: the watcher's close() destroys the callback and reaps,
+        // on the closing thread. Unreaped until then, the pid cannot be reused.
+        slot->callbacks.insert(std::move(node));
+        slot->exited_while_closing.push_back(pid);
+        exits_left_to_close.fetch_add(1, std::memory_order_release);
+        return;
+      }
+      try {  // accepted: not closing, checked under the lock stop_handing_over() takes
+        slot->loop->call_soon_threadsafe(
+            [reaper = std::shared_ptr<PendingReap>(new PendingReap{pid}),
+             cb = std::move(node.mapped())] { cb(reaper->pid, reaper->reap()); });
+        return;
+      } catch (const std::exception&) {
+        // Out of memory: the callback is gone, and its reaper reaped the child.
+      }
     }
   }
   report_unreported_exit(pid);
@@ -228,6 +218,11 @@ class ThreadedChildWatcher final : public ChildWatcher {
   }
 
   const char* name() const noexcept override { return "thread"; }
+
+  void stop_handing_over() noexcept override {
+    std::lock_guard lock(slot_->mutex);
+    slot_->closing = true;
+  }
 
   // The threads keep waiting, so every child is still reaped. The callbacks are destroyed
   // here, outside the lock, in case what they own calls back into the watcher.

@@ -279,9 +279,10 @@ TEST_CASE(
     "exit_while_closing: test_unix_events.ThreadedChildWatcher (a child exits after its loop "
     "closed, before the watcher did)",
     "[subprocess]") {
-  // The loop no longer takes calls, so the waiting thread cannot hand the exit over. It used
-  // to destroy the callback (a transport) there, on its own thread, racing the loop's thread
-  // (TSan in CI). Now the watcher's close() destroys it and reaps, on the closing thread.
+  // The loop no longer takes calls, so the waiting thread cannot hand the exit over. The
+  // refused handle used to destroy the callback (a transport) on that thread, racing the
+  // loop's thread (TSan in CI). Now the watcher's close() destroys it and reaps, on the
+  // closing thread.
   std::vector<std::string> warnings;
   std::mutex warnings_mutex;
   asyncio::set_log_sink([&](asyncio::LogLevel, std::string_view text) {
@@ -304,6 +305,9 @@ TEST_CASE(
     watcher->add_child_handler(pid, [owned](int, int) { FAIL("ran on a closed loop"); });
   }
   const std::uint64_t before = asyncio::detail::threaded_watcher_exits_left_to_close();
+  // What the loop's close() does to its own watcher first; the exit lands before the watcher's
+  // close(), as it can between the loop's inbox closing and the watcher closing.
+  watcher->stop_handing_over();
   loop->close();
   ::kill(pid, SIGKILL);
   const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(30);  // safety net
