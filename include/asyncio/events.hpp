@@ -62,9 +62,10 @@ namespace detail {
 struct FutureStateBase;
 void on_timer_cancelled(EventLoop& loop) noexcept;
 struct TaskCore;
-struct LoopAccess;   // lib/'s way to the loop's machinery
-struct OwnerWatch;   // how transports watch the fds they own
-class LoopResource;  // lib/loop_resource.hpp: what close() must close
+struct LoopAccess;     // lib/'s way to the loop's machinery
+struct OwnerWatch;     // how transports watch the fds they own
+struct FactoryChoice;  // task.hpp: which factory create_task uses, read inline
+class LoopResource;    // lib/loop_resource.hpp: what close() must close
 /// Outlives its loop: everything that may outlive the loop (futures, primitives, work on
 /// other threads) holds the anchor instead of the loop, and finds `loop` null once the loop
 /// is destroyed (docs/04-architecture.md, "Ownership"). It also lists the loop's tasks
@@ -434,6 +435,7 @@ class EventLoop {
   friend void detail::on_timer_cancelled(EventLoop&) noexcept;
   friend struct detail::LoopAccess;
   friend struct detail::OwnerWatch;
+  friend struct detail::FactoryChoice;
   friend std::shared_ptr<detail::LoopAnchor> detail::loop_anchor(EventLoop&);
   std::unique_ptr<Impl> impl_;
   TaskFactory task_factory_;  // here, not in Impl: create_task tests it inline

@@ -75,8 +75,8 @@ struct TaskCore {
 };
 
 template <class T>
-Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
-                         std::optional<Context> context, std::optional<bool> eager,
+Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string& name,
+                         const std::optional<Context>& context, std::optional<bool> eager,
                          detail::Site where);
 
 Context task_context(TaskCore& core);
@@ -90,7 +90,9 @@ void yield_task(std::coroutine_handle<> h);
 
 template <class T>
 struct TaskState final : FutureState<T> {
-  TaskState(EventLoop& loop, Coro<T> c, std::string name)
+  /// Takes the coroutine and the name from the caller's variables: create_task's layers pass
+  /// them by reference, so that the name is moved once, into the task.
+  TaskState(EventLoop& loop, Coro<T>& c, std::string& name)
       : FutureState<T>(loop), coro(std::move(c)) {
     this->task = &core;
     core.state = this;
@@ -220,8 +222,9 @@ class TaskRequest {
 
  private:
   template <class T>
-  friend Task<T> detail::run_task_factory(EventLoop&, Coro<T>&, std::string, std::optional<Context>,
-                                          std::optional<bool>, detail::Site);
+  friend Task<T> detail::run_task_factory(EventLoop&, Coro<T>&, std::string&,
+                                          const std::optional<Context>&, std::optional<bool>,
+                                          detail::Site);
   friend TaskRef detail::call_task_factory(const TaskFactory&, TaskRequest&);
   TaskRequest(EventLoop& l, std::string n, std::optional<Context> c, std::optional<bool> eager)
       : loop(l), name(std::move(n)), context(std::move(c)), eager_start(eager) {}
@@ -244,11 +247,10 @@ inline ContextState* context_for_task(const std::optional<Context>& context) noe
 }
 
 template <class T>
-Task<T> new_task(EventLoop& loop, Coro<T> coro, std::string name,
+Task<T> new_task(EventLoop& loop, Coro<T>& coro, std::string& name,
                  const std::optional<Context>& context, bool eager, detail::Site where) {
   if (!coro) throw std::invalid_argument("a coroutine was expected, got an empty Coro");
-  auto state = std::allocate_shared<TaskState<T>>(PoolAllocator<TaskState<T>>(), loop,
-                                                  std::move(coro), std::move(name));
+  auto state = std::allocate_shared<TaskState<T>>(PoolAllocator<TaskState<T>>(), loop, coro, name);
   state->created = where;  // before an eager first step, which may already report it
   state->core.context = context_for_task(context);
   if (eager) {
@@ -260,16 +262,15 @@ Task<T> new_task(EventLoop& loop, Coro<T> coro, std::string name,
 }
 
 template <class T>
-Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
-                         std::optional<Context> context, std::optional<bool> eager,
+Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string& name,
+                         const std::optional<Context>& context, std::optional<bool> eager,
                          detail::Site where) {
-  TaskRequest request(loop, std::move(name), std::move(context), eager);
+  TaskRequest request(loop, std::move(name), context, eager);
   request.coro_ = &coro;
   request.where_ = where;
   request.build_ = [](TaskRequest& r) {
     Coro<T>& c = *static_cast<Coro<T>*>(std::exchange(r.coro_, nullptr));
-    Task<T> task = new_task(r.loop, std::move(c), std::move(r.name), r.context,
-                            r.eager_start.value_or(false), r.where_);
+    Task<T> task = new_task(r.loop, c, r.name, r.context, r.eager_start.value_or(false), r.where_);
     r.built_ = task.state_ptr();
     return task.ref();
   };
@@ -278,20 +279,33 @@ Task<T> run_task_factory(EventLoop& loop, Coro<T>& coro, std::string name,
 }
 }  // namespace detail
 
+namespace detail {
+struct FactoryChoice {
+  static bool eager(const EventLoop& loop) noexcept { return loop.eager_factory_; }
+  static bool custom(const EventLoop& loop) noexcept { return bool(loop.task_factory_); }
+};
+
+/// Both create_tasks in one layer: the arguments stay the caller's until the task takes them
+/// (a task is made per create_task, so every move and copy on the way counts).
+template <class T>
+Task<T> create_task_on(EventLoop& loop, Coro<T>& coro, std::string& name,
+                       const std::optional<Context>& context, std::optional<bool> eager_start,
+                       detail::Site where) {
+  if (loop.is_closed()) throw RuntimeError("Event loop is closed");
+  if (FactoryChoice::eager(loop)) {
+    return new_task(loop, coro, name, context, eager_start.value_or(true), where);
+  }
+  if (FactoryChoice::custom(loop)) [[unlikely]] {
+    return run_task_factory(loop, coro, name, context, eager_start, where);
+  }
+  return new_task(loop, coro, name, context, eager_start.value_or(false), where);
+}
+}  // namespace detail
+
 template <class T>
 Task<T> EventLoop::create_task(Coro<T> coro, std::string name, std::optional<Context> context,
                                std::optional<bool> eager_start, detail::Site where) {
-  if (is_closed()) throw RuntimeError("Event loop is closed");
-  if (eager_factory_) {
-    return detail::new_task(*this, std::move(coro), std::move(name), context,
-                            eager_start.value_or(true), where);
-  }
-  if (task_factory_) [[unlikely]] {
-    return detail::run_task_factory(*this, coro, std::move(name), std::move(context), eager_start,
-                                    where);
-  }
-  return detail::new_task(*this, std::move(coro), std::move(name), context,
-                          eager_start.value_or(false), where);
+  return detail::create_task_on(*this, coro, name, context, eager_start, where);
 }
 
 template <class T>
@@ -299,8 +313,7 @@ Task<T> create_task(Coro<T> coro, std::string name = {},
                     std::optional<Context> context = std::nullopt,
                     std::optional<bool> eager_start = std::nullopt,
                     detail::Site where = detail::Site::current()) {
-  return get_running_loop().create_task(std::move(coro), std::move(name), std::move(context),
-                                        eager_start, where);
+  return detail::create_task_on(get_running_loop(), coro, name, context, eager_start, where);
 }
 
 namespace detail {
