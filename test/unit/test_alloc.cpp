@@ -1,6 +1,12 @@
 // "No allocation per call_soon for small callables": counts operator new calls.
+#include <asyncio/asio_interop.hpp>
 #include <asyncio/asyncio.hpp>
 #include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <malloc.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -25,6 +31,12 @@ void* operator new(std::size_t size) {
 void* operator new[](std::size_t size) {
   return counted_malloc(size);
 }
+// Asio's recycling allocator takes its blocks from std::aligned_alloc, not operator new.
+extern "C" void* aligned_alloc(std::size_t alignment, std::size_t size) noexcept {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return ::memalign(alignment, size);
+}
+
 void operator delete(void* p) noexcept {
   std::free(p);
 }
@@ -126,4 +138,34 @@ TEST_CASE("awaiting a ready future allocates nothing beyond its shared state") {
   loop.run_until_complete(awaiter());
   CHECK(measured == 0);
   CHECK(sum == 42 * 1001);
+}
+
+TEST_CASE(
+    "async_run_round_trip_allocs: test_tasks.RunCoroutineThreadsafeTests."
+    "test_run_coroutine_threadsafe") {
+  // An awaitable on the loop's own io_context, awaiting tasks through async_run: the handler
+  // posted back to it came from Asio's recycling allocator, which has no cache outside a
+  // poll(), so each round trip allocated; it now comes from the loop's pools.
+  namespace asio = boost::asio;
+  asyncio::EventLoop loop;
+  constexpr long round_trips = 1000;
+  long sum = 0;
+  auto one = []() -> asyncio::Coro<long> { co_return 1; };
+  auto caller = [&]() -> asio::awaitable<void> {
+    for (long i = 0; i < round_trips; ++i) {
+      sum += co_await asyncio::async_run(loop, one(), asio::use_awaitable);
+    }
+  };
+  long measured = -1;
+  for (int round = 0; round < 2; ++round) {  // the first grows the pools
+    long before = allocations.load();
+    asio::co_spawn(loop.io_context(), caller(), [&](std::exception_ptr e) {
+      loop.stop();
+      if (e) std::rethrow_exception(e);
+    });
+    loop.run_forever();
+    measured = allocations.load() - before;
+  }
+  CHECK(sum == 2 * round_trips);
+  CHECK(measured < round_trips / 10);  // a few per run (co_spawn's own), none per round trip
 }

@@ -7,6 +7,7 @@
 
 #include "loop_support.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -107,7 +108,53 @@ struct HostThread {
   }
 };
 
+// Counts what it allocates and frees, from any thread.
+template <class T>
+struct CountingAllocator {
+  using value_type = T;
+  std::atomic<int>* allocated;
+  std::atomic<int>* freed;
+  template <class U>
+  CountingAllocator(const CountingAllocator<U>& other) noexcept
+      : allocated(other.allocated), freed(other.freed) {}
+  CountingAllocator(std::atomic<int>* a, std::atomic<int>* f) noexcept : allocated(a), freed(f) {}
+  T* allocate(std::size_t n) {
+    ++*allocated;
+    return std::allocator<T>().allocate(n);
+  }
+  void deallocate(T* p, std::size_t n) noexcept {
+    ++*freed;
+    std::allocator<T>().deallocate(p, n);
+  }
+  bool operator==(const CountingAllocator& other) const noexcept {
+    return allocated == other.allocated;
+  }
+};
+
 }  // namespace
+
+TEST_CASE(
+    "async_run_handler_allocator: test_tasks.RunCoroutineThreadsafeTests."
+    "test_run_coroutine_threadsafe",
+    "[asio_run]") {
+  // The loop's pools serve handlers without an allocator; a handler's own allocator is used.
+  Outcome out;
+  std::atomic<int> allocated{0}, freed{0};
+  {
+    HostThread host;
+    EventLoop loop;
+    auto handler = [&](std::exception_ptr e, int v) { out.record(std::move(e), v); };
+    asyncio::async_run(
+        loop, add(4, 5),
+        asio::bind_executor(
+            host.io, asio::bind_allocator(CountingAllocator<void>(&allocated, &freed), handler)));
+    REQUIRE(out.wait_called(loop));
+    CHECK(out.thread == host.thread.get_id());
+  }
+  CHECK(out.value == 9);
+  CHECK(allocated >= 1);
+  CHECK(freed == allocated.load());
+}
 
 TEST_CASE(
     "async_run_callback: test_tasks.RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe",

@@ -6,8 +6,10 @@
 #include <asyncio/detail/export.hpp>
 #include <asyncio/task.hpp>
 
+#include <boost/asio/associated_allocator.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/cancellation_type.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -80,16 +82,24 @@ bool executes_in(const Executor& ex, boost::asio::io_context& io) {
 }
 
 /// Posts `fn` to `ex`. An any_io_executor over an io_context posts straight to the
-/// io_context's executor: the same queue, without Asio's type-erased prefer() calls.
-template <class Executor, class F>
-void post_to(const Executor& ex, F&& fn) {
+/// io_context's executor: the same queue, without Asio's type-erased prefer() calls. The
+/// operation comes from the loop's pools unless the handler has an allocator of its own:
+/// Asio's per-thread recycling allocator has no cache here, since the loop's callbacks run
+/// outside io_context::run() and poll(), so every round trip went to malloc, and the poll()
+/// that ran the handler freed it (B14).
+template <class Executor, class Allocator, class F>
+void post_to(const Executor& ex, const Allocator& allocator, F&& fn) {
   using IoExecutor = boost::asio::io_context::executor_type;
-  if constexpr (requires { ex.template target<IoExecutor>(); }) {
+  if constexpr (std::is_same_v<Allocator, std::allocator<void>> &&
+                requires { ex.template target<IoExecutor>(); }) {
     if (const IoExecutor* inner = ex.template target<IoExecutor>()) {
-      return boost::asio::post(*inner, std::forward<F>(fn));
+      namespace execution = boost::asio::execution;
+      return boost::asio::require(*inner, execution::blocking.never,
+                                  execution::allocator(PoolAllocator<void>()))
+          .execute(std::forward<F>(fn));
     }
   }
-  boost::asio::post(ex, std::forward<F>(fn));
+  boost::asio::post(ex, boost::asio::bind_allocator(allocator, std::forward<F>(fn)));
 }
 
 /// One async_run: owns the handler until it is called, exactly once. Normally from the loop's
@@ -194,6 +204,7 @@ class RunOperation {
   template <bool Post>
   void complete(std::exception_ptr error, std::optional<stored_t<T>> value) {
     Executor ex = boost::asio::get_associated_executor(*handler_, boost::asio::system_executor());
+    [[maybe_unused]] auto allocator = boost::asio::get_associated_allocator(*handler_);
     auto call = [h = std::move(*handler_), work = std::move(work_), error = std::move(error),
                  value = std::move(value)]() mutable {
       // The slot belongs to the handler's side, which no longer needs to reach the task.
@@ -214,7 +225,7 @@ class RunOperation {
     if constexpr (!Post && std::is_same_v<Executor, boost::asio::system_executor>) {
       boost::asio::dispatch(ex, std::move(call));
     } else {
-      post_to(ex, std::move(call));
+      post_to(ex, allocator, std::move(call));
     }
   }
 
